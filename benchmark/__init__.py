@@ -1,0 +1,1 @@
+"""The pytest benchmark suite: cases = detector x generator x perturbation."""

@@ -1,0 +1,152 @@
+"""Perturbations applied identically to reals and fakes before scoring.
+
+Each is named by a readable id (`identity`, `resize0.5`, `jpeg75`, `webp50`, `blur1`, and chains
+such as `resize0.5+jpeg75`) so that pytest's `-k` selects by it. Randomness, where a perturbation
+has any, comes from (seed, image id, perturbation id) and never from batch order.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from fakebench.errors import FakebenchError
+from fakebench.imageio import decode, encode
+from fakebench.registry import Registry
+
+
+class Perturbation(Protocol):
+    id: str
+
+    def __call__(self, im: Image.Image, rng: np.random.Generator) -> Image.Image: ...
+
+
+PERTURBATIONS: Registry[Perturbation] = Registry(kind="perturbation", entry_point_group="fakebench.perturbations")
+
+
+def register_perturbation(name: str, factory: Callable[..., Perturbation] | None = None):
+    """Register a factory taking the number in the id (``jpeg75`` -> 75.0, ``identity`` -> None)."""
+    return PERTURBATIONS.register(name, factory)
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+@dataclass(frozen=True)
+class Identity:
+    id: str = "identity"
+
+    def __call__(self, im, rng):
+        return im
+
+
+@dataclass(frozen=True)
+class Resize:
+    scale: float
+
+    def __post_init__(self):
+        if not self.scale > 0:
+            raise FakebenchError(f"resize scale must be > 0, got {self.scale!r}", fix="use e.g. resize0.5")
+
+    @property
+    def id(self) -> str:
+        return f"resize{_num(self.scale)}"
+
+    def __call__(self, im, rng):
+        size = (max(1, round(im.width * self.scale)), max(1, round(im.height * self.scale)))
+        # bicubic with antialiasing (PIL filters by the scale when shrinking), as image hosts do
+        return im.resize(size, Image.Resampling.BICUBIC, reducing_gap=None)
+
+
+@dataclass(frozen=True)
+class Compress:
+    fmt: str  # "JPEG" or "WEBP"
+    quality: int
+
+    def __post_init__(self):
+        if not (1 <= self.quality <= 100) or self.quality != int(self.quality):
+            raise FakebenchError(f"{self.fmt.lower()} quality must be an integer in 1-100, got {self.quality!r}",
+                                 fix=f"use e.g. {self.fmt.lower()}75")
+
+    @property
+    def id(self) -> str:
+        return f"{self.fmt.lower()}{int(self.quality)}"
+
+    def __call__(self, im, rng):
+        return decode(encode(im, self.fmt, int(self.quality)))
+
+
+@dataclass(frozen=True)
+class Blur:
+    sigma: float
+
+    def __post_init__(self):
+        if not self.sigma > 0:
+            raise FakebenchError(f"blur sigma must be > 0, got {self.sigma!r}", fix="use e.g. blur1")
+
+    @property
+    def id(self) -> str:
+        return f"blur{_num(self.sigma)}"
+
+    def __call__(self, im, rng):
+        return im.filter(ImageFilter.GaussianBlur(self.sigma))
+
+
+@dataclass(frozen=True)
+class Chain:
+    steps: tuple[Perturbation, ...]
+
+    @property
+    def id(self) -> str:
+        return "+".join(s.id for s in self.steps)
+
+    def __call__(self, im, rng):
+        for step in self.steps:
+            im = step(im, rng)
+        return im
+
+
+def _needs_param(name: str, param: float | None) -> float:
+    if param is None:
+        raise FakebenchError(f"perturbation {name!r} needs a number", fix=f"write e.g. {name}75 or {name}0.5")
+    return param
+
+
+register_perturbation("identity", lambda param=None: Identity())
+register_perturbation("resize", lambda param=None: Resize(_needs_param("resize", param)))
+register_perturbation("jpeg", lambda param=None: Compress("JPEG", _needs_param("jpeg", param)))
+register_perturbation("webp", lambda param=None: Compress("WEBP", _needs_param("webp", param)))
+register_perturbation("blur", lambda param=None: Blur(_needs_param("blur", param)))
+
+_ID = re.compile(r"^([a-z_]+?)(-?[0-9]*\.?[0-9]+)?$")
+
+
+def parse_perturbation(pid: str) -> Perturbation:
+    """`resize0.5+jpeg75` -> the chain of those perturbations. Unknown ids list the known ones."""
+    steps = []
+    for part in pid.strip().split("+"):
+        m = _ID.match(part)
+        if not m:
+            raise FakebenchError(f"cannot parse perturbation id {part!r} in {pid!r}",
+                                 fix="write a name and a number, e.g. jpeg75, resize0.5, resize0.5+jpeg75")
+        name, number = m.group(1), m.group(2)
+        param = float(number) if number is not None else None
+        steps.append(PERTURBATIONS.create(name, param=param))
+    return steps[0] if len(steps) == 1 else Chain(tuple(steps))
+
+
+def perturbation_rng(seed: int, image_id: str, perturbation_id: str) -> np.random.Generator:
+    digest = hashlib.sha256(f"{seed}|{image_id}|{perturbation_id}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "big"))
+
+
+def apply(perturbation: Perturbation, im: Image.Image, seed: int, image_id: str) -> Image.Image:
+    return perturbation(im, perturbation_rng(seed, image_id, perturbation.id))
+
+
+DEFAULT_PERTURBATIONS: tuple[str, ...] = ("identity", "resize0.5", "jpeg75")

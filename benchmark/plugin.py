@@ -1,0 +1,112 @@
+"""The pytest plugin behind `pytest benchmark/`: options, parametrized cases, the session fixture
+and the leaderboard in the terminal summary."""
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from benchmark.cases import WORLDS, build_cases
+from benchmark.session import BenchSession
+from fakebench.cache import ensure_writable_dir, home
+from fakebench.errors import FakebenchError
+
+SESSION_KEY = pytest.StashKey[BenchSession]()
+CASES_KEY = pytest.StashKey[list]()
+OUT_KEY = pytest.StashKey[Path]()
+
+
+def _csv(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("fakebench", "fakebench benchmark")
+    group.addoption("--world", default="mini", choices=sorted(WORLDS), help="which world of generators to use")
+    group.addoption("--detectors", default=None, help="comma-separated detector names or globs, e.g. 'aligned-*'")
+    group.addoption("--generators", default=None, help="comma-separated generator names or globs, e.g. 'mini-p*'")
+    group.addoption("--perturbations", default=None,
+                    help="comma-separated perturbation ids (default: identity,resize0.5,jpeg75)")
+    group.addoption("--device", default="cpu", help="torch device: cpu, cuda, cuda:1, mps, or auto")
+    group.addoption("--bench-seed", type=int, default=0, help="seed for test fakes and perturbations")
+    group.addoption("--leaderboard-dir", default="results", help="where leaderboard.md/.csv and scores.csv go")
+
+
+def _device(name: str) -> str:
+    if name != "auto":
+        return name
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config.option, "world"):
+        return
+    logging.getLogger("fakebench").setLevel(logging.INFO)
+    try:
+        world = WORLDS[config.option.world]
+        cases = build_cases(world, _csv(config.option.detectors), _csv(config.option.generators),
+                            _csv(config.option.perturbations))
+        out = ensure_writable_dir(Path(config.option.leaderboard_dir).resolve(), "leaderboard folder")
+        ensure_writable_dir(home(), "results home (FAKEBENCH_HOME)")
+    except FakebenchError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[CASES_KEY] = cases
+    config.stash[OUT_KEY] = out
+    config.stash[SESSION_KEY] = BenchSession(world, seed=config.option.bench_seed, device=_device(config.option.device))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "case" not in metafunc.fixturenames:
+        return
+    params = []
+    for case in metafunc.config.stash[CASES_KEY]:
+        marks = [pytest.mark.xfail(reason=case.expected_failure, strict=False)] if case.expected_failure else []
+        params.append(pytest.param(case, id=case.id, marks=marks))
+    metafunc.parametrize("case", params)
+
+
+@pytest.fixture(scope="session")
+def bench(request: pytest.FixtureRequest) -> BenchSession:
+    return request.config.stash[SESSION_KEY]
+
+
+@contextlib.contextmanager
+def live_output(config: pytest.Config) -> Iterator[None]:
+    """Let progress bars reach the terminal while a case builds its artifacts (pytest would
+    otherwise capture them), the way pytest's own live logging does."""
+    capman = config.pluginmanager.getplugin("capturemanager")
+    if capman is None:
+        yield
+        return
+    with capman.global_and_fixture_disabled():
+        yield
+
+
+@pytest.fixture
+def live(request: pytest.FixtureRequest):
+    return lambda: live_output(request.config)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    if SESSION_KEY not in config.stash:
+        return
+    session = config.stash[SESSION_KEY]
+    if not len(session.store):
+        return
+    from leaderboard.tables import leaderboard_frame, terminal_table
+
+    paths = session.write_outputs(config.stash[OUT_KEY])
+    tr = terminalreporter
+    tr.write_sep("=", "fakebench leaderboard")
+    tr.write_line(terminal_table(leaderboard_frame(session.store.frame())))
+    for kind, path in paths.items():
+        tr.write_line(f"{kind:>9}: {path}")

@@ -1,0 +1,20 @@
+"""One test per case: score held-out reals and fresh fakes under the case's perturbation, record
+every score in the store, and hold the detector to the case's declared floor."""
+import pytest
+
+from fakebench.errors import FakebenchError
+
+
+def test_case(case, bench, live):
+    try:
+        with live():
+            result = bench.run_case(case)
+    except FakebenchError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    m = result.metrics
+    if m.note:
+        pytest.fail(f"{case.id}: {m.note}", pytrace=False)
+    assert m.bal_acc >= case.floor, (
+        f"{case.id}: balanced accuracy {m.bal_acc:.3f} < floor {case.floor:.2f} "
+        f"(real acc {m.real_acc:.3f}, fake acc {m.fake_acc:.3f}, AUC {m.auc:.3f})"
+    )

@@ -1,0 +1,5 @@
+import sys
+
+from fakebench.cli import main
+
+sys.exit(main())

@@ -1,0 +1,111 @@
+"""The results home, content-addressed keys and atomic writes.
+
+Every artifact (image set, checkpoint, score table) lives under ``home()/<kind>/<key>``, where the
+key hashes everything that determines it. A file is written under a temporary name and renamed, so
+a killed run never leaves a half-written file that a later run would trust.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+from fakebench import __version__
+from fakebench.errors import FakebenchError
+
+# Bumped whenever a change in code changes what an artifact contains, so old caches are not reused.
+CACHE_SCHEMA = 1
+
+
+def home() -> Path:
+    """The results home: $FAKEBENCH_HOME, else the user cache folder."""
+    env = os.environ.get("FAKEBENCH_HOME")
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "fakebench"
+
+
+def ensure_writable_dir(path: Path, what: str = "results folder") -> Path:
+    """Create `path` and prove it is writable, or raise a one-line error that names it."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".probe-"):
+            pass
+    except OSError as exc:
+        raise FakebenchError(
+            f"{what} {str(path)!r} is not writable ({exc.strerror or exc})",
+            fix="choose a writable folder (e.g. set FAKEBENCH_HOME or pass another directory)",
+        ) from None
+    return path
+
+
+def artifact_dir(kind: str, key: str) -> Path:
+    return home() / kind / key
+
+
+def _canonical(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {k: _canonical(v) for k, v in dataclasses.asdict(obj).items()}
+    if isinstance(obj, dict):
+        return {str(k): _canonical(v) for k, v in sorted(obj.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(obj, (list, tuple)):
+        return [_canonical(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, float):
+        return repr(obj)
+    return obj
+
+
+def stable_hash(*parts: Any, length: int = 16) -> str:
+    """Hash of JSON-able parts (dataclasses included), salted with the code version and schema."""
+    payload = json.dumps(
+        [__version__, CACHE_SCHEMA, [_canonical(p) for p in parts]], sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:length]
+
+
+def bytes_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary sibling of `path`; on success it is renamed onto `path`, else removed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    atomic_write_bytes(path, (json.dumps(_canonical(obj), indent=2, sort_keys=True) + "\n").encode())
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(Path(path).read_text())

@@ -1,0 +1,15 @@
+"""Everything that makes images: generators (generate / reconstruct) and real-image sources."""
+from generators.base import Generator, GeneratorInfo
+from generators.registry import GENERATORS, create_generator, get_generator, list_generators, register_generator
+
+from generators import mini as _mini  # noqa: F401  (registers the built-in mini world)
+
+__all__ = [
+    "GENERATORS",
+    "Generator",
+    "GeneratorInfo",
+    "create_generator",
+    "get_generator",
+    "list_generators",
+    "register_generator",
+]

@@ -1,0 +1,93 @@
+"""A latent diffusion generator assembled from diffusers parts (AutoencoderKL + UNet + scheduler).
+
+The same class serves the mini world (committed weights) and real unconditional models; the
+autoencoder round trip used for alignment is `reconstruct`.
+"""
+from __future__ import annotations
+
+import hashlib
+
+import torch
+import torch.nn.functional as F
+from diffusers import AutoencoderKL, DDIMScheduler, UNet2DModel
+
+from generators.base import Generator, GeneratorInfo
+
+
+def per_image_noise(shape: tuple[int, ...], seed: int, indices: range) -> torch.Tensor:
+    """Initial latents, one generator per image, so image i is the same whatever the batch size."""
+    out = []
+    for i in indices:
+        g = torch.Generator().manual_seed(int.from_bytes(hashlib.sha256(f"{seed}:{i}".encode()).digest()[:7], "big"))
+        out.append(torch.randn(shape, generator=g))
+    return torch.stack(out)
+
+
+class LatentDiffusionGenerator(Generator):
+    def __init__(
+        self,
+        info: GeneratorInfo,
+        vae: AutoencoderKL,
+        unet: UNet2DModel,
+        scheduler: DDIMScheduler,
+        *,
+        num_inference_steps: int,
+        fingerprint: str,
+        reconstruction_fingerprint: str | None = None,
+        device: str | torch.device = "cpu",
+    ) -> None:
+        self.info = info
+        self.vae = vae.eval().to(device)
+        self.unet = unet.eval().to(device)
+        self.scheduler = scheduler
+        self.num_inference_steps = num_inference_steps
+        self._fingerprint = fingerprint
+        self._reconstruction_fingerprint = reconstruction_fingerprint or fingerprint
+        self.device = torch.device(device)
+        self.downscale = 2 ** (len(vae.config.block_out_channels) - 1)
+
+    @property
+    def fingerprint(self) -> str:
+        return self._fingerprint
+
+    @property
+    def reconstruction_fingerprint(self) -> str:
+        return self._reconstruction_fingerprint
+
+    @property
+    def scaling_factor(self) -> float:
+        return float(self.vae.config.scaling_factor)
+
+    @torch.inference_mode()
+    def denoise(self, latents: torch.Tensor) -> torch.Tensor:
+        self.scheduler.set_timesteps(self.num_inference_steps)
+        for t in self.scheduler.timesteps:
+            model_out = self.unet(latents, t).sample
+            latents = self.scheduler.step(model_out, t, latents, eta=0.0).prev_sample
+        return latents
+
+    @torch.inference_mode()
+    def decode(self, latents: torch.Tensor) -> torch.Tensor:
+        x = self.vae.decode(latents / self.scaling_factor).sample
+        return ((x + 1) / 2).clamp(0, 1)
+
+    @torch.inference_mode()
+    def generate_indices(self, seed: int, indices: range) -> torch.Tensor:
+        side = self.unet.config.sample_size
+        shape = (self.unet.config.in_channels, side, side)
+        latents = per_image_noise(shape, seed, indices).to(self.device) * self.scheduler.init_noise_sigma
+        return self.decode(self.denoise(latents)).cpu()
+
+    @torch.inference_mode()
+    def reconstruct(self, images: torch.Tensor) -> torch.Tensor:
+        """Encode (posterior mode, deterministic) and decode; pad to the latent stride, crop back."""
+        h, w = images.shape[-2:]
+        s = self.downscale
+        ph, pw = (-h) % s, (-w) % s
+        x = images.to(self.device) * 2 - 1
+        if ph or pw:
+            mode = "reflect" if (ph < h and pw < w) else "replicate"
+            x = F.pad(x, (0, pw, 0, ph), mode=mode)
+        z = self.vae.encode(x).latent_dist.mode()
+        y = self.vae.decode(z).sample[..., :h, :w]
+        return ((y + 1) / 2).clamp(0, 1).cpu()

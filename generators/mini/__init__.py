@@ -1,0 +1,48 @@
+"""The embedded mini world: three latent diffusion generators with committed weights."""
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import torch
+
+from generators.base import GeneratorInfo
+from generators.latent import LatentDiffusionGenerator
+from generators.mini.architectures import GENERATORS as SPECS, IMAGE_SIDE, UNETS, MiniGeneratorSpec
+from generators.mini.weights import WEIGHTS_DIR, file_sha256_of_digests, load_unet, load_vae, verify_component
+from generators.registry import register_generator
+
+
+def mini_info(spec: MiniGeneratorSpec) -> GeneratorInfo:
+    return GeneratorInfo(
+        name=spec.name,
+        family="mini-ldm",
+        autoencoder=f"mini/{spec.vae}",
+        denoiser=spec.denoiser_label,
+        resolution=IMAGE_SIDE,
+        license="MIT (trained by fakebench on scikit-image/scikit-learn sample photos)",
+        release_date="2026-11",
+        world="mini",
+    )
+
+
+def build_mini_generator(spec: MiniGeneratorSpec, device: str | torch.device = "cpu",
+                         weights_dir: Path = WEIGHTS_DIR) -> LatentDiffusionGenerator:
+    fingerprint = file_sha256_of_digests(
+        [verify_component(spec.vae, weights_dir), verify_component(spec.unet, weights_dir),
+         f"steps={spec.num_inference_steps}"]
+    )[:16]
+    return LatentDiffusionGenerator(
+        mini_info(spec),
+        load_vae(spec.vae, weights_dir),
+        load_unet(spec.unet, weights_dir),
+        UNETS[spec.unet].sampler(),
+        num_inference_steps=spec.num_inference_steps,
+        fingerprint=fingerprint,
+        reconstruction_fingerprint=verify_component(spec.vae, weights_dir)[:16],
+        device=device,
+    )
+
+
+for _spec in SPECS:
+    register_generator(_spec.name, partial(build_mini_generator, _spec))

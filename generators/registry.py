@@ -1,0 +1,26 @@
+"""The generator registry: `register_generator`, `list_generators`, `create_generator`."""
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from fakebench.registry import Registry
+from generators.base import Generator
+
+GENERATORS: Registry[Generator] = Registry(kind="generator", entry_point_group="fakebench.generators")
+
+
+def register_generator(name: str, factory: Callable[..., Generator] | None = None, **kwargs):
+    """Register a generator factory: ``@register_generator("my-ldm")`` on a function or class."""
+    return GENERATORS.register(name, factory, **kwargs)
+
+
+def list_generators(pattern: str | Iterable[str] | None = None) -> list[str]:
+    """Registered generator names, filtered by glob pattern(s) like timm's `list_models`."""
+    return GENERATORS.names(pattern)
+
+
+def create_generator(name: str, **kwargs) -> Generator:
+    return GENERATORS.create(name, **kwargs)
+
+
+get_generator = create_generator

@@ -1,0 +1,71 @@
+"""Runs the real pytest benchmark (plugin, cases, store, leaderboard) on the mini-smoke world."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from benchmark.cases import MINI_WORLD, build_cases
+from fakebench.errors import FakebenchError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pytest(args, home, cwd):
+    env = {**os.environ, "FAKEBENCH_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "benchmark"), "-p", "no:cacheprovider", *args],
+                          cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_case_ids_and_expected_failures():
+    cases = build_cases(MINI_WORLD)
+    ids = [c.id for c in cases]
+    assert len(ids) == 2 * 3 * 3 == len(set(ids))
+    assert "aligned-resnet50-mini-playground-jpeg75" in ids
+    by_id = {c.id: c for c in cases}
+    assert by_id["aligned-resnet50-mini-playground-jpeg75"].expected_failure == ""
+    assert "autoencoder" in by_id["aligned-resnet50-mini-othervae-identity"].expected_failure
+    assert "resolution" in by_id["baseline-resnet50-mini-sd-resize0.5"].expected_failure
+    assert by_id["baseline-resnet50-mini-sd-identity"].expected_failure == ""
+
+
+def test_unknown_generator_in_selection_is_a_clear_error():
+    with pytest.raises(FakebenchError, match="mini-playground"):
+        build_cases(MINI_WORLD, generators=["sd-xl"])
+
+
+def test_k_selection_builds_only_what_it_needs_and_writes_the_leaderboard(tmp_path):
+    home, out = tmp_path / "home", tmp_path / "out"
+    proc = _pytest(["--world", "mini-smoke", "-k", "playground", "--leaderboard-dir", str(out), "-q"], home, tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "fakebench leaderboard" in proc.stdout and "6 passed" in proc.stdout
+    board = pd.read_csv(out / "leaderboard.csv")
+    assert sorted(board["case_id"]) == sorted(
+        f"{r}-resnet50-mini-playground-{p}" for r in ("aligned", "baseline") for p in ("identity", "jpeg75", "resize0.5"))
+    assert (board["n_real"] > 0).all() and (board["n_fake"] > 0).all()
+    assert "## mini-playground" in (out / "leaderboard.md").read_text()
+    scores = pd.read_csv(out / "scores.csv")
+    assert len(scores) == board["n_real"].sum() + board["n_fake"].sum()
+    generated = {p.name.rsplit("-", 1)[0] for p in (home / "imagesets").iterdir() if p.name.startswith("gen-")}
+    # only what the selection needs: mini-sd for the baseline's training and validation fakes, and
+    # mini-playground's test fakes; nothing of mini-sd's or mini-othervae's test sets
+    assert generated == {"gen-mini-sd-s10000", "gen-mini-sd-s20000", "gen-mini-playground-s0"}
+
+    # warm rerun: nothing is rebuilt, the same scores come back
+    before = {p: p.stat().st_mtime_ns for p in home.rglob("*") if p.is_file()}
+    proc2 = _pytest(["--world", "mini-smoke", "-k", "playground", "--leaderboard-dir", str(out), "-q"], home, tmp_path)
+    assert proc2.returncode == 0, proc2.stdout[-3000:]
+    after = {p: p.stat().st_mtime_ns for p in home.rglob("*") if p.is_file()}
+    assert after == before
+    pd.testing.assert_frame_equal(pd.read_csv(out / "scores.csv"), scores)
+
+
+def test_bad_options_are_usage_errors(tmp_path):
+    proc = _pytest(["--world", "mini-smoke", "--generators", "sd-xl"], tmp_path / "home", tmp_path)
+    assert proc.returncode == 4 and "sd-xl" in proc.stderr and "mini-sd" in proc.stderr
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    proc = _pytest(["--world", "mini-smoke", "--leaderboard-dir", str(blocker / "sub")], tmp_path / "home", tmp_path)
+    assert proc.returncode == 4 and "not writable" in proc.stderr and "Traceback" not in proc.stderr

@@ -1,0 +1,67 @@
+import numpy as np
+import pytest
+from PIL import Image
+
+from benchmark.perturbations import Chain, apply, parse_perturbation, perturbation_rng, register_perturbation, PERTURBATIONS
+from fakebench.errors import FakebenchError, UnknownNameError
+
+
+def _image(w=100, h=80):
+    rng = np.random.default_rng(0)
+    return Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8))
+
+
+@pytest.mark.parametrize("pid", ["identity", "resize0.5", "resize1.5", "jpeg75", "webp50", "blur1", "resize0.5+jpeg75"])
+def test_ids_round_trip(pid):
+    assert parse_perturbation(pid).id == pid
+
+
+def test_resize_sizes_and_chain():
+    im = _image()
+    assert apply(parse_perturbation("resize0.5"), im, 0, "x").size == (50, 40)
+    assert apply(parse_perturbation("resize2"), im, 0, "x").size == (200, 160)
+    chain = parse_perturbation("resize0.5+jpeg75")
+    assert isinstance(chain, Chain) and apply(chain, im, 0, "x").size == (50, 40)
+
+
+def test_compression_changes_pixels_identity_does_not():
+    im = _image()
+    assert np.array_equal(np.asarray(apply(parse_perturbation("identity"), im, 0, "x")), np.asarray(im))
+    jpeg = np.asarray(apply(parse_perturbation("jpeg30"), im, 0, "x")).astype(int)
+    assert np.abs(jpeg - np.asarray(im)).mean() > 5
+    # deterministic: same input, same output
+    assert np.array_equal(jpeg, np.asarray(apply(parse_perturbation("jpeg30"), im, 1, "y")))
+
+
+@pytest.mark.parametrize("bad,match", [("jpeg101", "1-100"), ("webp0", "1-100"), ("resize0", "> 0"),
+                                        ("resize-1", "> 0"), ("jpeg", "needs a number"), ("jpeg7.5", "integer")])
+def test_bad_values_name_the_value(bad, match):
+    with pytest.raises(FakebenchError, match=match):
+        parse_perturbation(bad)
+
+
+def test_unknown_perturbation_lists_known():
+    with pytest.raises(UnknownNameError, match="jpeg"):
+        parse_perturbation("sharpen2")
+
+
+def test_rng_depends_on_seed_image_and_perturbation_only():
+    a = perturbation_rng(0, "img1", "jpeg75").random()
+    assert a == perturbation_rng(0, "img1", "jpeg75").random()
+    assert a != perturbation_rng(1, "img1", "jpeg75").random()
+    assert a != perturbation_rng(0, "img2", "jpeg75").random()
+
+
+def test_user_can_register_a_perturbation():
+    class Invert:
+        id = "invert"
+
+        def __call__(self, im, rng):
+            return Image.fromarray(255 - np.asarray(im))
+
+    register_perturbation("invert", lambda param=None: Invert())
+    try:
+        out = apply(parse_perturbation("invert"), _image(), 0, "x")
+        assert np.array_equal(np.asarray(out), 255 - np.asarray(_image()))
+    finally:
+        PERTURBATIONS.unregister("invert")

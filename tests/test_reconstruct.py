@@ -1,0 +1,45 @@
+import io
+
+import pytest
+import torch
+from PIL import Image
+
+from generators import create_generator
+from generators.imagesets import FAKE, reconstructed_set, real_split
+
+
+@pytest.mark.parametrize("h,w", [(64, 64), (37, 53), (8, 9), (130, 71)])
+def test_reconstruction_keeps_size(h, w):
+    gen = create_generator("mini-sd")
+    x = torch.rand(2, 3, h, w)
+    y = gen.reconstruct(x)
+    assert y.shape == x.shape and 0 <= y.min() and y.max() <= 1
+
+
+def test_reconstruction_is_close_to_input_but_not_identical():
+    gen = create_generator("mini-sd")
+    reals = real_split("test")
+    from fakebench.imageio import load_rgb, pil_to_tensor
+
+    x = pil_to_tensor(load_rgb(reals.path(reals.records[0])))[None]
+    err = (gen.reconstruct(x) - x).abs().mean().item()
+    assert 0.002 < err < 0.15, err
+
+
+def test_reconstructed_set_is_png_same_size_and_cached_by_content(tiny_corpus, monkeypatch):
+    gen = create_generator("mini-sd")
+    reals = real_split("val", tiny_corpus)
+    calls = []
+    original = gen.reconstruct
+    monkeypatch.setattr(gen, "reconstruct", lambda x: calls.append(len(x)) or original(x))
+    recon = reconstructed_set(gen, reals)
+    assert recon.label == FAKE and len(recon) == len(reals) and sum(calls) == len(reals)
+    for real, fake in zip(reals.records, recon.records):
+        with Image.open(io.BytesIO(recon.path(fake).read_bytes())) as im:
+            assert im.format == "PNG" and im.size == (real.width, real.height)
+    # another generator with the same autoencoder reuses every reconstruction
+    playground = create_generator("mini-playground")
+    monkeypatch.setattr(playground, "reconstruct", lambda x: calls.append(len(x)) or original(x))
+    again = reconstructed_set(playground, reals)
+    assert sum(calls) == len(reals)
+    assert [r.sha256 for r in again.records] == [r.sha256 for r in recon.records]

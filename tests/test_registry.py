@@ -1,0 +1,53 @@
+from importlib.metadata import EntryPoint
+
+import pytest
+
+import detectors
+import generators
+from fakebench import registry as registry_mod
+from fakebench.errors import UnknownNameError
+from fakebench.registry import Registry
+
+
+def test_register_list_create_with_globs():
+    reg: Registry[str] = Registry(kind="widget", entry_point_group="fakebench.test-none")
+
+    @reg.register("alpha-1")
+    def make_alpha(suffix="!"):
+        return "alpha" + suffix
+
+    reg.register("beta-1", lambda: "beta")
+    assert reg.names() == ["alpha-1", "beta-1"]
+    assert reg.names("alpha-*") == ["alpha-1"]
+    assert reg.names(["*-1"]) == ["alpha-1", "beta-1"]
+    assert reg.create("alpha-1", suffix="?") == "alpha?"
+    with pytest.raises(ValueError, match="already registered"):
+        reg.register("beta-1", lambda: "other")
+
+
+def test_unknown_name_lists_known_names():
+    with pytest.raises(UnknownNameError) as info:
+        generators.create_generator("sd-99")
+    msg = str(info.value)
+    assert "sd-99" in msg and "mini-sd" in msg and "mini-playground" in msg and "mini-othervae" in msg
+    with pytest.raises(UnknownNameError, match="resnet50"):
+        detectors.create_detector("nope")
+
+
+def test_builtin_registries_are_discoverable():
+    assert generators.list_generators("mini-*") == ["mini-othervae", "mini-playground", "mini-sd"]
+    assert "resnet50" in detectors.list_detectors()
+
+
+def test_entry_point_plugins_load_and_broken_ones_are_skipped(monkeypatch, caplog):
+    group = "fakebench.test-plugins"
+    good = EntryPoint(name="good", value="fakebench.errors:FakebenchError", group=group)
+    bad = EntryPoint(name="broken", value="no_such_module_xyz:factory", group=group)
+    monkeypatch.setattr(registry_mod, "entry_points", lambda group: [good, bad])
+    reg: Registry[object] = Registry(kind="detector", entry_point_group=group)
+    with caplog.at_level("WARNING"):
+        names = reg.names()
+    assert names == ["good"]
+    assert [f.name for f in reg.failures] == ["broken"]
+    assert "no_such_module_xyz" in reg.failures[0].error
+    assert "broken" in caplog.text
