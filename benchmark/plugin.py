@@ -47,6 +47,17 @@ def _device(name: str) -> str:
     return "cpu"
 
 
+def _verify_mini_weights(generator_names: set[str]) -> None:
+    """Fail at start-up, in one line, on missing or corrupted mini-world weights."""
+    from generators.mini.architectures import GENERATORS as MINI
+    from generators.mini.weights import verify_component
+
+    for spec in MINI:
+        if spec.name in generator_names:
+            verify_component(spec.vae)
+            verify_component(spec.unet)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config.option, "world"):
         return
@@ -57,6 +68,7 @@ def pytest_configure(config: pytest.Config) -> None:
                             _csv(config.option.perturbations))
         out = ensure_writable_dir(Path(config.option.leaderboard_dir).resolve(), "leaderboard folder")
         ensure_writable_dir(home(), "results home (FAKEBENCH_HOME)")
+        _verify_mini_weights({c.generator for c in cases} | {world.train_generator})
     except FakebenchError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[CASES_KEY] = cases

@@ -58,8 +58,8 @@ class BenchSession:
 
     def detector(self, spec: DetectorSpec) -> tuple[NetworkDetector, CheckpointInfo]:
         if spec not in self._detectors:
-            det, info = trained_detector(spec, self.generator(spec.generator), self.world.corpus, self.world.train)
-            self._detectors[spec] = (det.to(self.device), info)
+            self._detectors[spec] = trained_detector(spec, self.generator(spec.generator), self.world.corpus,
+                                                     self.world.train, device=self.device)
         return self._detectors[spec]
 
     def run_case(self, case: Case) -> CaseResult:

@@ -21,6 +21,7 @@ from detectors.trainable import CheckpointInfo, NetworkDetector, sidecar_path
 from fakebench.cache import artifact_dir, stable_hash
 from fakebench.errors import FakebenchError
 from fakebench.imageio import load_rgb, pil_to_tensor
+from fakebench.schedules import warmup_cosine
 from generators.base import Generator
 from generators.corpus import CorpusConfig
 from generators.imagesets import ImageSet, generated_set, real_split, reconstructed_set
@@ -91,14 +92,15 @@ def fit(detector: NetworkDetector, data: TrainingData, cfg: TrainConfig, desc: s
                         persistent_workers=False)
     steps = cfg.epochs * len(loader)
     opt = torch.optim.AdamW(detector.network.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps, pct_start=0.1)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: warmup_cosine(step, steps, warmup=steps // 10))
     loss_fn = torch.nn.BCEWithLogitsLoss()
+    device = next(detector.network.parameters()).device
     bar = tqdm(total=steps, desc=desc, leave=False)
     for epoch in range(cfg.epochs):
         dataset.epoch = epoch
         detector.train()
         for x, y in loader:
-            loss = loss_fn(detector.logits(x), y)
+            loss = loss_fn(detector.logits(x.to(device)), y.to(device))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -134,9 +136,10 @@ class DetectorSpec:
 
 
 def trained_detector(spec: DetectorSpec, generator: Generator, corpus: CorpusConfig = CorpusConfig(),
-                     cfg: TrainConfig = TrainConfig()) -> tuple[NetworkDetector, CheckpointInfo]:
+                     cfg: TrainConfig = TrainConfig(), device: str | torch.device = "cpu",
+                     ) -> tuple[NetworkDetector, CheckpointInfo]:
     """Load the cached checkpoint for (detector, recipe, data, config), training it if absent."""
-    detector = create_detector(spec.detector, **dict(spec.kwargs))
+    detector = create_detector(spec.detector, **dict(spec.kwargs)).to(device)
     data = training_data(spec.recipe, generator, corpus, cfg.seed)
     key = stable_hash("detector", spec, detector.config, data.hashes(), cfg)
     path = artifact_dir("checkpoints", f"{spec.label}-{spec.generator}-{key}") / "model.safetensors"

@@ -57,7 +57,7 @@ class NetworkDetector(nn.Module):
 
     def save(self, path: Path, info: CheckpointInfo) -> Path:
         """Write weights and sidecar atomically; the sidecar (written last) marks completion."""
-        state = {k: v.detach().contiguous() for k, v in self.network.state_dict().items()}
+        state = {k: v.detach().cpu().contiguous() for k, v in self.network.state_dict().items()}
         with atomic_path(path) as tmp:
             save_file(state, str(tmp), metadata={"detector": self.name})
         info.weights_sha256 = file_sha256(path)

@@ -58,9 +58,7 @@ def _canonical(obj: Any) -> Any:
         return [_canonical(v) for v in obj]
     if isinstance(obj, Path):
         return str(obj)
-    if isinstance(obj, float):
-        return repr(obj)
-    return obj
+    return obj  # floats stay numbers: json writes their shortest round-trip repr, stable across runs
 
 
 def stable_hash(*parts: Any, length: int = 16) -> str:

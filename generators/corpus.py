@@ -109,6 +109,7 @@ class CropSpec:
     jpeg_quality: int
 
 
+@lru_cache(maxsize=64)
 def _scaled(photo: Photo, scale: float) -> Image.Image:
     im = load_photo(photo)
     if scale == 1.0:

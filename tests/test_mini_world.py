@@ -30,12 +30,12 @@ def test_corrupted_weights_name_the_file_and_the_fix(tmp_path):
     assert str(target) in str(info.value) and "fakebench mini train" in str(info.value)
     target.unlink()
     with pytest.raises(IntegrityError, match="missing"):
-        verify_component.__wrapped__("vae-sd", copy)
+        verify_component("vae-sd", copy)
 
 
 def test_missing_manifest_is_a_clear_error(tmp_path):
     with pytest.raises(FakebenchError, match="SHA256SUMS"):
-        verify_component.__wrapped__("vae-sd", tmp_path)
+        verify_component("vae-sd", tmp_path)
 
 
 def test_generation_is_seeded_per_image_and_fixed_size():

@@ -9,7 +9,7 @@ import torch
 from generators.base import GeneratorInfo
 from generators.latent import LatentDiffusionGenerator
 from generators.mini.architectures import GENERATORS as SPECS, IMAGE_SIDE, UNETS, MiniGeneratorSpec
-from generators.mini.weights import WEIGHTS_DIR, file_sha256_of_digests, load_unet, load_vae, verify_component
+from generators.mini.weights import file_sha256_of_digests, load_unet, load_vae, verify_component
 from generators.registry import register_generator
 
 
@@ -27,7 +27,7 @@ def mini_info(spec: MiniGeneratorSpec) -> GeneratorInfo:
 
 
 def build_mini_generator(spec: MiniGeneratorSpec, device: str | torch.device = "cpu",
-                         weights_dir: Path = WEIGHTS_DIR) -> LatentDiffusionGenerator:
+                         weights_dir: Path | None = None) -> LatentDiffusionGenerator:
     fingerprint = file_sha256_of_digests(
         [verify_component(spec.vae, weights_dir), verify_component(spec.unet, weights_dir),
          f"steps={spec.num_inference_steps}"]

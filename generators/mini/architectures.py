@@ -128,7 +128,7 @@ class MiniTrainConfig:
     vae_steps: int = 2000
     vae_batch: int = 16
     vae_patch: int = 32
-    vae_lr: float = 2e-3
+    vae_lr: float = 1e-3
     latent_patches: int = 4096
     unet_steps: int = 800
     unet_batch: int = 64

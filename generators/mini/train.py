@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import math
 import shutil
 import time
 from dataclasses import asdict
@@ -23,6 +22,7 @@ from tqdm.auto import tqdm
 
 from fakebench.cache import atomic_write_json
 from fakebench.imageio import decode, pil_to_tensor
+from fakebench.schedules import warmup_cosine
 from generators.corpus import CorpusConfig, crop_jpeg_bytes, crop_specs
 from generators.mini.architectures import IMAGE_SIDE, UNETS, VAES, GENERATORS, MiniTrainConfig, UNetSpec, VAESpec
 from generators.mini.weights import WEIGHTS_DIR, write_manifest
@@ -47,34 +47,16 @@ def random_patches(images: list[torch.Tensor], n: int, side: int, rng: np.random
     return out
 
 
-def colour_augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """Permute and invert colour channels at random, so the autoencoder learns to reconstruct any
-    colour, not only the few palettes of the training photos (a real LDM's autoencoder has seen
-    billions of images; ours has six photos)."""
-    out = torch.empty_like(x)
-    for i in range(len(x)):
-        patch = x[i, torch.randperm(3, generator=gen)]
-        out[i] = 1 - patch if torch.rand((), generator=gen) < 0.5 else patch
-    return out
-
-
-def cosine_lr(step: int, total: int, base: float, warmup: int = 50) -> float:
-    if step < warmup:
-        return base * (step + 1) / warmup
-    return base * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
-
-
 def train_vae(name: str, spec: VAESpec, images: list[torch.Tensor], cfg: MiniTrainConfig, seed: int):
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    gen = torch.Generator().manual_seed(seed)
     vae = spec.build()
     opt = torch.optim.AdamW(vae.parameters(), lr=cfg.vae_lr, weight_decay=0.0)
     bar = tqdm(range(cfg.vae_steps), desc=f"train {name}")
     for step in bar:
         for g in opt.param_groups:
-            g["lr"] = cosine_lr(step, cfg.vae_steps, cfg.vae_lr)
-        x = colour_augment(random_patches(images, cfg.vae_batch, cfg.vae_patch, rng), gen) * 2 - 1
+            g["lr"] = cfg.vae_lr * warmup_cosine(step, cfg.vae_steps, warmup=50)
+        x = random_patches(images, cfg.vae_batch, cfg.vae_patch, rng) * 2 - 1
         post = vae.encode(x).latent_dist
         # decode the posterior mode: a sampled posterior converges far too slowly on a CPU budget;
         # the KL term stays as a small regulariser of the latent mean
@@ -115,7 +97,7 @@ def train_unet(name: str, spec: UNetSpec, latents: torch.Tensor, scaling: float,
     bar = tqdm(range(cfg.unet_steps), desc=f"train {name}")
     for step in bar:
         for pg in opt.param_groups:
-            pg["lr"] = cosine_lr(step, cfg.unet_steps, cfg.unet_lr)
+            pg["lr"] = cfg.unet_lr * warmup_cosine(step, cfg.unet_steps, warmup=50)
         idx = torch.randint(0, latents.shape[0], (cfg.unet_batch,), generator=g)
         z0 = latents[idx] * scaling
         noise = torch.randn(z0.shape, generator=g)

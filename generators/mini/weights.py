@@ -7,6 +7,7 @@ SHA256SUMS before it is used.
 from __future__ import annotations
 
 import logging
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,12 +20,17 @@ from fakebench.errors import FakebenchError, IntegrityError
 log = logging.getLogger(__name__)
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
+WEIGHTS_ENV = "FAKEBENCH_MINI_WEIGHTS"  # another folder of mini-world weights, e.g. from `fakebench mini train --out`
+
+
+def weights_dir() -> Path:
+    return Path(os.environ.get(WEIGHTS_ENV) or WEIGHTS_DIR)
 MANIFEST = "SHA256SUMS"
 REBUILD = "run `fakebench mini train` to rebuild the mini-world weights, or restore them with `git checkout generators/mini/weights`"
 
 
-def read_manifest(weights_dir: Path = WEIGHTS_DIR) -> dict[str, str]:
-    path = weights_dir / MANIFEST
+def read_manifest(folder: Path | None = None) -> dict[str, str]:
+    path = (folder or weights_dir()) / MANIFEST
     if not path.is_file():
         raise FakebenchError(f"mini-world weight manifest {str(path)!r} is missing", fix=REBUILD)
     entries = {}
@@ -35,21 +41,26 @@ def read_manifest(weights_dir: Path = WEIGHTS_DIR) -> dict[str, str]:
     return entries
 
 
-def write_manifest(weights_dir: Path) -> None:
-    files = sorted(p for p in weights_dir.rglob("*") if p.is_file() and p.name != MANIFEST)
-    lines = [f"{file_sha256(p)}  {p.relative_to(weights_dir).as_posix()}" for p in files]
-    (weights_dir / MANIFEST).write_text("\n".join(lines) + "\n")
+def write_manifest(folder: Path) -> None:
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
+    lines = [f"{file_sha256(p)}  {p.relative_to(folder).as_posix()}" for p in files]
+    (folder / MANIFEST).write_text("\n".join(lines) + "\n")
+
+
+def verify_component(component: str, folder: Path | None = None) -> str:
+    """Check every file of a component against the manifest (once per process and folder);
+    return the component's digest."""
+    return _verify_component(component, (folder or weights_dir()).resolve())
 
 
 @lru_cache(maxsize=None)
-def verify_component(component: str, weights_dir: Path = WEIGHTS_DIR) -> str:
-    """Check every file of a component against the manifest; return the component's digest."""
-    manifest = read_manifest(weights_dir)
+def _verify_component(component: str, folder: Path) -> str:
+    manifest = read_manifest(folder)
     names = sorted(n for n in manifest if n.startswith(component + "/"))
     if not names:
-        raise FakebenchError(f"mini-world component {component!r} is not in {weights_dir / MANIFEST}", fix=REBUILD)
+        raise FakebenchError(f"mini-world component {component!r} is not in {folder / MANIFEST}", fix=REBUILD)
     for name in names:
-        path = weights_dir / name
+        path = folder / name
         if not path.is_file():
             raise IntegrityError(f"mini-world weight file {str(path)!r} is missing", fix=REBUILD)
         digest = file_sha256(path)
@@ -68,13 +79,15 @@ def file_sha256_of_digests(digests: list[str]) -> str:
     return hashlib.sha256("".join(digests).encode()).hexdigest()
 
 
-def load_vae(component: str, weights_dir: Path = WEIGHTS_DIR) -> AutoencoderKL:
-    verify_component(component, weights_dir)
-    return AutoencoderKL.from_pretrained(weights_dir / component, torch_dtype=torch.float32, local_files_only=True,
+def load_vae(component: str, folder: Path | None = None) -> AutoencoderKL:
+    folder = folder or weights_dir()
+    verify_component(component, folder)
+    return AutoencoderKL.from_pretrained(folder / component, torch_dtype=torch.float32, local_files_only=True,
                                          low_cpu_mem_usage=False)
 
 
-def load_unet(component: str, weights_dir: Path = WEIGHTS_DIR) -> UNet2DModel:
-    verify_component(component, weights_dir)
-    return UNet2DModel.from_pretrained(weights_dir / component, torch_dtype=torch.float32, local_files_only=True,
+def load_unet(component: str, folder: Path | None = None) -> UNet2DModel:
+    folder = folder or weights_dir()
+    verify_component(component, folder)
+    return UNet2DModel.from_pretrained(folder / component, torch_dtype=torch.float32, local_files_only=True,
                                          low_cpu_mem_usage=False)
