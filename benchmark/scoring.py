@@ -16,6 +16,7 @@ from fakebench.cache import artifact_dir, atomic_path, stable_hash
 from fakebench.errors import FakebenchError
 from fakebench.imageio import load_rgb, pil_to_tensor
 from generators.imagesets import ImageSet
+from leaderboard.store import read_scores_csv
 
 CHUNK = 256  # images decoded at a time: memory stays flat in the set's size
 
@@ -64,7 +65,7 @@ def cached_scores(detector: Detector, checkpoint: str, imageset: ImageSet, pertu
     key = stable_hash("scores", detector.name, checkpoint, imageset.key, perturbation.id, seed, detector.policy)
     path = artifact_dir("scores", key[:2]) / f"{key}.csv"
     if path.is_file():
-        return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"image_id": str, "error": str})
+        return read_scores_csv(path)
     frame = score_images(detector, imageset, perturbation, seed, batch_size, progress=True)
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, index=False)

@@ -72,7 +72,7 @@ class BenchSession:
         frame = pd.concat(parts, ignore_index=True)
         frame = frame.assign(case_id=case.id, detector=case.detector.label, checkpoint=detector.checkpoint_hash,
                              generator=case.generator, perturbation=case.perturbation, seed=self.seed, split="test")
-        self.store.add(frame)
+        frame = self.store.add(frame)
         ok = frame[frame["error"] == ""]
         metrics = case_metrics(ok["label"], ok["score"], n_failed=int((frame["error"] != "").sum()))
         result = CaseResult(case, metrics, detector.checkpoint_hash)

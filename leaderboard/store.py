@@ -37,14 +37,25 @@ def validate(frame: pd.DataFrame, source: str = "score table") -> pd.DataFrame:
     return frame
 
 
+def read_scores_csv(path: Path) -> pd.DataFrame:
+    """Read a CSV of scores: an empty `error` means scored (never NaN), an empty `score` is NaN."""
+    frame = pd.read_csv(path, dtype={"image_id": str, "error": str, "case_id": str})
+    if "error" in frame.columns:
+        frame["error"] = frame["error"].fillna("")
+    return frame
+
+
 class ScoreStore:
     """Rows accumulate in memory during a session and are written once, atomically."""
 
     def __init__(self) -> None:
         self._parts: list[pd.DataFrame] = []
 
-    def add(self, rows: pd.DataFrame) -> None:
-        self._parts.append(validate(rows))
+    def add(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """Validate and keep `rows`; returns the validated copy."""
+        rows = validate(rows)
+        self._parts.append(rows)
+        return rows
 
     def __len__(self) -> int:
         return sum(len(p) for p in self._parts)
@@ -66,5 +77,5 @@ class ScoreStore:
         if not path.is_file():
             raise FakebenchError(f"score store {str(path)!r} does not exist", fix="run pytest benchmark/ first")
         store = cls()
-        store.add(pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"error": str, "image_id": str}))
+        store.add(read_scores_csv(path))
         return store

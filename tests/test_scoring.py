@@ -50,6 +50,7 @@ def test_cached_scores_reuse(tiny_corpus):
     second = cached_scores(det, "ckpt", reals, parse_perturbation("jpeg75"), seed=0)
     assert len(det.shapes) == calls
     assert second["score"].tolist() == first["score"].tolist()
+    assert second["error"].tolist() == first["error"].tolist() == [""] * len(reals)  # not NaN after a reload
 
 
 def test_input_policies():
