@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field
 
-from benchmark.perturbations import DEFAULT_PERTURBATIONS, Resize, parse_perturbation
+from benchmark.perturbations import DEFAULT_PERTURBATIONS, Chain, Resize, parse_perturbation
 from detectors.augment import AugmentConfig
 from detectors.train import RECIPES, DetectorSpec, TrainConfig
 from fakebench.errors import FakebenchError
@@ -71,13 +71,17 @@ class Case:
         return f"{self.detector.label}-{self.generator}-{self.perturbation}"
 
 
+def _downscales(p) -> bool:
+    steps = p.steps if isinstance(p, Chain) else (p,)
+    return any(isinstance(s, Resize) and s.scale < 1 for s in steps)
+
+
 def expected_failure(recipe: str, generator: str, perturbation: str, world: WorldConfig) -> str:
     if generator not in world.same_autoencoder:
         return "known limit: the generator's autoencoder differs from the training generator's (paper, Sec. 5)"
     if recipe == "baseline" and generator != world.train_generator:
         return "paper: the baseline degrades on a generator whose denoiser differs (Playground, aligned +36.98/+52.09)"
-    if recipe == "baseline" and any(isinstance(p, Resize) and p.scale < 1 for p in
-                                    getattr(parse_perturbation(perturbation), "steps", (parse_perturbation(perturbation),))):
+    if recipe == "baseline" and _downscales(parse_perturbation(perturbation)):
         return "paper: the baseline learns resolution, so downscaled images fool it"
     return ""
 

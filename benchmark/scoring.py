@@ -2,9 +2,7 @@
 batch images of equal size, and keep one row per image (failures included, with their reason)."""
 from __future__ import annotations
 
-import io
 from collections import defaultdict
-from pathlib import Path
 
 import pandas as pd
 import torch

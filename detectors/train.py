@@ -7,7 +7,6 @@ import logging
 import platform
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -139,7 +138,9 @@ def trained_detector(spec: DetectorSpec, generator: Generator, corpus: CorpusCon
                      cfg: TrainConfig = TrainConfig(), device: str | torch.device = "cpu",
                      ) -> tuple[NetworkDetector, CheckpointInfo]:
     """Load the cached checkpoint for (detector, recipe, data, config), training it if absent."""
-    detector = create_detector(spec.detector, **dict(spec.kwargs)).to(device)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(cfg.seed)  # initial weights depend on the seed alone, not on what ran before
+        detector = create_detector(spec.detector, **dict(spec.kwargs)).to(device)
     data = training_data(spec.recipe, generator, corpus, cfg.seed)
     key = stable_hash("detector", spec, detector.config, data.hashes(), cfg)
     path = artifact_dir("checkpoints", f"{spec.label}-{spec.generator}-{key}") / "model.safetensors"
