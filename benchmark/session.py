@@ -36,7 +36,6 @@ class BenchSession:
     def __init__(self, world: WorldConfig, seed: int = 0, device: str = "cpu") -> None:
         self.world, self.seed, self.device = world, seed, torch.device(device)
         self.store = ScoreStore()
-        self.results: dict[str, CaseResult] = {}
         self._generators: dict[str, Generator] = {}
         self._detectors: dict[DetectorSpec, tuple[NetworkDetector, CheckpointInfo]] = {}
         self._fakes: dict[str, ImageSet] = {}
@@ -75,9 +74,7 @@ class BenchSession:
         frame = self.store.add(frame)
         ok = frame[frame["error"] == ""]
         metrics = case_metrics(ok["label"], ok["score"], n_failed=int((frame["error"] != "").sum()))
-        result = CaseResult(case, metrics, detector.checkpoint_hash)
-        self.results[case.id] = result
-        return result
+        return CaseResult(case, metrics, detector.checkpoint_hash)
 
     def write_outputs(self, out_dir: Path) -> dict[str, Path]:
         from leaderboard.tables import write_reports
