@@ -14,19 +14,19 @@ from pathlib import Path
 import torch
 from diffusers import AutoencoderKL, UNet2DModel
 
-from fakebench.cache import file_sha256
+from fakebench.cache import bytes_sha256, file_sha256
 from fakebench.errors import FakebenchError, IntegrityError
 
 log = logging.getLogger(__name__)
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 WEIGHTS_ENV = "FAKEBENCH_MINI_WEIGHTS"  # another folder of mini-world weights, e.g. from `fakebench mini train --out`
+MANIFEST = "SHA256SUMS"
+REBUILD = "run `fakebench mini train` to rebuild the mini-world weights, or restore them with `git checkout generators/mini/weights`"
 
 
 def weights_dir() -> Path:
     return Path(os.environ.get(WEIGHTS_ENV) or WEIGHTS_DIR)
-MANIFEST = "SHA256SUMS"
-REBUILD = "run `fakebench mini train` to rebuild the mini-world weights, or restore them with `git checkout generators/mini/weights`"
 
 
 def read_manifest(folder: Path | None = None) -> dict[str, str]:
@@ -74,9 +74,7 @@ def _verify_component(component: str, folder: Path) -> str:
 
 
 def file_sha256_of_digests(digests: list[str]) -> str:
-    import hashlib
-
-    return hashlib.sha256("".join(digests).encode()).hexdigest()
+    return bytes_sha256("".join(digests).encode())
 
 
 def load_vae(component: str, folder: Path | None = None) -> AutoencoderKL:
