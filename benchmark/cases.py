@@ -9,7 +9,15 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field
 
-from benchmark.perturbations import DEFAULT_PERTURBATIONS, Chain, Resize, parse_perturbation
+from benchmark.perturbations import (
+    GRID_PERTURBATIONS,
+    QUICK_PERTURBATIONS,
+    Compress,
+    Resize,
+    ShortSide,
+    parse_perturbation,
+    steps,
+)
 from detectors.augment import AugmentConfig
 from detectors.train import RECIPES, DetectorSpec, TrainConfig
 from fakebench.errors import FakebenchError
@@ -31,6 +39,23 @@ class WorldConfig:
     train: TrainConfig = field(default_factory=TrainConfig)
     same_autoencoder: tuple[str, ...] = ()  # generators sharing the train generator's autoencoder
     floor: float = FLOOR
+    native_side: int = 64  # the training generator's output side: a smaller short side downscales
+    short_sides: tuple[int, ...] = (48, 96, 128)  # fixed short sides of the resize sweep
+    default_perturbations: str = "grid"  # "grid", "quick" or a comma-separated list of ids
+
+    def perturbation_ids(self, selection: str | list[str] | None = None) -> list[str]:
+        """Expand `grid` / `quick` (or the world's default) into perturbation ids, checked and canonical."""
+        names = selection or self.default_perturbations
+        names = names.split(",") if isinstance(names, str) else names
+        ids: list[str] = []
+        for name in (n.strip() for n in names if n.strip()):
+            if name == "grid":
+                ids += [*GRID_PERTURBATIONS[:6], *(f"short{s}" for s in self.short_sides), *GRID_PERTURBATIONS[6:]]
+            elif name == "quick":
+                ids += QUICK_PERTURBATIONS
+            else:
+                ids.append(name)
+        return list(dict.fromkeys(parse_perturbation(i).id for i in ids))
 
 
 MINI_WORLD = WorldConfig(
@@ -53,6 +78,7 @@ MINI_SMOKE_WORLD = WorldConfig(
     train=TrainConfig(epochs=1, batch_size=8, augment=AugmentConfig(crop=32)),
     same_autoencoder=MINI_WORLD.same_autoencoder,
     floor=0.0,
+    default_perturbations="quick",
 )
 
 WORLDS = {w.name: w for w in (MINI_WORLD, MINI_SMOKE_WORLD)}
@@ -71,9 +97,13 @@ class Case:
         return f"{self.detector.label}-{self.generator}-{self.perturbation}"
 
 
-def _downscales(p) -> bool:
-    steps = p.steps if isinstance(p, Chain) else (p,)
-    return any(isinstance(s, Resize) and s.scale < 1 for s in steps)
+def _downscales(perturbation: str, native_side: int) -> bool:
+    return any((isinstance(s, Resize) and s.scale < 1) or (isinstance(s, ShortSide) and s.side < native_side)
+               for s in steps(parse_perturbation(perturbation)))
+
+
+def _webp(perturbation: str) -> bool:
+    return any(isinstance(s, Compress) and s.fmt == "WEBP" for s in steps(parse_perturbation(perturbation)))
 
 
 def expected_failure(recipe: str, generator: str, perturbation: str, world: WorldConfig) -> str:
@@ -81,8 +111,10 @@ def expected_failure(recipe: str, generator: str, perturbation: str, world: Worl
         return "known limit: the generator's autoencoder differs from the training generator's (paper, Sec. 5)"
     if recipe == "baseline" and generator != world.train_generator:
         return "paper: the baseline degrades on a generator whose denoiser differs (Playground, aligned +36.98/+52.09)"
-    if recipe == "baseline" and _downscales(parse_perturbation(perturbation)):
+    if recipe == "baseline" and _downscales(perturbation, world.native_side):
         return "paper: the baseline learns resolution, so downscaled images fool it"
+    if recipe == "aligned" and _webp(perturbation):
+        return "known limit: WebP compression, absent from training augmentations, hurts the aligned detector (paper)"
     return ""
 
 
@@ -103,7 +135,7 @@ def build_cases(world: WorldConfig, detectors: list[str] | None = None, generato
              for b in backbones for r in RECIPES}
     det_names = _select(sorted(specs), detectors, "detector")
     gen_names = _select(list(world.generators), generators, "generator")
-    pert_ids = [parse_perturbation(p).id for p in (perturbations or DEFAULT_PERTURBATIONS)]
+    pert_ids = world.perturbation_ids(perturbations)
     return [
         Case(specs[d], g, p, floor=world.floor, expected_failure=expected_failure(specs[d].recipe, g, p, world))
         for g in gen_names for p in pert_ids for d in det_names

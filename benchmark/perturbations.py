@@ -64,6 +64,26 @@ class Resize:
 
 
 @dataclass(frozen=True)
+class ShortSide:
+    """Resize so the short side is `side` pixels, keeping the aspect ratio (the paper's resize sweep)."""
+
+    side: int
+
+    def __post_init__(self):
+        if not (self.side >= 1 and self.side == int(self.side)):
+            raise FakebenchError(f"short side must be a positive integer, got {self.side!r}", fix="use e.g. short256")
+
+    @property
+    def id(self) -> str:
+        return f"short{int(self.side)}"
+
+    def __call__(self, im, rng):
+        scale = self.side / min(im.width, im.height)
+        size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
+        return im.resize(size, Image.Resampling.BICUBIC, reducing_gap=None)
+
+
+@dataclass(frozen=True)
 class Compress:
     fmt: str  # "JPEG" or "WEBP"
     quality: int
@@ -119,6 +139,7 @@ def _needs_param(name: str, param: float | None) -> float:
 
 register_perturbation("identity", lambda param=None: Identity())
 register_perturbation("resize", lambda param=None: Resize(_needs_param("resize", param)))
+register_perturbation("short", lambda param=None: ShortSide(_needs_param("short", param)))
 register_perturbation("jpeg", lambda param=None: Compress("JPEG", _needs_param("jpeg", param)))
 register_perturbation("webp", lambda param=None: Compress("WEBP", _needs_param("webp", param)))
 register_perturbation("blur", lambda param=None: Blur(_needs_param("blur", param)))
@@ -149,4 +170,20 @@ def apply(perturbation: Perturbation, im: Image.Image, seed: int, image_id: str)
     return perturbation(im, perturbation_rng(seed, image_id, perturbation.id))
 
 
-DEFAULT_PERTURBATIONS: tuple[str, ...] = ("identity", "resize0.5", "jpeg75")
+QUICK_PERTURBATIONS: tuple[str, ...] = ("identity", "resize0.5", "jpeg75")
+
+# The robustness grid of DESIGN.md. Fixed short sides depend on the world's image sizes (the mini
+# world's images are 64-128 px; real generators' 512-1024 px), so each world adds its own.
+GRID_PERTURBATIONS: tuple[str, ...] = (
+    "identity",
+    "resize0.25", "resize0.5", "resize0.75", "resize1.5", "resize2",
+    "jpeg95", "jpeg75", "jpeg50", "jpeg30",
+    "webp95", "webp75", "webp50",
+    "blur1", "blur2",
+    "resize0.5+jpeg75", "resize0.75+jpeg50", "jpeg75+webp75",
+)
+
+
+def steps(perturbation: Perturbation) -> tuple[Perturbation, ...]:
+    """The single perturbations a (possibly chained) perturbation applies, in order."""
+    return perturbation.steps if isinstance(perturbation, Chain) else (perturbation,)

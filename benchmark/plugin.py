@@ -13,6 +13,7 @@ from benchmark.cases import WORLDS, build_cases
 from benchmark.session import BenchSession
 from fakebench.cache import ensure_writable_dir, home
 from fakebench.errors import FakebenchError
+from leaderboard.store import default_store_name
 
 SESSION_KEY = pytest.StashKey[BenchSession]()
 CASES_KEY = pytest.StashKey[list]()
@@ -29,10 +30,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--detectors", default=None, help="comma-separated detector names or globs, e.g. 'aligned-*'")
     group.addoption("--generators", default=None, help="comma-separated generator names or globs, e.g. 'mini-p*'")
     group.addoption("--perturbations", default=None,
-                    help="comma-separated perturbation ids (default: identity,resize0.5,jpeg75)")
+                    help="comma-separated perturbation ids (jpeg75, resize0.5, short128, webp50, blur1, "
+                         "resize0.5+jpeg75), 'grid' (the full robustness grid) or 'quick' "
+                         "(identity,resize0.5,jpeg75); default: the world's (mini: grid)")
     group.addoption("--device", default="cpu", help="torch device: cpu, cuda, cuda:1, mps, or auto")
     group.addoption("--bench-seed", type=int, default=0, help="seed for test fakes and perturbations")
-    group.addoption("--leaderboard-dir", default="results", help="where leaderboard.md/.csv and scores.csv go")
+    group.addoption("--leaderboard-dir", default="results", help="where the score store and the reports (leaderboard.md/.csv/.json, report.html) go")
 
 
 def _device(name: str) -> str:
@@ -73,7 +76,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(exc)) from None
     config.stash[CASES_KEY] = cases
     config.stash[OUT_KEY] = out
-    config.stash[SESSION_KEY] = BenchSession(world, seed=config.option.bench_seed, device=_device(config.option.device))
+    config.stash[SESSION_KEY] = BenchSession(world, seed=config.option.bench_seed, device=_device(config.option.device),
+                                             store_path=out / default_store_name())
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -114,11 +118,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     session = config.stash[SESSION_KEY]
     if not len(session.store):
         return
-    from leaderboard.tables import leaderboard_frame, terminal_table
+    from leaderboard.tables import terminal_table
 
-    paths = session.write_outputs(config.stash[OUT_KEY])
+    board, paths = session.write_outputs(config.stash[OUT_KEY])
     tr = terminalreporter
     tr.write_sep("=", "fakebench leaderboard")
-    tr.write_line(terminal_table(leaderboard_frame(session.store.frame())))
+    tr.write_line(terminal_table(board))
+    tr.write_line("")
     for kind, path in paths.items():
         tr.write_line(f"{kind:>9}: {path}")

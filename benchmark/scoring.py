@@ -31,7 +31,8 @@ def score_images(detector: Detector, imageset: ImageSet, perturbation: Perturbat
     scores: dict[str, float] = {}
     errors: dict[str, str] = {}
     records = imageset.records
-    bar = tqdm(total=len(records), desc=f"score {imageset.name} [{perturbation.id}]", leave=False, disable=not progress)
+    bar = tqdm(total=len(records), desc=f"score {imageset.name} [{perturbation.id}]", leave=False,
+               disable=not progress, delay=0.5)
     for start in range(0, len(records), CHUNK):
         by_shape: dict[tuple[int, ...], list[tuple[str, torch.Tensor]]] = defaultdict(list)
         for rec in records[start : start + CHUNK]:

@@ -10,15 +10,21 @@ import pandas as pd
 import torch
 
 from benchmark.cases import Case, WorldConfig
-from benchmark.perturbations import parse_perturbation
+from benchmark.perturbations import Identity, parse_perturbation
 from benchmark.scoring import cached_scores
-from detectors.trainable import CheckpointInfo, NetworkDetector
 from detectors.train import DetectorSpec, trained_detector
+from detectors.trainable import CheckpointInfo, NetworkDetector
+from fakebench import __version__
 from generators import create_generator
 from generators.base import Generator
 from generators.imagesets import ImageSet, generated_set, real_split
-from leaderboard.metrics import CaseMetrics, case_metrics
-from leaderboard.store import ScoreStore
+from leaderboard.metrics import (
+    BootstrapConfig,
+    CaseMetrics,
+    calibrated_threshold,
+    case_metrics,
+)
+from leaderboard.store import CALIBRATION_SPLIT, TEST_SPLIT, ScoreStore
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +39,13 @@ class CaseResult:
 
 
 class BenchSession:
-    def __init__(self, world: WorldConfig, seed: int = 0, device: str = "cpu") -> None:
+    def __init__(self, world: WorldConfig, seed: int = 0, device: str = "cpu", store_path: Path | None = None) -> None:
         self.world, self.seed, self.device = world, seed, torch.device(device)
-        self.store = ScoreStore()
+        self.store = ScoreStore(store_path)
         self._generators: dict[str, Generator] = {}
         self._detectors: dict[DetectorSpec, tuple[NetworkDetector, CheckpointInfo]] = {}
         self._fakes: dict[str, ImageSet] = {}
+        self._thresholds: dict[DetectorSpec, float] = {}
 
     def generator(self, name: str) -> Generator:
         if name not in self._generators:
@@ -48,6 +55,11 @@ class BenchSession:
     @cached_property
     def test_reals(self) -> ImageSet:
         return real_split("test", self.world.corpus)
+
+    @cached_property
+    def calibration_reals(self) -> ImageSet:
+        """Clean held-out reals (the validation photos) that set each detector's 5%-FPR threshold."""
+        return real_split("val", self.world.corpus)
 
     def test_fakes(self, generator: str) -> ImageSet:
         if generator not in self._fakes:
@@ -61,24 +73,38 @@ class BenchSession:
                                                      self.world.train, device=self.device)
         return self._detectors[spec]
 
+    def _rows(self, frame: pd.DataFrame, spec: DetectorSpec, checkpoint: str, case_id: str, generator: str,
+              perturbation: str, split: str) -> pd.DataFrame:
+        return frame.assign(case_id=case_id, detector=spec.label, checkpoint=checkpoint, generator=generator,
+                            split=split, perturbation=perturbation, seed=self.seed, fakebench_version=__version__)
+
+    def calibration_threshold(self, spec: DetectorSpec) -> float:
+        """Score the clean calibration reals once per detector, store them, return the threshold."""
+        if spec not in self._thresholds:
+            detector, _ = self.detector(spec)
+            frame = cached_scores(detector, detector.checkpoint_hash, self.calibration_reals, Identity(), self.seed)
+            rows = self.store.add(self._rows(frame, spec, detector.checkpoint_hash, f"{spec.label}-calibration", "",
+                                             "identity", CALIBRATION_SPLIT))
+            self._thresholds[spec] = calibrated_threshold(rows.loc[rows["error"] == "", "score"])
+        return self._thresholds[spec]
+
     def run_case(self, case: Case) -> CaseResult:
         detector, _ = self.detector(case.detector)
+        threshold = self.calibration_threshold(case.detector)
         perturbation = parse_perturbation(case.perturbation)
-        parts = []
-        for imageset in (self.test_reals, self.test_fakes(case.generator)):
-            frame = cached_scores(detector, detector.checkpoint_hash, imageset, perturbation, self.seed)
-            parts.append(frame)
-        frame = pd.concat(parts, ignore_index=True)
-        frame = frame.assign(case_id=case.id, detector=case.detector.label, checkpoint=detector.checkpoint_hash,
-                             generator=case.generator, perturbation=case.perturbation, seed=self.seed, split="test")
-        frame = self.store.add(frame)
+        parts = [cached_scores(detector, detector.checkpoint_hash, imageset, perturbation, self.seed)
+                 for imageset in (self.test_reals, self.test_fakes(case.generator))]
+        frame = self.store.add(self._rows(pd.concat(parts, ignore_index=True), case.detector, detector.checkpoint_hash,
+                                          case.id, case.generator, case.perturbation, TEST_SPLIT))
         ok = frame[frame["error"] == ""]
-        metrics = case_metrics(ok["label"], ok["score"], n_failed=int((frame["error"] != "").sum()))
+        metrics = case_metrics(ok["label"], ok["score"], n_failed=int((frame["error"] != "").sum()),
+                               threshold_cal=threshold, bootstrap=BootstrapConfig(resamples=0))
         return CaseResult(case, metrics, detector.checkpoint_hash)
 
-    def write_outputs(self, out_dir: Path) -> dict[str, Path]:
-        from leaderboard.tables import write_reports
+    def write_outputs(self, out_dir: Path) -> tuple[pd.DataFrame, dict[str, Path]]:
+        from leaderboard.reports import write_reports
 
-        paths = write_reports(self.store.frame(), out_dir)
-        paths["scores"] = self.store.save(out_dir / "scores.csv")
-        return paths
+        board, paths = write_reports(self.store.frame(), out_dir)
+        if self.store.path is not None:
+            paths["scores"] = self.store.path
+        return board, paths

@@ -1,8 +1,13 @@
 """Detectors: a registry of name -> factory, and the training recipes (baseline, aligned)."""
-from detectors.base import Detector, InputPolicy
-from detectors.registry import DETECTORS, create_detector, get_detector, list_detectors, register_detector
-
 from detectors import builtin as _builtin  # noqa: F401  (registers the built-in detectors)
+from detectors.base import Detector, InputPolicy
+from detectors.registry import (
+           DETECTORS,
+           create_detector,
+           get_detector,
+           list_detectors,
+           register_detector,
+)
 
 __all__ = ["DETECTORS", "Detector", "InputPolicy", "create_detector", "get_detector", "list_detectors",
            "register_detector"]

@@ -94,7 +94,7 @@ def fit(detector: NetworkDetector, data: TrainingData, cfg: TrainConfig, desc: s
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: warmup_cosine(step, steps, warmup=steps // 10))
     loss_fn = torch.nn.BCEWithLogitsLoss()
     device = next(detector.network.parameters()).device
-    bar = tqdm(total=steps, desc=desc, leave=False)
+    bar = tqdm(total=steps, desc=desc, leave=False, delay=0.5)
     for epoch in range(cfg.epochs):
         dataset.epoch = epoch
         detector.train()

@@ -58,6 +58,51 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from leaderboard.metrics import BootstrapConfig
+    from leaderboard.store import read_store
+
+    bootstrap = BootstrapConfig(resamples=args.bootstrap, seed=args.bootstrap_seed)
+    if args.compare:
+        from leaderboard.compare import compare_boards, comparison_markdown
+        from leaderboard.tables import leaderboard_frame
+
+        old, new = (leaderboard_frame(read_store(Path(p)), bootstrap) for p in args.compare)
+        print(comparison_markdown(compare_boards(old, new)))
+        return 0
+    if not args.store:
+        raise FakebenchError("fakebench report needs a STORE or --compare OLD NEW",
+                             fix="e.g. fakebench report results/scores.parquet")
+    from leaderboard.reports import write_reports
+    from leaderboard.tables import terminal_table
+
+    store = Path(args.store)
+    board, paths = write_reports(read_store(store), Path(args.out) if args.out else store.parent, bootstrap)
+    print(terminal_table(board))
+    for kind, path in paths.items():
+        print(f"{kind:>9}: {path}")
+    return 0
+
+
+def _cmd_bench_report(args: argparse.Namespace) -> int:
+    from leaderboard.bench import bench_report
+
+    print(bench_report(args.rows, args.bootstrap))
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fakebench", description=__doc__.splitlines()[0])
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -72,6 +117,21 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("what", choices=["detectors", "generators", "perturbations"])
     lst.add_argument("pattern", nargs="?", default=None, help="glob filter, e.g. 'mini-*'")
     lst.set_defaults(func=_cmd_list)
+    report = sub.add_parser("report", help="rebuild every leaderboard output from a score store, or compare two",
+                            description="Rebuild leaderboard.md/.csv/.json and report.html from a score store "
+                                        "without running a model; or show what changed between two stores.")
+    report.add_argument("store", nargs="?", help="scores.parquet or scores.csv written by pytest benchmark/")
+    report.add_argument("--out", default=None, help="output folder (default: the store's folder)")
+    report.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="compare two stores instead")
+    report.add_argument("--bootstrap", type=_positive_int, default=1000, help="bootstrap resamples (0: no intervals)")
+    report.add_argument("--bootstrap-seed", type=int, default=0)
+    report.set_defaults(func=_cmd_report)
+    bench = sub.add_parser("bench", help="speed and memory benchmarks").add_subparsers(dest="bench_command",
+                                                                                        required=True)
+    bench_report = bench.add_parser("report", help="time `fakebench report` on a synthetic store of N rows")
+    bench_report.add_argument("--rows", type=_positive_int, default=1_000_000)
+    bench_report.add_argument("--bootstrap", type=_positive_int, default=1000)
+    bench_report.set_defaults(func=_cmd_bench_report)
     return parser
 
 

@@ -1,8 +1,13 @@
 """Everything that makes images: generators (generate / reconstruct) and real-image sources."""
-from generators.base import Generator, GeneratorInfo
-from generators.registry import GENERATORS, create_generator, get_generator, list_generators, register_generator
-
 from generators import mini as _mini  # noqa: F401  (registers the built-in mini world)
+from generators.base import Generator, GeneratorInfo
+from generators.registry import (
+    GENERATORS,
+    create_generator,
+    get_generator,
+    list_generators,
+    register_generator,
+)
 
 __all__ = [
     "GENERATORS",

@@ -13,10 +13,24 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from fakebench.cache import artifact_dir, atomic_write_bytes, atomic_write_json, bytes_sha256, file_sha256, read_json, stable_hash
+from fakebench.cache import (
+    artifact_dir,
+    atomic_write_bytes,
+    atomic_write_json,
+    bytes_sha256,
+    file_sha256,
+    read_json,
+    stable_hash,
+)
 from fakebench.imageio import encode, load_rgb, pil_to_tensor, tensor_to_pil
 from generators.base import Generator
-from generators.corpus import CorpusConfig, crop_jpeg_bytes, crop_specs, photo_path, split_photos
+from generators.corpus import (
+    CorpusConfig,
+    crop_jpeg_bytes,
+    crop_specs,
+    photo_path,
+    split_photos,
+)
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +99,7 @@ def real_split(split: str, corpus: CorpusConfig = CorpusConfig()) -> ImageSet:
     if cached is not None:
         return cached
     records = []
-    for spec in tqdm(crop_specs(split, corpus), desc=f"real {split} corpus", leave=False):
+    for spec in tqdm(crop_specs(split, corpus), desc=f"real {split} corpus", leave=False, delay=0.5):
         file = f"images/{spec.image_id}.jpg"
         path = root / file
         if path.is_file():
@@ -109,7 +123,7 @@ def generated_set(generator: Generator, n: int, seed: int, batch_size: int = 32)
     if cached is not None:
         return cached
     records: list[ImageRecord] = []
-    bar = tqdm(total=n, desc=f"generate {name}", leave=False)
+    bar = tqdm(total=n, desc=f"generate {name}", leave=False, delay=0.5)
     for start in range(0, n, batch_size):
         idx = range(start, min(n, start + batch_size))
         files = [f"images/{name}-s{seed}-{i:05d}.png" for i in idx]
@@ -147,7 +161,7 @@ def reconstructed_set(generator: Generator, source: ImageSet) -> ImageSet:
         if not (cache_root / f"{rec.sha256}.png").is_file():
             todo.setdefault((rec.height, rec.width), []).append(rec)
     bar = tqdm(total=sum(len(v) for v in todo.values()), desc=f"reconstruct {source.name} with {generator.info.name}",
-               leave=False)
+               leave=False, delay=0.5)
     for group in todo.values():
         for start in range(0, len(group), 16):
             batch = group[start : start + 16]

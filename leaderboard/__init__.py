@@ -1,6 +1,5 @@
-"""Score store, metrics and the leaderboard tables: a pure function of the stored scores."""
-from leaderboard.metrics import CaseMetrics, case_metrics
-from leaderboard.store import STORE_COLUMNS, ScoreStore
-from leaderboard.tables import leaderboard_frame, write_reports
+"""Score store, metrics and reports: the leaderboard is a pure function of the stored scores.
 
-__all__ = ["STORE_COLUMNS", "CaseMetrics", "ScoreStore", "case_metrics", "leaderboard_frame", "write_reports"]
+Modules: `store` (the score store), `metrics` (per-case metrics), `tables` (the leaderboard and its text
+renderings), `plots`, `html`, `reports` (every output file), `compare` (two stores), `bench`. Import
+them directly; this package imports nothing heavy so that `fakebench` starts fast."""

@@ -1,62 +1,180 @@
-"""The leaderboard as a pure function of the score store, and its markdown / CSV renderings."""
+"""The leaderboard as a pure function of the score store, and its text renderings (markdown, terminal,
+CSV, JSON). Nothing here runs a model or reads anything but the store."""
 from __future__ import annotations
 
-from pathlib import Path
+import hashlib
+import json
+import math
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 
+import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
-from fakebench.cache import atomic_write_bytes
-from leaderboard.metrics import case_metrics
+from leaderboard.metrics import (
+    METRIC_NAMES,
+    BootstrapConfig,
+    calibrated_threshold,
+    case_metrics,
+)
+from leaderboard.store import CALIBRATION_SPLIT, TEST_SPLIT
 
-CASE_KEYS = ["case_id", "detector", "generator", "perturbation"]
-METRIC_COLUMNS = ["n_real", "n_fake", "n_failed", "real_acc", "fake_acc", "bal_acc", "auc", "ap"]
-SHOWN = ["detector", "generator", "perturbation", "n_real", "n_fake", "n_failed", "real_acc", "fake_acc",
-         "bal_acc", "auc"]
+CASE_KEYS = ["case_id", "detector", "checkpoint", "generator", "perturbation", "seed"]
+CALIBRATION_KEYS = ["detector", "checkpoint", "seed"]
+BOARD_COLUMNS = CASE_KEYS + list(METRIC_NAMES) + ["note"]
 
 
-def leaderboard_frame(scores: pd.DataFrame) -> pd.DataFrame:
-    """One row per case with its metrics; failed images are counted, not scored."""
-    rows = []
-    for key, group in scores.groupby(CASE_KEYS, sort=False):
-        ok = group[group["error"] == ""]
-        m = case_metrics(ok["label"], ok["score"], n_failed=int((group["error"] != "").sum()))
-        rows.append({**dict(zip(CASE_KEYS, key)), **m.as_dict()})
-    frame = pd.DataFrame(rows, columns=CASE_KEYS + METRIC_COLUMNS + ["note"])
-    return frame.sort_values(["generator", "perturbation", "bal_acc", "detector"],
-                             ascending=[True, True, False, True], ignore_index=True)
+def _case_seed(base: int, case_id: str, seed: int) -> int:
+    """Bootstrap seed of one case: fixed by the report's seed and the case, not by row order."""
+    return int.from_bytes(hashlib.sha256(f"{base}|{case_id}|{seed}".encode()).digest()[:8], "big")
+
+
+def calibration_thresholds(scores: pd.DataFrame) -> dict[tuple, float]:
+    """(detector, checkpoint, seed) -> threshold for 5% FPR on that detector's clean held-out reals."""
+    calib = scores[(scores["split"] == CALIBRATION_SPLIT) & (scores["error"] == "") & (scores["label"] == 0)]
+    return {key: calibrated_threshold(group["score"].to_numpy())
+            for key, group in calib.groupby(CALIBRATION_KEYS, sort=False)}
+
+
+PARALLEL_ROWS = 200_000  # above this many test rows, cases are computed in worker processes
+
+
+def _case_row(fields: dict, labels: np.ndarray, scores: np.ndarray, n_failed: int, threshold: float,
+              bootstrap: BootstrapConfig) -> dict:
+    m = case_metrics(labels, scores, n_failed=n_failed, threshold_cal=threshold, bootstrap=bootstrap)
+    note = m.note
+    if math.isnan(threshold) and not note:
+        note = "no clean calibration reals in the store: real_fpr_cal is missing"
+    return {**fields, **m.as_dict(), "note": note}
+
+
+def _case_row_args(args: tuple) -> dict:
+    return _case_row(*args)
+
+
+def leaderboard_frame(scores: pd.DataFrame, bootstrap: BootstrapConfig = BootstrapConfig(),
+                      workers: int | None = None) -> pd.DataFrame:
+    """One row per test case with every metric; failed images are counted, not scored.
+
+    Big stores spread cases over `workers` processes (default: one per core); the result does not
+    depend on it, since each case's bootstrap seed comes from the case alone."""
+    thresholds = calibration_thresholds(scores)
+    test = scores[scores["split"] == TEST_SPLIT]
+    jobs = []
+    for key, group in test.groupby(CASE_KEYS, sort=False):
+        fields = dict(zip(CASE_KEYS, key))
+        ok = group["error"] == ""
+        threshold = thresholds.get(tuple(fields[k] for k in CALIBRATION_KEYS), math.nan)
+        boot = BootstrapConfig(bootstrap.resamples, bootstrap.level,
+                               _case_seed(bootstrap.seed, fields["case_id"], fields["seed"]))
+        jobs.append((fields, group["label"].to_numpy()[ok.to_numpy()], group["score"].to_numpy()[ok.to_numpy()],
+                     int((~ok).sum()), threshold, boot))
+    workers = workers or os.cpu_count() or 1
+    if workers > 1 and len(test) > PARALLEL_ROWS and len(jobs) > 1:
+        # spawn, not fork: the caller may hold threads (torch, OpenMP) that a fork would copy locked
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            rows = list(pool.map(_case_row_args, jobs, chunksize=max(1, len(jobs) // (4 * workers))))
+    else:
+        rows = [_case_row(*job) for job in jobs]
+    frame = pd.DataFrame(rows, columns=BOARD_COLUMNS)
+    # perturbations in the order the cases ran (the grid's order, clean first), not alphabetical
+    order = {p: (p != "identity", i) for i, p in enumerate(dict.fromkeys(test["perturbation"]))}
+    frame["_order"] = frame["perturbation"].map(order)
+    frame = frame.sort_values(["generator", "_order", "bal_acc", "detector", "seed"],
+                              ascending=[True, True, False, True, True], ignore_index=True)
+    return frame.drop(columns="_order")
 
 
 def overall_ranking(board: pd.DataFrame) -> pd.DataFrame:
-    """Detectors ranked by mean balanced accuracy over every case they ran."""
-    agg = board.groupby("detector").agg(cases=("case_id", "count"), mean_bal_acc=("bal_acc", "mean"),
-                                        mean_auc=("auc", "mean"), worst_bal_acc=("bal_acc", "min"))
-    return agg.sort_values("mean_bal_acc", ascending=False).reset_index()
+    """Detectors ranked by mean balanced accuracy over every case they ran, with their worst case."""
+    rows = []
+    for detector, group in board.groupby("detector"):
+        worst = group.loc[group["bal_acc"].idxmin()] if group["bal_acc"].notna().any() else None
+        rows.append({
+            "detector": detector,
+            "cases": len(group),
+            "mean_bal_acc": group["bal_acc"].mean(),
+            "mean_auc": group["auc"].mean(),
+            "mean_real_fpr_cal": group["real_fpr_cal"].mean(),
+            "worst_bal_acc": group["bal_acc"].min(),
+            "worst_case": f"{worst['generator']} / {worst['perturbation']}" if worst is not None else "",
+        })
+    return pd.DataFrame(rows).sort_values("mean_bal_acc", ascending=False, ignore_index=True)
+
+
+def _ci(value: float, lo: float, hi: float) -> str:
+    if math.isnan(value):
+        return "n/a"
+    return f"{value:.3f}" if math.isnan(lo) else f"{value:.3f} [{lo:.3f}, {hi:.3f}]"
+
+
+def display_frame(board: pd.DataFrame) -> pd.DataFrame:
+    """The per-case table as people read it: intervals next to their estimate, short headers."""
+    return pd.DataFrame({
+        "detector": board["detector"],
+        "generator": board["generator"],
+        "perturbation": board["perturbation"],
+        "seed": board["seed"],
+        "n real/fake/failed": [f"{r}/{f}/{x}" for r, f, x in zip(board["n_real"], board["n_fake"], board["n_failed"])],
+        "real acc": board["real_acc"],
+        "fake acc": board["fake_acc"],
+        "bal. acc [95% CI]": [_ci(*v) for v in zip(board["bal_acc"], board["bal_acc_lo"], board["bal_acc_hi"])],
+        "AUC [95% CI]": [_ci(*v) for v in zip(board["auc"], board["auc_lo"], board["auc_hi"])],
+        "AP": board["ap"],
+        "TPR@1%FPR": board["tpr_at_fpr1"],
+        "TPR@5%FPR": board["tpr_at_fpr5"],
+        "real FPR@cal": board["real_fpr_cal"],
+        "ECE": board["ece"],
+    })
 
 
 def _fmt(frame: pd.DataFrame, tablefmt: str) -> str:
-    return tabulate(frame, headers="keys", tablefmt=tablefmt, showindex=False, floatfmt=".3f")
+    return tabulate(frame, headers="keys", tablefmt=tablefmt, showindex=False, floatfmt=".3f", missingval="n/a")
+
+
+METRIC_GLOSSARY = (
+    "Fake is the positive class. Accuracies at threshold 0.5; 95% CI: seeded bootstrap over images "
+    "(reals and fakes resampled separately). real FPR@cal: share of reals above the threshold that gives "
+    "5% FPR on clean held-out reals; above 0.05 under a perturbation means the detector flags perturbed "
+    "reals as fake. ECE: expected calibration error, 10 bins."
+)
 
 
 def to_markdown(board: pd.DataFrame) -> str:
-    parts = ["# fakebench leaderboard", "", "## Overall ranking", "", _fmt(overall_ranking(board), "github"), ""]
+    parts = ["# fakebench leaderboard", "", METRIC_GLOSSARY, "", "## Overall ranking", "",
+             _fmt(overall_ranking(board), "github"), ""]
     for generator, group in board.groupby("generator", sort=True):
-        parts += [f"## {generator}", "", _fmt(group[SHOWN].drop(columns="generator"), "github"), ""]
+        parts += [f"## {generator}", "", _fmt(display_frame(group).drop(columns="generator"), "github"), ""]
     notes = board[board["note"] != ""]
     if len(notes):
-        parts += ["## Notes", ""] + [f"- `{r.case_id}`: {r.note}" for r in notes.itertuples()] + [""]
+        parts += ["## Notes", ""] + [f"- `{r.case_id}` (seed {r.seed}): {r.note}" for r in notes.itertuples()] + [""]
     return "\n".join(parts)
 
 
 def terminal_table(board: pd.DataFrame) -> str:
-    return _fmt(board[SHOWN], "simple")
+    """Compact: the ranking, then balanced accuracy per perturbation (rows) x detector/generator."""
+    pivot = board.pivot_table(index="perturbation", columns=["generator", "detector"], values="bal_acc",
+                              aggfunc="mean", sort=False)
+    pivot = pivot.reindex(index=list(dict.fromkeys(board["perturbation"])), columns=sorted(pivot.columns))
+    pivot.columns = [f"{g}\n{d}" for g, d in pivot.columns]
+    pivot = pivot.reset_index()
+    return "\n\n".join([_fmt(overall_ranking(board), "simple"),
+                        "balanced accuracy at 0.5 (fake = positive):",
+                        _fmt(pivot, "simple")])
 
 
-def write_reports(scores: pd.DataFrame, out_dir: Path) -> dict[str, Path]:
-    """Write leaderboard.md and leaderboard.csv (atomically) and return their paths."""
-    board = leaderboard_frame(scores)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"markdown": out_dir / "leaderboard.md", "csv": out_dir / "leaderboard.csv"}
-    atomic_write_bytes(paths["markdown"], to_markdown(board).encode())
-    atomic_write_bytes(paths["csv"], board.to_csv(index=False, float_format="%.6f").encode())
-    return paths
+def _jsonable(value):
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def to_json(board: pd.DataFrame, version: str) -> str:
+    records = lambda frame: [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    doc = {"fakebench_version": version, "metrics": METRIC_GLOSSARY,
+           "ranking": records(overall_ranking(board)), "cases": records(board)}
+    return json.dumps(doc, indent=1, allow_nan=False)

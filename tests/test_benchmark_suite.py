@@ -9,6 +9,7 @@ import pytest
 
 from benchmark.cases import MINI_WORLD, build_cases
 from fakebench.errors import FakebenchError
+from leaderboard.store import read_store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,13 +23,17 @@ def _pytest(args, home, cwd, **extra_env):
 def test_case_ids_and_expected_failures():
     cases = build_cases(MINI_WORLD)
     ids = [c.id for c in cases]
-    assert len(ids) == 2 * 3 * 3 == len(set(ids))
+    assert len(ids) == 2 * 3 * len(MINI_WORLD.perturbation_ids()) == len(set(ids)) and len(ids) >= 2 * 3 * 20
     assert "aligned-resnet50-mini-playground-jpeg75" in ids
     by_id = {c.id: c for c in cases}
     assert by_id["aligned-resnet50-mini-playground-jpeg75"].expected_failure == ""
     assert "autoencoder" in by_id["aligned-resnet50-mini-othervae-identity"].expected_failure
     assert "resolution" in by_id["baseline-resnet50-mini-sd-resize0.5"].expected_failure
     assert by_id["baseline-resnet50-mini-sd-identity"].expected_failure == ""
+    assert "resolution" in by_id["baseline-resnet50-mini-sd-short48"].expected_failure  # below the native 64 px
+    assert by_id["baseline-resnet50-mini-sd-short96"].expected_failure == ""
+    assert "WebP" in by_id["aligned-resnet50-mini-sd-jpeg75+webp75"].expected_failure
+    assert by_id["baseline-resnet50-mini-sd-webp50"].expected_failure == ""  # the paper says nothing of it
 
 
 def test_unknown_generator_in_selection_is_a_clear_error():
@@ -47,8 +52,14 @@ def test_k_selection_builds_only_what_it_needs_and_writes_the_leaderboard(tmp_pa
         f"{r}-resnet50-mini-playground-{p}" for r in ("aligned", "baseline") for p in ("identity", "jpeg75", "resize0.5"))
     assert (board["n_real"] > 0).all() and (board["n_fake"] > 0).all()
     assert "## mini-playground" in (out / "leaderboard.md").read_text()
-    scores = pd.read_csv(out / "scores.csv")
-    assert len(scores) == board["n_real"].sum() + board["n_fake"].sum()
+    assert (out / "report.html").is_file() and (out / "leaderboard.json").is_file()
+    scores = read_store(out / "scores.parquet")
+    test_rows = scores[scores["split"] == "test"]
+    assert len(test_rows) == board["n_real"].sum() + board["n_fake"].sum()
+    # each detector's clean calibration reals are in the store, and every case got a calibrated FPR
+    assert sorted(scores.loc[scores["split"] == "calibration", "case_id"].unique()) == [
+        "aligned-resnet50-calibration", "baseline-resnet50-calibration"]
+    assert board["real_fpr_cal"].notna().all()
     generated = {p.name.rsplit("-", 1)[0] for p in (home / "imagesets").iterdir() if p.name.startswith("gen-")}
     # only what the selection needs: mini-sd for the baseline's training and validation fakes, and
     # mini-playground's test fakes; nothing of mini-sd's or mini-othervae's test sets
@@ -60,12 +71,14 @@ def test_k_selection_builds_only_what_it_needs_and_writes_the_leaderboard(tmp_pa
     assert proc2.returncode == 0, proc2.stdout[-3000:]
     after = {p: p.stat().st_mtime_ns for p in home.rglob("*") if p.is_file()}
     assert after == before
-    pd.testing.assert_frame_equal(pd.read_csv(out / "scores.csv"), scores)
+    pd.testing.assert_frame_equal(read_store(out / "scores.parquet"), scores)
 
 
 def test_bad_options_are_usage_errors(tmp_path):
     proc = _pytest(["--world", "mini-smoke", "--generators", "sd-xl"], tmp_path / "home", tmp_path)
     assert proc.returncode == 4 and "sd-xl" in proc.stderr and "mini-sd" in proc.stderr
+    proc = _pytest(["--world", "mini-smoke", "--perturbations", "identity,jpeg101"], tmp_path / "home", tmp_path)
+    assert proc.returncode == 4 and "101" in proc.stderr and "1-100" in proc.stderr
     blocker = tmp_path / "file"
     blocker.write_text("x")
     proc = _pytest(["--world", "mini-smoke", "--leaderboard-dir", str(blocker / "sub")], tmp_path / "home", tmp_path)

@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from benchmark.perturbations import Chain, apply, parse_perturbation, perturbation_rng, register_perturbation, PERTURBATIONS
+from benchmark.perturbations import (
+    PERTURBATIONS,
+    Chain,
+    apply,
+    parse_perturbation,
+    perturbation_rng,
+    register_perturbation,
+)
 from fakebench.errors import FakebenchError, UnknownNameError
 
 
@@ -65,3 +72,25 @@ def test_user_can_register_a_perturbation():
         assert np.array_equal(np.asarray(out), 255 - np.asarray(_image()))
     finally:
         PERTURBATIONS.unregister("invert")
+
+
+def test_short_side_keeps_aspect_and_names_bad_values():
+    im = _image(100, 80)
+    assert apply(parse_perturbation("short40"), im, 0, "x").size == (50, 40)
+    assert apply(parse_perturbation("short160"), im, 0, "x").size == (200, 160)
+    for bad in ("short0", "short2.5"):
+        with pytest.raises(FakebenchError, match="short side"):
+            parse_perturbation(bad)
+
+
+def test_the_grid_covers_the_design_and_every_id_is_canonical():
+    from benchmark.cases import MINI_WORLD
+
+    ids = MINI_WORLD.perturbation_ids("grid")
+    assert len(ids) >= 20 and len(set(ids)) == len(ids) and ids[0] == "identity"
+    for expected in ("resize0.25", "resize2", "short128", "jpeg30", "webp50", "blur2", "resize0.5+jpeg75",
+                     "jpeg75+webp75"):
+        assert expected in ids
+    assert all(parse_perturbation(i).id == i for i in ids)
+    assert MINI_WORLD.perturbation_ids("quick,webp50,jpeg75") == ["identity", "resize0.5", "jpeg75", "webp50"]
+    assert MINI_WORLD.perturbation_ids("resize0.50") == ["resize0.5"]  # canonical spelling

@@ -5,7 +5,7 @@ import torch
 from PIL import Image
 
 from generators import create_generator
-from generators.imagesets import FAKE, reconstructed_set, real_split
+from generators.imagesets import FAKE, real_split, reconstructed_set
 
 
 @pytest.mark.parametrize("h,w", [(64, 64), (37, 53), (8, 9), (130, 71)])

@@ -3,13 +3,19 @@ import json
 import pytest
 import torch
 
+from benchmark.scoring import score_images
 from detectors import create_detector
 from detectors.augment import AugmentConfig
-from detectors.train import DetectorSpec, TrainConfig, fit, trained_detector, training_data
+from detectors.train import (
+    DetectorSpec,
+    TrainConfig,
+    fit,
+    trained_detector,
+    training_data,
+)
 from detectors.trainable import sidecar_path
 from fakebench.errors import FakebenchError
 from generators import create_generator
-from benchmark.scoring import score_images
 
 TINY = TrainConfig(epochs=1, batch_size=4, augment=AugmentConfig(crop=32))
 

@@ -8,8 +8,14 @@ import torch
 
 from generators.base import GeneratorInfo
 from generators.latent import LatentDiffusionGenerator
-from generators.mini.architectures import GENERATORS as SPECS, IMAGE_SIDE, UNETS, MiniGeneratorSpec
-from generators.mini.weights import file_sha256_of_digests, load_unet, load_vae, verify_component
+from generators.mini.architectures import GENERATORS as SPECS
+from generators.mini.architectures import IMAGE_SIDE, UNETS, MiniGeneratorSpec
+from generators.mini.weights import (
+    file_sha256_of_digests,
+    load_unet,
+    load_vae,
+    verify_component,
+)
 from generators.registry import register_generator
 
 

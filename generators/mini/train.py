@@ -24,7 +24,15 @@ from fakebench.cache import atomic_write_json
 from fakebench.imageio import decode, pil_to_tensor
 from fakebench.schedules import warmup_cosine
 from generators.corpus import CorpusConfig, crop_jpeg_bytes, crop_specs
-from generators.mini.architectures import IMAGE_SIDE, UNETS, VAES, GENERATORS, MiniTrainConfig, UNetSpec, VAESpec
+from generators.mini.architectures import (
+    GENERATORS,
+    IMAGE_SIDE,
+    UNETS,
+    VAES,
+    MiniTrainConfig,
+    UNetSpec,
+    VAESpec,
+)
 from generators.mini.weights import WEIGHTS_DIR, write_manifest
 
 log = logging.getLogger(__name__)

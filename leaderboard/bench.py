@@ -1,0 +1,73 @@
+"""`fakebench bench report`: time and peak memory of rebuilding every report from a large store.
+
+The store is synthetic (scores drawn from two overlapping distributions) but has the shape of a real
+one: 2 detectors x 5 generators x 20 perturbations, half reals and half fakes, plus calibration rows.
+The report runs in a child process, so its peak memory is its own, not the synthesiser's."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fakebench import __version__
+from leaderboard.store import default_store_name, write_store
+
+DETECTORS = ("aligned-resnet50", "baseline-resnet50")
+GENERATORS = tuple(f"gen{i}" for i in range(5))
+PERTURBATIONS = ("identity", "resize0.25", "resize0.5", "resize0.75", "resize1.5", "resize2", "jpeg95", "jpeg75",
+                 "jpeg50", "jpeg30", "webp95", "webp75", "webp50", "blur1", "blur2", "short48", "short96", "short128",
+                 "resize0.5+jpeg75", "jpeg75+webp75")
+
+
+def synthetic_store(rows: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    cases = [(d, g, p) for d in DETECTORS for g in GENERATORS for p in PERTURBATIONS]
+    per_case = max(2, rows // len(cases))
+    n = per_case * len(cases)
+    label = np.tile(np.arange(per_case) % 2, len(cases))
+    case_idx = np.repeat(np.arange(len(cases)), per_case)
+    score = 1 / (1 + np.exp(-(rng.normal(size=n) + 2.0 * label - 1.0)))
+    det, gen, pert = (np.array([c[i] for c in cases], dtype=object)[case_idx] for i in range(3))
+    frame = pd.DataFrame({
+        "case_id": np.array([f"{d}-{g}-{p}" for d, g, p in cases],
+                            dtype=object)[case_idx],
+        "detector": det, "checkpoint": "0" * 64, "generator": gen, "split": "test", "perturbation": pert,
+        "seed": 0, "image_id": np.tile(np.array([f"img{i:07d}" for i in range(per_case)], dtype=object), len(cases)),
+        "label": label, "score": score, "error": "", "fakebench_version": __version__,
+    })
+    calib = pd.DataFrame({
+        "case_id": np.repeat([f"{d}-calibration" for d in DETECTORS], 1000), "detector": np.repeat(DETECTORS, 1000),
+        "checkpoint": "0" * 64, "generator": "", "split": "calibration", "perturbation": "identity", "seed": 0,
+        "image_id": np.tile([f"cal{i:04d}" for i in range(1000)], len(DETECTORS)), "label": 0,
+        "score": 1 / (1 + np.exp(-(rng.normal(size=1000 * len(DETECTORS)) - 1.0))), "error": "",
+        "fakebench_version": __version__,
+    })
+    return pd.concat([frame, calib], ignore_index=True)
+
+
+def bench_report(rows: int, bootstrap: int = 1000) -> str:
+    with tempfile.TemporaryDirectory(prefix="fakebench-bench-") as tmp:
+        store = Path(tmp) / default_store_name()
+        frame = synthetic_store(rows)
+        write_store(frame, store)
+        size_mb = store.stat().st_size / 2**20
+        cmd = [sys.executable, "-m", "fakebench", "report", str(store), "--out", str(Path(tmp) / "out"),
+               "--bootstrap", str(bootstrap)]
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        if proc.returncode:
+            raise RuntimeError(f"fakebench report failed ({proc.returncode}): {err[-2000:]}")
+        peak_gb = usage.ru_maxrss * 1024 / 2**30  # Linux reports kilobytes
+        outputs = sorted(p.name for p in (Path(tmp) / "out").iterdir())
+    return (f"fakebench report on {len(frame):,} rows ({store.suffix[1:]}, {size_mb:.1f} MB, {bootstrap} bootstrap "
+            f"resamples): {seconds:.1f} s wall, peak memory {peak_gb:.2f} GB; wrote {', '.join(outputs)}")

@@ -1,0 +1,89 @@
+"""Robustness plots of a leaderboard, rendered to PNG bytes (matplotlib, no display needed)."""
+from __future__ import annotations
+
+import io
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+CLEAN = "identity"
+# (title, id pattern, x-axis label, the x of the clean images, log x axis)
+SWEEPS = {
+    "resize": ("balanced accuracy vs resize scale", re.compile(r"^resize([0-9.]+)$"), "scale factor", 1.0, True),
+    "jpeg": ("balanced accuracy vs JPEG quality", re.compile(r"^jpeg([0-9]+)$"), "JPEG quality (100 = clean)", 100.0,
+             False),
+    "webp": ("balanced accuracy vs WebP quality", re.compile(r"^webp([0-9]+)$"), "WebP quality (100 = clean)", 100.0,
+             False),
+}
+
+
+def sweep_points(board: pd.DataFrame, sweep: str) -> pd.DataFrame:
+    """Rows of one sweep with their x value; the clean case sits at the sweep's clean x."""
+    _, pattern, _, clean_x, _ = SWEEPS[sweep]
+    x = board["perturbation"].map(lambda p: clean_x if p == CLEAN else
+                                  (float(m.group(1)) if (m := pattern.match(p)) else None))
+    points = board.assign(x=x).dropna(subset=["x"])
+    return points.groupby(["generator", "detector", "x"], as_index=False)["bal_acc"].mean()
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def sweep_plot(board: pd.DataFrame, sweep: str) -> bytes | None:
+    """One panel per generator, one line per detector; None when the board has no point of this sweep
+    beyond the clean one."""
+    _, _, xlabel, clean_x, logx = SWEEPS[sweep]
+    points = sweep_points(board, sweep)
+    if points.empty or (points["x"] != clean_x).sum() == 0:
+        return None
+    generators = sorted(points["generator"].unique())
+    fig, axes = plt.subplots(1, len(generators), figsize=(4.2 * len(generators), 3.4), squeeze=False, sharey=True)
+    for ax, generator in zip(axes[0], generators):
+        for detector, line in points[points["generator"] == generator].groupby("detector"):
+            line = line.sort_values("x")
+            ax.plot(line["x"], line["bal_acc"], marker="o", label=detector)
+        ax.axhline(0.5, color="grey", lw=0.8, ls=":")
+        ax.set_title(generator)
+        ax.set_xlabel(xlabel)
+        ax.set_ylim(0.0, 1.02)
+        if logx:
+            ax.set_xscale("log", base=2)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("balanced accuracy")
+    axes[0][-1].legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return _png(fig)
+
+
+def real_fpr_plot(board: pd.DataFrame, target: float = 0.05) -> bytes | None:
+    """Real FPR at the calibrated threshold per perturbation and detector. Reals do not depend on the
+    generator, so each (detector, perturbation) is one bar."""
+    data = board.dropna(subset=["real_fpr_cal"])
+    if data.empty:
+        return None
+    table = data.pivot_table(index="perturbation", columns="detector", values="real_fpr_cal", aggfunc="mean")
+    table = table.reindex(list(dict.fromkeys(data["perturbation"])))  # the board's (grid) order
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.45 * len(table) + 2), 3.6))
+    table.plot.bar(ax=ax, width=0.8)
+    ax.axhline(target, color="black", lw=0.8, ls="--", label=f"calibrated FPR ({target:.0%})")
+    ax.set_ylabel("real FPR at calibrated threshold")
+    ax.set_xlabel("")
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_title("reals flagged as fake under each perturbation")
+    return _png(fig)
+
+
+def all_plots(board: pd.DataFrame) -> dict[str, bytes]:
+    plots = {name: sweep_plot(board, name) for name in SWEEPS}
+    plots["real_fpr"] = real_fpr_plot(board)
+    return {name: png for name, png in plots.items() if png is not None}

@@ -1,0 +1,32 @@
+"""Every leaderboard output, written from a score frame alone (so `fakebench report STORE` rebuilds
+them without running a model)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from fakebench.cache import atomic_write_bytes
+from leaderboard.html import render_html
+from leaderboard.metrics import BootstrapConfig
+from leaderboard.plots import all_plots
+from leaderboard.tables import leaderboard_frame, to_json, to_markdown
+
+REPORT_FILES = {"markdown": "leaderboard.md", "csv": "leaderboard.csv", "json": "leaderboard.json",
+                "html": "report.html"}
+
+
+def write_reports(scores: pd.DataFrame, out_dir: Path,
+                  bootstrap: BootstrapConfig = BootstrapConfig()) -> tuple[pd.DataFrame, dict[str, Path]]:
+    """Write leaderboard.md / .csv / .json and report.html atomically; return the board and the paths."""
+    board = leaderboard_frame(scores, bootstrap)
+    versions = sorted(scores["fakebench_version"].unique()) if len(scores) else []
+    version = versions[0] if versions else "unknown"
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {kind: out_dir / name for kind, name in REPORT_FILES.items()}
+    atomic_write_bytes(paths["markdown"], to_markdown(board).encode())
+    atomic_write_bytes(paths["csv"], board.to_csv(index=False, float_format="%.6f").encode())
+    atomic_write_bytes(paths["json"], to_json(board, version).encode())
+    atomic_write_bytes(paths["html"], render_html(board, all_plots(board), version).encode())
+    return board, paths
