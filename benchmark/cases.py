@@ -19,7 +19,8 @@ from benchmark.perturbations import (
     steps,
 )
 from detectors.augment import AugmentConfig
-from detectors.train import RECIPES, DetectorSpec, TrainConfig
+from detectors.registry import DETECTORS
+from detectors.train import RECIPES, DetectorSpec, TrainConfig, is_trainable
 from fakebench.errors import FakebenchError
 from generators.corpus import CorpusConfig
 
@@ -33,7 +34,9 @@ class WorldConfig:
     name: str
     generators: tuple[str, ...]
     train_generator: str
-    detector_kwargs: tuple[tuple[str, object], ...] = ()
+    # the detectors a run uses unless --detectors says otherwise: (registry name, factory kwargs);
+    # installed plugins join them, and any registered detector can be selected by name
+    detectors: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = (("resnet50", ()),)
     n_test_fakes: int = 300
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -62,7 +65,7 @@ MINI_WORLD = WorldConfig(
     name="mini",
     generators=("mini-sd", "mini-playground", "mini-othervae"),
     train_generator="mini-sd",
-    detector_kwargs=(("width", 16),),
+    detectors=(("resnet50", (("width", 16),)), ("small-cnn", ()), ("freq-lr", ())),
     same_autoencoder=("mini-sd", "mini-playground"),
 )
 
@@ -72,7 +75,7 @@ MINI_SMOKE_WORLD = WorldConfig(
     name="mini-smoke",
     generators=MINI_WORLD.generators,
     train_generator="mini-sd",
-    detector_kwargs=(("width", 8),),
+    detectors=(("resnet50", (("width", 8),)), ("small-cnn", (("channels", (8, 8, 16, 16)),)), ("freq-lr", ())),
     n_test_fakes=6,
     corpus=CorpusConfig(crops_per_photo={"train": 3, "val": 2, "test": 2}),
     train=TrainConfig(epochs=1, batch_size=8, augment=AugmentConfig(crop=32)),
@@ -107,6 +110,9 @@ def _webp(perturbation: str) -> bool:
 
 
 def expected_failure(recipe: str, generator: str, perturbation: str, world: WorldConfig) -> str:
+    """The paper's predictions concern detectors trained by a recipe; others get no a-priori verdict."""
+    if not recipe:
+        return ""
     if generator not in world.same_autoencoder:
         return "known limit: the generator's autoencoder differs from the training generator's (paper, Sec. 5)"
     if recipe == "baseline" and generator != world.train_generator:
@@ -129,11 +135,37 @@ def _select(names: list[str], patterns: list[str] | None, what: str) -> list[str
     return chosen
 
 
+def detector_specs(world: WorldConfig) -> tuple[dict[str, DetectorSpec], list[str]]:
+    """Every registered detector as benchmark entries, and the labels a run uses by default.
+
+    A trainable detector becomes one entry per recipe (`aligned-resnet50`, `baseline-resnet50`), trained
+    on the world's training generator; any other detector is scored as it comes (`myplugin`). The
+    defaults are the world's detectors plus every installed plugin. A plugin whose factory raises is
+    reported and left out; the rest of the run goes on."""
+    configured = dict(world.detectors)
+    specs: dict[str, DetectorSpec] = {}
+    defaults: list[str] = []
+    for name in DETECTORS.names():
+        kwargs = configured.get(name, ())
+        try:
+            trainable = is_trainable(name, kwargs)
+        except Exception as exc:  # a broken plugin must not take the run down
+            DETECTORS.record_failure(name, exc)
+            continue
+        labels = []
+        for recipe in (RECIPES if trainable else ("",)):
+            spec = DetectorSpec(name, recipe, world.train_generator if recipe else "", kwargs)
+            specs[spec.label] = spec
+            labels.append(spec.label)
+        if name in configured or DETECTORS.origin(name) != "built-in":
+            defaults += labels
+    return specs, defaults
+
+
 def build_cases(world: WorldConfig, detectors: list[str] | None = None, generators: list[str] | None = None,
-                perturbations: list[str] | None = None, backbones: tuple[str, ...] = ("resnet50",)) -> list[Case]:
-    specs = {f"{r}-{b}": DetectorSpec(b, r, world.train_generator, world.detector_kwargs)
-             for b in backbones for r in RECIPES}
-    det_names = _select(sorted(specs), detectors, "detector")
+                perturbations: list[str] | None = None) -> list[Case]:
+    specs, defaults = detector_specs(world)
+    det_names = _select(sorted(specs), detectors, "detector") if detectors else defaults
     gen_names = _select(list(world.generators), generators, "generator")
     pert_ids = world.perturbation_ids(perturbations)
     return [

@@ -116,6 +116,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     if SESSION_KEY not in config.stash:
         return
     session = config.stash[SESSION_KEY]
+    _report_plugin_failures(terminalreporter)
     if not len(session.store):
         return
     from leaderboard.tables import terminal_table
@@ -127,3 +128,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     tr.write_line("")
     for kind, path in paths.items():
         tr.write_line(f"{kind:>9}: {path}")
+
+
+def _report_plugin_failures(tr) -> None:
+    from fakebench.registry import plugin_failures
+
+    failures = plugin_failures()
+    if failures:
+        tr.write_sep("-", "plugins left out")
+        for f in failures:
+            tr.write_line(f"{f.group} {f.name!r}: {f.error}")

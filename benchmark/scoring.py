@@ -17,6 +17,7 @@ from generators.imagesets import ImageSet
 from leaderboard.store import read_scores_csv
 
 CHUNK = 256  # images decoded at a time: memory stays flat in the set's size
+SCORES_FORMAT = 2  # bump when the scores a detector returns change meaning (2: float64 sigmoid)
 
 
 def _prepare(detector: Detector, imageset: ImageSet, record, perturbation: Perturbation, seed: int):
@@ -61,7 +62,8 @@ def score_images(detector: Detector, imageset: ImageSet, perturbation: Perturbat
 def cached_scores(detector: Detector, checkpoint: str, imageset: ImageSet, perturbation: Perturbation,
                   seed: int, batch_size: int = 64) -> pd.DataFrame:
     """`score_images`, cached by (checkpoint, set, perturbation, seed, input policy)."""
-    key = stable_hash("scores", detector.name, checkpoint, imageset.key, perturbation.id, seed, detector.policy)
+    key = stable_hash("scores", SCORES_FORMAT, detector.name, checkpoint, imageset.key, perturbation.id, seed,
+                      detector.policy)
     path = artifact_dir("scores", key[:2]) / f"{key}.csv"
     if path.is_file():
         return read_scores_csv(path)

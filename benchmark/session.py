@@ -10,10 +10,11 @@ import pandas as pd
 import torch
 
 from benchmark.cases import Case, WorldConfig
-from benchmark.perturbations import Identity, parse_perturbation
-from benchmark.scoring import cached_scores
+from benchmark.perturbations import Identity, Perturbation, parse_perturbation
+from benchmark.scoring import cached_scores, score_images
+from detectors.base import Detector
+from detectors.registry import create_detector
 from detectors.train import DetectorSpec, trained_detector
-from detectors.trainable import CheckpointInfo, NetworkDetector
 from fakebench import __version__
 from generators import create_generator
 from generators.base import Generator
@@ -38,12 +39,16 @@ class CaseResult:
     checkpoint: str
 
 
+def _checkpoint(detector: Detector) -> str:
+    return getattr(detector, "checkpoint_hash", "") or "none"
+
+
 class BenchSession:
     def __init__(self, world: WorldConfig, seed: int = 0, device: str = "cpu", store_path: Path | None = None) -> None:
         self.world, self.seed, self.device = world, seed, torch.device(device)
         self.store = ScoreStore(store_path)
         self._generators: dict[str, Generator] = {}
-        self._detectors: dict[DetectorSpec, tuple[NetworkDetector, CheckpointInfo]] = {}
+        self._detectors: dict[DetectorSpec, Detector] = {}
         self._fakes: dict[str, ImageSet] = {}
         self._thresholds: dict[DetectorSpec, float] = {}
 
@@ -67,11 +72,26 @@ class BenchSession:
                                                    seed=TEST_FAKE_SEED + self.seed)
         return self._fakes[generator]
 
-    def detector(self, spec: DetectorSpec) -> tuple[NetworkDetector, CheckpointInfo]:
+    def detector(self, spec: DetectorSpec) -> Detector:
+        """Trained by its recipe (cached checkpoint), or built as it comes when it has no recipe."""
         if spec not in self._detectors:
-            self._detectors[spec] = trained_detector(spec, self.generator(spec.generator), self.world.corpus,
-                                                     self.world.train, device=self.device)
+            if spec.recipe:
+                detector, _ = trained_detector(spec, self.generator(spec.generator), self.world.corpus,
+                                               self.world.train, device=self.device)
+            else:
+                detector = create_detector(spec.detector, **dict(spec.kwargs))
+                if isinstance(detector, torch.nn.Module):
+                    detector = detector.to(self.device)
+            self._detectors[spec] = detector
         return self._detectors[spec]
+
+    def _scores(self, detector: Detector, imageset: ImageSet, perturbation: Perturbation) -> pd.DataFrame:
+        """Scores are cached only for a detector that names its weights (`checkpoint_hash`): a plugin
+        without one is scored afresh each run, so an edit to it can never meet stale scores."""
+        checkpoint = getattr(detector, "checkpoint_hash", "")
+        if checkpoint:
+            return cached_scores(detector, checkpoint, imageset, perturbation, self.seed)
+        return score_images(detector, imageset, perturbation, self.seed, progress=True)
 
     def _rows(self, frame: pd.DataFrame, spec: DetectorSpec, checkpoint: str, case_id: str, generator: str,
               perturbation: str, split: str) -> pd.DataFrame:
@@ -81,25 +101,25 @@ class BenchSession:
     def calibration_threshold(self, spec: DetectorSpec) -> float:
         """Score the clean calibration reals once per detector, store them, return the threshold."""
         if spec not in self._thresholds:
-            detector, _ = self.detector(spec)
-            frame = cached_scores(detector, detector.checkpoint_hash, self.calibration_reals, Identity(), self.seed)
-            rows = self.store.add(self._rows(frame, spec, detector.checkpoint_hash, f"{spec.label}-calibration", "",
+            detector = self.detector(spec)
+            frame = self._scores(detector, self.calibration_reals, Identity())
+            rows = self.store.add(self._rows(frame, spec, _checkpoint(detector), f"{spec.label}-calibration", "",
                                              "identity", CALIBRATION_SPLIT))
             self._thresholds[spec] = calibrated_threshold(rows.loc[rows["error"] == "", "score"])
         return self._thresholds[spec]
 
     def run_case(self, case: Case) -> CaseResult:
-        detector, _ = self.detector(case.detector)
+        detector = self.detector(case.detector)
         threshold = self.calibration_threshold(case.detector)
         perturbation = parse_perturbation(case.perturbation)
-        parts = [cached_scores(detector, detector.checkpoint_hash, imageset, perturbation, self.seed)
+        parts = [self._scores(detector, imageset, perturbation)
                  for imageset in (self.test_reals, self.test_fakes(case.generator))]
-        frame = self.store.add(self._rows(pd.concat(parts, ignore_index=True), case.detector, detector.checkpoint_hash,
+        frame = self.store.add(self._rows(pd.concat(parts, ignore_index=True), case.detector, _checkpoint(detector),
                                           case.id, case.generator, case.perturbation, TEST_SPLIT))
         ok = frame[frame["error"] == ""]
         metrics = case_metrics(ok["label"], ok["score"], n_failed=int((frame["error"] != "").sum()),
                                threshold_cal=threshold, bootstrap=BootstrapConfig(resamples=0))
-        return CaseResult(case, metrics, detector.checkpoint_hash)
+        return CaseResult(case, metrics, _checkpoint(detector))
 
     def write_outputs(self, out_dir: Path) -> tuple[pd.DataFrame, dict[str, Path]]:
         from leaderboard.reports import write_reports

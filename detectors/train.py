@@ -3,6 +3,7 @@ their reconstructions by the generator's autoencoder). Everything else is shared
 augmentations, schedule and seed, so the dataset is the only variable."""
 from __future__ import annotations
 
+import functools
 import logging
 import platform
 import time
@@ -15,8 +16,9 @@ from tqdm.auto import tqdm
 
 import fakebench
 from detectors.augment import AugmentConfig, augment
+from detectors.base import Detector
 from detectors.registry import create_detector
-from detectors.trainable import CheckpointInfo, NetworkDetector, sidecar_path
+from detectors.trainable import CheckpointInfo, NetworkDetector, Trainable, sidecar_path
 from fakebench.cache import artifact_dir, stable_hash
 from fakebench.errors import FakebenchError
 from fakebench.imageio import load_rgb, pil_to_tensor
@@ -58,8 +60,14 @@ def training_data(recipe: str, generator: Generator, corpus: CorpusConfig, seed:
     """The recipe's sets. Only the fakes differ: reconstructions (aligned) or generations (baseline)."""
     real, val_real = real_split("train", corpus), real_split("val", corpus)
     if recipe == "aligned":
+        if not generator.can_reconstruct:
+            raise FakebenchError(f"generator {generator.info.name!r} has no autoencoder to reconstruct with, so the "
+                                 "aligned recipe does not apply to it", fix="use the baseline recipe")
         return TrainingData(real, reconstructed_set(generator, real), val_real, reconstructed_set(generator, val_real))
     if recipe == "baseline":
+        if not generator.can_generate:
+            raise FakebenchError(f"generator {generator.info.name!r} cannot generate images, so the baseline recipe "
+                                 "has no fakes to train on", fix="use the aligned recipe (it needs only reconstruct)")
         # fake seeds are offset from the test fakes' seeds (see benchmark) so no image is shared
         return TrainingData(real, generated_set(generator, len(real), seed=10_000 + seed), val_real,
                             generated_set(generator, len(val_real), seed=20_000 + seed))
@@ -82,8 +90,8 @@ class LabeledImages(Dataset):
         return pil_to_tensor(augment(load_rgb(path), self.cfg, rng)), torch.tensor(float(label))
 
 
-def fit(detector: NetworkDetector, data: TrainingData, cfg: TrainConfig, desc: str = "train") -> dict[str, float]:
-    """Train in place; returns validation metrics."""
+def fit_network(detector: NetworkDetector, data: TrainingData, cfg: TrainConfig, desc: str = "train") -> None:
+    """Train a network detector in place: AdamW, warm-up cosine, BCE on the recipe's augmented sets."""
     torch.manual_seed(cfg.seed)
     dataset = LabeledImages([data.real, data.fake], cfg.augment, cfg.seed)
     loader = DataLoader(dataset, batch_size=cfg.batch_size, num_workers=cfg.num_workers, drop_last=True,
@@ -107,10 +115,9 @@ def fit(detector: NetworkDetector, data: TrainingData, cfg: TrainConfig, desc: s
             bar.update(1)
             bar.set_postfix(epoch=epoch, loss=f"{loss.item():.3f}")
     bar.close()
-    return validate(detector, data)
 
 
-def validate(detector: NetworkDetector, data: TrainingData) -> dict[str, float]:
+def validate(detector: Detector, data: TrainingData) -> dict[str, float]:
     from benchmark.scoring import score_images  # scoring owns the input-policy batching
     from leaderboard.metrics import case_metrics
 
@@ -122,7 +129,7 @@ def validate(detector: NetworkDetector, data: TrainingData) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class DetectorSpec:
-    """A trainable detector by registry name and factory kwargs, trained by a recipe."""
+    """A detector by registry name and factory kwargs, trained by a recipe (empty: used as it comes)."""
 
     detector: str
     recipe: str
@@ -131,16 +138,28 @@ class DetectorSpec:
 
     @property
     def label(self) -> str:
-        return f"{self.recipe}-{self.detector}"
+        return f"{self.recipe}-{self.detector}" if self.recipe else self.detector
+
+
+@functools.lru_cache(maxsize=None)
+def is_trainable(name: str, kwargs: tuple[tuple[str, object], ...] = ()) -> bool:
+    """Whether the recipes can train this detector (it implements `Trainable`); builds it once to see."""
+    return isinstance(create_detector(name, **dict(kwargs)), Trainable)
 
 
 def trained_detector(spec: DetectorSpec, generator: Generator, corpus: CorpusConfig = CorpusConfig(),
                      cfg: TrainConfig = TrainConfig(), device: str | torch.device = "cpu",
-                     ) -> tuple[NetworkDetector, CheckpointInfo]:
+                     ) -> tuple[Trainable, CheckpointInfo]:
     """Load the cached checkpoint for (detector, recipe, data, config), training it if absent."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)  # initial weights depend on the seed alone, not on what ran before
-        detector = create_detector(spec.detector, **dict(spec.kwargs)).to(device)
+        detector = create_detector(spec.detector, **dict(spec.kwargs))
+    if not isinstance(detector, Trainable):
+        raise FakebenchError(f"detector {spec.detector!r} cannot be trained by the {spec.recipe!r} recipe: it lacks "
+                             "train_on/save/load/config", fix="implement detectors.trainable.Trainable, or run it "
+                             "without a recipe")
+    if isinstance(detector, torch.nn.Module):
+        detector = detector.to(device)
     data = training_data(spec.recipe, generator, corpus, cfg.seed)
     key = stable_hash("detector", spec, detector.config, data.hashes(), cfg)
     path = artifact_dir("checkpoints", f"{spec.label}-{spec.generator}-{key}") / "model.safetensors"
@@ -148,7 +167,8 @@ def trained_detector(spec: DetectorSpec, generator: Generator, corpus: CorpusCon
         return detector, detector.load(path)
     log.info("training %s on %s (%d reals, %d fakes)", spec.label, spec.generator, len(data.real), len(data.fake))
     started = time.perf_counter()
-    validation = fit(detector, data, cfg, desc=f"train {spec.label} ({spec.generator})")
+    detector.train_on(data, cfg, desc=f"train {spec.label} ({spec.generator})")
+    validation = validate(detector, data)
     info = CheckpointInfo(
         detector=spec.detector, config=detector.config, recipe=spec.recipe, generator=spec.generator,
         train_config=asdict(cfg), data=data.hashes(), validation=validation,

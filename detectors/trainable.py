@@ -1,10 +1,11 @@
-"""A detector backed by a torch network: scoring, checkpoints (safetensors + JSON sidecar)."""
+"""Trainable detectors: the protocol the recipes train through, checkpoints (safetensors + JSON
+sidecar, never pickle), and the torch-network detector most of them are."""
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import torch
 from safetensors.torch import load_file, save_file
@@ -13,6 +14,9 @@ from torch import nn
 from detectors.base import InputPolicy
 from fakebench.cache import atomic_path, atomic_write_json, file_sha256
 from fakebench.errors import FakebenchError
+
+if TYPE_CHECKING:
+    from detectors.train import TrainConfig, TrainingData
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -34,6 +38,49 @@ class CheckpointInfo:
     weights_sha256: str = ""
 
 
+@runtime_checkable
+class Trainable(Protocol):
+    """A detector the `baseline` / `aligned` recipes can train: it learns from a recipe's sets and
+    saves itself as tensors. `config` (JSON-able) must say everything that shapes it."""
+
+    name: str
+    policy: InputPolicy
+    config: dict[str, Any]
+    checkpoint_hash: str
+
+    def score(self, images: torch.Tensor) -> torch.Tensor: ...
+
+    def train_on(self, data: TrainingData, cfg: TrainConfig, desc: str = "train") -> None: ...
+
+    def save(self, path: Path, info: CheckpointInfo) -> Path: ...
+
+    def load(self, path: Path) -> CheckpointInfo: ...
+
+
+def save_checkpoint(path: Path, tensors: dict[str, torch.Tensor], info: CheckpointInfo, name: str) -> str:
+    """Write tensors then the sidecar (last, so it marks completion), atomically; returns the sha256."""
+    tensors = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
+    with atomic_path(path) as tmp:
+        save_file(tensors, str(tmp), metadata={"detector": name})
+    info.weights_sha256 = file_sha256(path)
+    atomic_write_json(sidecar_path(path), asdict(info))
+    return info.weights_sha256
+
+
+def load_checkpoint(path: Path) -> tuple[dict[str, torch.Tensor], CheckpointInfo, str]:
+    """Tensors, sidecar and sha256 of a checkpoint, verified against the sidecar's sha256."""
+    sidecar = sidecar_path(path)
+    if not path.is_file() or not sidecar.is_file():
+        raise FakebenchError(f"checkpoint {str(path)!r} or its sidecar is missing",
+                             fix="retrain it (delete the folder and rerun)")
+    info = CheckpointInfo(**json.loads(sidecar.read_text()))
+    digest = file_sha256(path)
+    if info.weights_sha256 and digest != info.weights_sha256:
+        raise FakebenchError(f"checkpoint {str(path)!r} does not match the sha256 in its sidecar",
+                             fix=f"delete {path.parent} to retrain it")
+    return load_file(str(path)), info, digest
+
+
 class NetworkDetector(nn.Module):
     """Wraps a logit network with ImageNet normalisation and a sigmoid for `score`."""
 
@@ -53,30 +100,25 @@ class NetworkDetector(nn.Module):
     @torch.inference_mode()
     def score(self, images: torch.Tensor) -> torch.Tensor:
         self.eval()
-        return torch.sigmoid(self.logits(images.to(self.mean.device))).float().cpu()
+        # sigmoid in float64: confident detectors keep distinct scores far into the tails (float32 rounds
+        # them to exactly 0 or 1), so thresholds calibrated at low FPR stay meaningful
+        return torch.sigmoid(self.logits(images.to(self.mean.device)).double()).cpu()
+
+    def train_on(self, data: TrainingData, cfg: TrainConfig, desc: str = "train") -> None:
+        from detectors.train import (
+            fit_network,  # the shared SGD loop of every network detector
+        )
+
+        fit_network(self, data, cfg, desc)
 
     def save(self, path: Path, info: CheckpointInfo) -> Path:
-        """Write weights and sidecar atomically; the sidecar (written last) marks completion."""
-        state = {k: v.detach().cpu().contiguous() for k, v in self.network.state_dict().items()}
-        with atomic_path(path) as tmp:
-            save_file(state, str(tmp), metadata={"detector": self.name})
-        info.weights_sha256 = file_sha256(path)
-        atomic_write_json(sidecar_path(path), asdict(info))
-        self.checkpoint_hash = info.weights_sha256[:16]
+        self.checkpoint_hash = save_checkpoint(path, self.network.state_dict(), info, self.name)[:16]
         return path
 
     def load(self, path: Path) -> CheckpointInfo:
-        sidecar = sidecar_path(path)
-        if not path.is_file() or not sidecar.is_file():
-            raise FakebenchError(f"checkpoint {str(path)!r} or its sidecar is missing",
-                                 fix="retrain it (delete the folder and rerun)")
-        info = CheckpointInfo(**json.loads(sidecar.read_text()))
-        digest = file_sha256(path)
-        if info.weights_sha256 and digest != info.weights_sha256:
-            raise FakebenchError(f"checkpoint {str(path)!r} does not match the sha256 in its sidecar",
-                                 fix=f"delete {path.parent} to retrain it")
+        tensors, info, digest = load_checkpoint(path)
         try:
-            self.network.load_state_dict(load_file(str(path)))
+            self.network.load_state_dict(tensors)
         except RuntimeError as exc:
             raise FakebenchError(f"checkpoint {str(path)!r} does not fit detector {self.name!r}: {exc}".splitlines()[0],
                                  fix="check the detector config it was trained with (see its .json sidecar)") from None

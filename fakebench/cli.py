@@ -34,27 +34,60 @@ def _cmd_mini_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _describe(factory) -> str:
+    return ((factory.__doc__ or "").strip().splitlines() or [""])[0]
+
+
+def _detector_rows(pattern: str | None) -> list[list]:
+    from detectors import DETECTORS
+    from detectors.trainable import Trainable
+
+    rows = []
+    for name in DETECTORS.names(pattern):
+        try:
+            det = DETECTORS.create(name)
+        except Exception as exc:  # a plugin that cannot be built is listed with why, not fatal
+            rows.append([name, DETECTORS.origin(name), "?", "?", "?", f"cannot be built: {type(exc).__name__}: {exc}"])
+            continue
+        network = getattr(det, "network", None)
+        params = f"{sum(p.numel() for p in network.parameters()) / 1e6:.2f} M" if network is not None else "-"
+        policy = det.policy
+        shown = policy.mode + (f" {policy.size}" if policy.size else "") + f", min side {policy.min_side}"
+        rows.append([name, DETECTORS.origin(name), "baseline, aligned" if isinstance(det, Trainable) else "no",
+                     shown, params, _describe(DETECTORS.factory(name))])
+    return rows
+
+
 def _cmd_list(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
     if args.what == "generators":
         from generators import GENERATORS
-        from generators.mini.architectures import GENERATORS as MINI
 
         rows = []
         for name in GENERATORS.names(args.pattern):
-            spec = next((s for s in MINI if s.name == name), None)
-            rows.append([name, spec.vae if spec else "", spec.denoiser_label if spec else "", spec.description if spec else ""])
-        print(tabulate(rows, headers=["generator", "autoencoder", "denoiser", "note"]))
+            try:
+                info = GENERATORS.create(name).info
+            except Exception as exc:
+                rows.append([name, GENERATORS.origin(name), "", "", "", f"cannot be built: {exc}"])
+                continue
+            rows.append([name, GENERATORS.origin(name), info.autoencoder, info.denoiser, info.resolution,
+                         info.family])
+        print(tabulate(rows, headers=["generator", "source", "autoencoder", "denoiser", "resolution", "family"]))
     elif args.what == "detectors":
-        from detectors import DETECTORS
-
-        print(tabulate([[n, (DETECTORS.factory(n).__doc__ or "").strip().splitlines()[0]]
-                        for n in DETECTORS.names(args.pattern)], headers=["detector", "description"]))
+        print(tabulate(_detector_rows(args.pattern),
+                       headers=["detector", "source", "recipes", "input policy", "parameters", "description"]))
     else:
         from benchmark.perturbations import PERTURBATIONS
 
-        print("\n".join(PERTURBATIONS.names(args.pattern)))
+        examples = {"identity": "identity", "resize": "resize0.5", "short": "short128", "jpeg": "jpeg75",
+                    "webp": "webp50", "blur": "blur1"}
+        print(tabulate([[n, PERTURBATIONS.origin(n), examples.get(n, n)] for n in PERTURBATIONS.names(args.pattern)],
+                       headers=["perturbation", "source", "example id"]))
+    from fakebench.registry import plugin_failures
+
+    for f in plugin_failures():
+        print(f"left out: {f.group} {f.name!r}: {f.error}", file=sys.stderr)
     return 0
 
 

@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+BUILTIN_PACKAGES = ("fakebench", "generators", "detectors", "benchmark", "leaderboard")
+
 
 @dataclass
 class PluginFailure:
@@ -35,7 +37,11 @@ class Registry(Generic[T]):
     entry_point_group: str
     _factories: dict[str, Callable[..., T]] = field(default_factory=dict)
     _entry_points_loaded: bool = False
+    _distributions: dict[str, str] = field(default_factory=dict)  # entry-point name -> distribution
     failures: list[PluginFailure] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        _ALL.append(self)
 
     def register(self, name: str, factory: Callable[..., T] | None = None, *, overwrite: bool = False):
         """Register `factory` under `name`; usable as ``@registry.register("name")``."""
@@ -61,10 +67,23 @@ class Registry(Generic[T]):
                 continue
             try:
                 self._factories[ep.name] = ep.load()
+                self._distributions[ep.name] = ep.dist.name if ep.dist else ep.value
             except Exception as exc:  # a broken plugin must not take the run down
-                msg = f"{type(exc).__name__}: {exc}"
-                self.failures.append(PluginFailure(self.entry_point_group, ep.name, msg))
-                log.warning("skipping %s plugin %r (%s): %s", self.kind, ep.name, ep.value, msg)
+                self.record_failure(ep.name, exc, where=ep.value)
+
+    def record_failure(self, name: str, exc: BaseException, where: str = "") -> None:
+        """Report a plugin that failed to load or to build, and forget it so the run goes on."""
+        msg = f"{type(exc).__name__}: {exc}"
+        self.failures.append(PluginFailure(self.entry_point_group, name, msg))
+        self._factories.pop(name, None)
+        log.warning("skipping %s plugin %r%s: %s", self.kind, name, f" ({where})" if where else "", msg)
+
+    def origin(self, name: str) -> str:
+        """"built-in", or "plugin <distribution or module>" for anything registered from outside."""
+        if name in self._distributions:
+            return f"plugin {self._distributions[name]}"
+        module = getattr(self.factory(name), "__module__", "") or ""
+        return "built-in" if module.split(".")[0] in BUILTIN_PACKAGES else f"plugin {module}"
 
     def names(self, pattern: str | Iterable[str] | None = None) -> list[str]:
         """Sorted registered names, optionally filtered by glob pattern(s) like ``"mini-*"``."""
@@ -93,3 +112,11 @@ class Registry(Generic[T]):
     def __contains__(self, name: str) -> bool:
         self.load_entry_points()
         return name in self._factories
+
+
+_ALL: list[Registry] = []
+
+
+def plugin_failures() -> list[PluginFailure]:
+    """Every plugin left out so far, by any registry: what a run reports at its end."""
+    return [f for registry in _ALL for f in registry.failures]

@@ -23,7 +23,10 @@ def _pytest(args, home, cwd, **extra_env):
 def test_case_ids_and_expected_failures():
     cases = build_cases(MINI_WORLD)
     ids = [c.id for c in cases]
-    assert len(ids) == 2 * 3 * len(MINI_WORLD.perturbation_ids()) == len(set(ids)) and len(ids) >= 2 * 3 * 20
+    labels = sorted({c.detector.label for c in cases})
+    assert labels == [f"{r}-{d}" for r in ("aligned", "baseline") for d in ("freq-lr", "resnet50", "small-cnn")]
+    assert len(ids) == len(labels) * 3 * len(MINI_WORLD.perturbation_ids()) == len(set(ids))
+    assert len(MINI_WORLD.perturbation_ids()) >= 20
     assert "aligned-resnet50-mini-playground-jpeg75" in ids
     by_id = {c.id: c for c in cases}
     assert by_id["aligned-resnet50-mini-playground-jpeg75"].expected_failure == ""
@@ -36,6 +39,17 @@ def test_case_ids_and_expected_failures():
     assert by_id["baseline-resnet50-mini-sd-webp50"].expected_failure == ""  # the paper says nothing of it
 
 
+def test_detector_selection_by_label_and_glob():
+    cases = build_cases(MINI_WORLD, detectors=["*-resnet50"], generators=["mini-sd"], perturbations=["identity"])
+    assert [c.id for c in cases] == ["aligned-resnet50-mini-sd-identity", "baseline-resnet50-mini-sd-identity"]
+    # a registered detector outside the world's defaults is selectable by name (trained, so per recipe)
+    nodown = build_cases(MINI_WORLD, detectors=["aligned-resnet50-nodown"], generators=["mini-sd"],
+                         perturbations=["identity"])
+    assert [c.detector.detector for c in nodown] == ["resnet50-nodown"]
+    with pytest.raises(FakebenchError, match="aligned-resnet50"):
+        build_cases(MINI_WORLD, detectors=["resnet99"])
+
+
 def test_unknown_generator_in_selection_is_a_clear_error():
     with pytest.raises(FakebenchError, match="mini-playground"):
         build_cases(MINI_WORLD, generators=["sd-xl"])
@@ -46,10 +60,12 @@ def test_k_selection_builds_only_what_it_needs_and_writes_the_leaderboard(tmp_pa
     proc = _pytest(["--world", "mini-smoke", "-k", "playground", "--leaderboard-dir", str(out), "-q"], home, tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     # the baseline's playground cases are expected failures (paper); the smoke floor of 0 makes them XPASS
-    assert "fakebench leaderboard" in proc.stdout and "3 passed" in proc.stdout and "3 xpassed" in proc.stdout
+    # three zoo detectors (resnet50, small-cnn, freq-lr) x two recipes x three perturbations
+    assert "fakebench leaderboard" in proc.stdout and "9 passed" in proc.stdout and "9 xpassed" in proc.stdout
     board = pd.read_csv(out / "leaderboard.csv")
     assert sorted(board["case_id"]) == sorted(
-        f"{r}-resnet50-mini-playground-{p}" for r in ("aligned", "baseline") for p in ("identity", "jpeg75", "resize0.5"))
+        f"{r}-{d}-mini-playground-{p}" for r in ("aligned", "baseline") for d in ("resnet50", "small-cnn", "freq-lr")
+        for p in ("identity", "jpeg75", "resize0.5"))
     assert (board["n_real"] > 0).all() and (board["n_fake"] > 0).all()
     assert "## mini-playground" in (out / "leaderboard.md").read_text()
     assert (out / "report.html").is_file() and (out / "leaderboard.json").is_file()
@@ -57,8 +73,8 @@ def test_k_selection_builds_only_what_it_needs_and_writes_the_leaderboard(tmp_pa
     test_rows = scores[scores["split"] == "test"]
     assert len(test_rows) == board["n_real"].sum() + board["n_fake"].sum()
     # each detector's clean calibration reals are in the store, and every case got a calibrated FPR
-    assert sorted(scores.loc[scores["split"] == "calibration", "case_id"].unique()) == [
-        "aligned-resnet50-calibration", "baseline-resnet50-calibration"]
+    assert sorted(scores.loc[scores["split"] == "calibration", "case_id"].unique()) == sorted(
+        f"{r}-{d}-calibration" for r in ("aligned", "baseline") for d in ("resnet50", "small-cnn", "freq-lr"))
     assert board["real_fpr_cal"].notna().all()
     generated = {p.name.rsplit("-", 1)[0] for p in (home / "imagesets").iterdir() if p.name.startswith("gen-")}
     # only what the selection needs: mini-sd for the baseline's training and validation fakes, and

@@ -9,9 +9,10 @@ from detectors.augment import AugmentConfig
 from detectors.train import (
     DetectorSpec,
     TrainConfig,
-    fit,
+    fit_network,
     trained_detector,
     training_data,
+    validate,
 )
 from detectors.trainable import sidecar_path
 from fakebench.errors import FakebenchError
@@ -40,7 +41,8 @@ def test_one_training_epoch_updates_weights(tiny_corpus):
     data = training_data("aligned", gen, tiny_corpus, seed=0)
     det = create_detector("resnet50", width=8)
     before = {k: v.clone() for k, v in det.network.state_dict().items()}
-    val = fit(det, data, TINY)
+    fit_network(det, data, TINY)
+    val = validate(det, data)
     after = det.network.state_dict()
     assert any(not torch.equal(before[k], after[k]) for k in before)
     assert 0.0 <= val["bal_acc"] <= 1.0 and 0.0 <= val["auc"] <= 1.0
@@ -83,3 +85,55 @@ def test_training_is_reproducible_whatever_ran_before(tiny_corpus, tmp_path, mon
     monkeypatch.setenv("FAKEBENCH_HOME", str(tmp_path / "other-home"))
     det_b, info_b = trained_detector(spec, gen, tiny_corpus, TINY)
     assert info_b.weights_sha256 == info_a.weights_sha256
+
+
+def test_every_zoo_detector_trains_by_the_recipes_and_reloads(tiny_corpus):
+    """small-cnn and freq-lr go through the same recipe, cache and checkpoint path as resnet50."""
+    gen = create_generator("mini-sd")
+    for name, kwargs in (("small-cnn", (("channels", (4, 8, 8, 8)),)), ("freq-lr", ())):
+        spec = DetectorSpec(name, "aligned", "mini-sd", kwargs)
+        det, info = trained_detector(spec, gen, tiny_corpus, TINY)
+        assert info.detector == name and 0.0 <= info.validation["auc"] <= 1.0
+        again, info2 = trained_detector(spec, gen, tiny_corpus, TINY)  # from the checkpoint
+        assert info2.weights_sha256 == info.weights_sha256 and again.checkpoint_hash == det.checkpoint_hash
+        data = training_data("aligned", gen, tiny_corpus, seed=0)
+        a, b = score_images(det, data.val_fake), score_images(again, data.val_fake)
+        assert a["score"].between(0, 1).all() and list(a["score"]) == list(b["score"])
+
+
+def test_a_detector_without_training_methods_cannot_take_a_recipe(tiny_corpus):
+    from detectors import register_detector
+    from detectors.registry import DETECTORS
+
+    class Fixed:
+        name, policy = "fixed-test", None
+
+        def score(self, images):
+            return torch.full((len(images),), 0.5)
+
+    register_detector("fixed-test", Fixed)
+    try:
+        with pytest.raises(FakebenchError, match="cannot be trained"):
+            trained_detector(DetectorSpec("fixed-test", "aligned", "mini-sd"), create_generator("mini-sd"),
+                             tiny_corpus, TINY)
+    finally:
+        DETECTORS.unregister("fixed-test")
+
+
+def test_a_reconstruct_only_generator_is_enough_for_the_aligned_recipe(tiny_corpus):
+    """The README's generator plugin: info, fingerprint and reconstruct, nothing else."""
+    from generators.base import Generator, GeneratorInfo
+
+    class BlurVAE(Generator):
+        info = GeneratorInfo("blur-vae", family="test", autoencoder="blur", denoiser="none", resolution=64)
+        fingerprint = "blur-vae-v1"
+
+        def reconstruct(self, images):
+            return torch.nn.functional.avg_pool2d(images, 3, stride=1, padding=1, count_include_pad=False)
+
+    gen = BlurVAE()
+    assert gen.can_reconstruct and not gen.can_generate
+    data = training_data("aligned", gen, tiny_corpus, seed=0)
+    assert len(data.fake) == len(data.real)
+    with pytest.raises(FakebenchError, match="cannot generate"):
+        training_data("baseline", gen, tiny_corpus, seed=0)

@@ -1,0 +1,64 @@
+"""The example plugin under examples/ is seen by fakebench through its entry point alone.
+
+It is "installed" by a temporary .dist-info whose entry points come from the example's own
+pyproject.toml, plus its source folder on the path: exactly what `pip install` leaves behind, with no
+network and no edit to fakebench."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import tomllib
+
+from leaderboard.store import read_store
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "fakebench-myplugin"
+
+
+def _install(site: Path, dist: str, version: str, entry_points: dict[str, dict[str, str]]) -> None:
+    info = site / f"{dist.replace('-', '_')}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
+    lines = []
+    for group, eps in entry_points.items():
+        lines += [f"[{group}]"] + [f"{name} = {target}" for name, target in eps.items()] + [""]
+    (info / "entry_points.txt").write_text("\n".join(lines))
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    site = tmp_path / "site"
+    project = tomllib.loads((EXAMPLE / "pyproject.toml").read_text())["project"]
+    _install(site, project["name"], project["version"], project["entry-points"])
+    _install(site, "fakebench-broken", "0.0.1", {"fakebench.detectors": {"broken": "no_such_module_xyz:Detector"}})
+    path = os.pathsep.join([str(site), str(EXAMPLE / "src"), str(ROOT)])
+    return {**os.environ, "PYTHONPATH": path, "FAKEBENCH_HOME": str(tmp_path / "home")}
+
+
+def test_list_detectors_sees_the_plugin_and_reports_the_broken_one(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "fakebench", "list", "detectors"], env=_env(tmp_path),
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("myplugin"))
+    assert "plugin fakebench-myplugin" in line and "center_crop 64" in line and "no" in line.split()
+    for builtin in ("resnet50 ", "resnet50-nodown", "small-cnn", "freq-lr"):
+        assert builtin in proc.stdout
+    assert "broken" in proc.stderr and "no_such_module_xyz" in proc.stderr
+
+
+def test_benchmark_scores_the_plugin_without_training_it(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", str(ROOT / "benchmark"), "-p", "no:cacheprovider", "-q",
+         "--world", "mini-smoke", "--detectors", "myplugin", "--generators", "mini-sd",
+         "--perturbations", "identity,jpeg75", "--leaderboard-dir", str(out)],
+        env=_env(tmp_path), capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "2 passed" in proc.stdout and "plugins left out" in proc.stdout and "broken" in proc.stdout
+    board = pd.read_csv(out / "leaderboard.csv")
+    assert sorted(board["case_id"]) == ["myplugin-mini-sd-identity", "myplugin-mini-sd-jpeg75"]
+    assert (board["checkpoint"] == "none").all() and board["real_fpr_cal"].notna().all()
+    assert not (tmp_path / "home" / "checkpoints").exists()  # nothing was trained for it
+    scores = read_store(out / "scores.parquet")
+    assert set(scores["detector"]) == {"myplugin"}
