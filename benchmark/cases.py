@@ -41,10 +41,13 @@ class WorldConfig:
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     same_autoencoder: tuple[str, ...] = ()  # generators sharing the train generator's autoencoder
+    denoiser_differs: str = ""  # the generator playing Playground v2.5 (same autoencoder, other denoiser)
+    autoencoder_differs: str = ""  # the generator whose autoencoder differs (the paper's stated limit)
     floor: float = FLOOR
     native_side: int = 64  # the training generator's output side: a smaller short side downscales
     short_sides: tuple[int, ...] = (48, 96, 128)  # fixed short sides of the resize sweep
     default_perturbations: str = "grid"  # "grid", "quick" or a comma-separated list of ids
+    judges_claims: bool = True  # whether its sets are big enough for the paper's claims to be judged
 
     def perturbation_ids(self, selection: str | list[str] | None = None) -> list[str]:
         """Expand `grid` / `quick` (or the world's default) into perturbation ids, checked and canonical."""
@@ -67,6 +70,8 @@ MINI_WORLD = WorldConfig(
     train_generator="mini-sd",
     detectors=(("resnet50", (("width", 16),)), ("small-cnn", ()), ("freq-lr", ())),
     same_autoencoder=("mini-sd", "mini-playground"),
+    denoiser_differs="mini-playground",
+    autoencoder_differs="mini-othervae",
 )
 
 # Same models, a handful of images and one short epoch: checks the plumbing in about a minute, not
@@ -80,8 +85,11 @@ MINI_SMOKE_WORLD = WorldConfig(
     corpus=CorpusConfig(crops_per_photo={"train": 3, "val": 2, "test": 2}),
     train=TrainConfig(epochs=1, batch_size=8, augment=AugmentConfig(crop=32)),
     same_autoencoder=MINI_WORLD.same_autoencoder,
+    denoiser_differs=MINI_WORLD.denoiser_differs,
+    autoencoder_differs=MINI_WORLD.autoencoder_differs,
     floor=0.0,
     default_perturbations="quick",
+    judges_claims=False,
 )
 
 WORLDS = {w.name: w for w in (MINI_WORLD, MINI_SMOKE_WORLD)}
@@ -94,10 +102,18 @@ class Case:
     perturbation: str
     floor: float = FLOOR
     expected_failure: str = ""  # the paper's reason to expect this case to miss its floor
+    seed: int = 0  # the detector's training seed
+    several_seeds: bool = False  # the run trains each detector under several seeds
+
+    @property
+    def case_id(self) -> str:
+        """The case in the store and the leaderboard (seeds are a column there)."""
+        return f"{self.detector.label}-{self.generator}-{self.perturbation}"
 
     @property
     def id(self) -> str:
-        return f"{self.detector.label}-{self.generator}-{self.perturbation}"
+        """The pytest id: the case, and its seed when a run has several."""
+        return f"{self.case_id}-seed{self.seed}" if self.several_seeds else self.case_id
 
 
 def _downscales(perturbation: str, native_side: int) -> bool:
@@ -163,12 +179,14 @@ def detector_specs(world: WorldConfig) -> tuple[dict[str, DetectorSpec], list[st
 
 
 def build_cases(world: WorldConfig, detectors: list[str] | None = None, generators: list[str] | None = None,
-                perturbations: list[str] | None = None) -> list[Case]:
+                perturbations: list[str] | None = None, seeds: tuple[int, ...] = (0,)) -> list[Case]:
     specs, defaults = detector_specs(world)
     det_names = _select(sorted(specs), detectors, "detector") if detectors else defaults
     gen_names = _select(list(world.generators), generators, "generator")
     pert_ids = world.perturbation_ids(perturbations)
+    seeds = tuple(dict.fromkeys(seeds))
     return [
-        Case(specs[d], g, p, floor=world.floor, expected_failure=expected_failure(specs[d].recipe, g, p, world))
-        for g in gen_names for p in pert_ids for d in det_names
+        Case(specs[d], g, p, floor=world.floor, expected_failure=expected_failure(specs[d].recipe, g, p, world),
+             seed=seed, several_seeds=len(seeds) > 1)
+        for seed in seeds for g in gen_names for p in pert_ids for d in det_names
     ]

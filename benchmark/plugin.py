@@ -18,10 +18,21 @@ from leaderboard.store import default_store_name
 SESSION_KEY = pytest.StashKey[BenchSession]()
 CASES_KEY = pytest.StashKey[list]()
 OUT_KEY = pytest.StashKey[Path]()
+SEEDS_KEY = pytest.StashKey[tuple]()
 
 
 def _csv(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+def _seeds(value: str) -> tuple[int, ...]:
+    try:
+        seeds = tuple(int(v) for v in _csv(value) or [])
+    except ValueError:
+        raise FakebenchError(f"--seeds takes comma-separated integers, got {value!r}", fix="e.g. --seeds 0,1,2") from None
+    if not seeds:
+        raise FakebenchError("--seeds is empty", fix="e.g. --seeds 0 or --seeds 0,1,2")
+    return seeds
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -35,6 +46,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "(identity,resize0.5,jpeg75); default: the world's (mini: grid)")
     group.addoption("--device", default="cpu", help="torch device: cpu, cuda, cuda:1, mps, or auto")
     group.addoption("--bench-seed", type=int, default=0, help="seed for test fakes and perturbations")
+    group.addoption("--seeds", default="0", help="comma-separated training seeds, e.g. 0,1,2: each detector is "
+                    "trained and evaluated per seed; the leaderboard shows mean +- std")
     group.addoption("--leaderboard-dir", default="results", help="where the score store and the reports (leaderboard.md/.csv/.json, report.html) go")
 
 
@@ -68,19 +81,56 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         world = WORLDS[config.option.world]
         cases = build_cases(world, _csv(config.option.detectors), _csv(config.option.generators),
-                            _csv(config.option.perturbations))
+                            _csv(config.option.perturbations), _seeds(config.option.seeds))
         out = ensure_writable_dir(Path(config.option.leaderboard_dir).resolve(), "leaderboard folder")
         ensure_writable_dir(home(), "results home (FAKEBENCH_HOME)")
         _verify_mini_weights({c.generator for c in cases} | {world.train_generator})
     except FakebenchError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[CASES_KEY] = cases
+    config.stash[SEEDS_KEY] = _seeds(config.option.seeds)
     config.stash[OUT_KEY] = out
-    config.stash[SESSION_KEY] = BenchSession(world, seed=config.option.bench_seed, device=_device(config.option.device),
-                                             store_path=out / default_store_name())
+    config.stash[SESSION_KEY] = BenchSession(world, bench_seed=config.option.bench_seed,
+                                             device=_device(config.option.device), store_path=out / default_store_name())
+
+
+CLAIM_TESTS = (
+    ("C1", "claims-C1-aligned-beats-baseline-other-denoiser"),
+    ("C2", "claims-C2-baseline-learns-resolution"),
+    ("C3", "claims-C3-aligned-robust-to-jpeg-and-resizing"),
+    ("C4a", "claims-C4a-limit-webp"),
+    ("C4b", "claims-C4b-limit-other-autoencoder"),
+    ("C5", "claims-C5-reconstruction-10x-cheaper"),
+)
+LIMIT = "paper: a known limit of alignment; the test asserts it does not show"
+
+
+def claim_params(config: pytest.Config) -> list:
+    """Every claim, marked: C4 limits are expected failures; a world too small to judge the paper
+    (mini-smoke) runs the machinery with every verdict expected to miss; a claim that needs cases
+    outside --detectors/--generators is skipped, saying which."""
+    session = config.stash[SESSION_KEY]
+    world = session.world
+    selected = {(c.detector.label, c.generator) for c in config.stash[CASES_KEY]}
+    needs = session.claim_context().needs()
+    params = []
+    for claim_id, test_id in CLAIM_TESTS:
+        marks = []
+        outside = sorted({f"{d} on {g}" for d, g, _ in needs[claim_id] if (d, g) not in selected})
+        if outside:
+            marks.append(pytest.mark.skip(reason=f"{claim_id} needs {', '.join(outside)}, outside this selection"))
+        elif not world.judges_claims:
+            marks.append(pytest.mark.xfail(reason=f"the {world.name} world is too small to judge the paper's claims",
+                                           strict=False))
+        elif claim_id.startswith("C4"):
+            marks.append(pytest.mark.xfail(reason=LIMIT, strict=False))
+        params.append(pytest.param(claim_id, id=test_id, marks=marks))
+    return params
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "claim_id" in metafunc.fixturenames:
+        metafunc.parametrize("claim_id", claim_params(metafunc.config))
     if "case" not in metafunc.fixturenames:
         return
     params = []

@@ -2,30 +2,32 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 import torch
 
-from benchmark.cases import Case, WorldConfig
+from benchmark.cases import Case, WorldConfig, build_cases
 from benchmark.perturbations import Identity, Perturbation, parse_perturbation
 from benchmark.scoring import cached_scores, score_images
 from detectors.base import Detector
 from detectors.registry import create_detector
 from detectors.train import DetectorSpec, trained_detector
 from fakebench import __version__
+from fakebench.cache import atomic_write_json
 from generators import create_generator
 from generators.base import Generator
 from generators.imagesets import ImageSet, generated_set, real_split
+from leaderboard.claims import ClaimContext, ClaimResult, evaluate_claims
 from leaderboard.metrics import (
     BootstrapConfig,
     CaseMetrics,
     calibrated_threshold,
     case_metrics,
 )
-from leaderboard.store import CALIBRATION_SPLIT, TEST_SPLIT, ScoreStore
+from leaderboard.store import CALIBRATION_SPLIT, TEST_SPLIT, ScoreStore, cost_path
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +46,15 @@ def _checkpoint(detector: Detector) -> str:
 
 
 class BenchSession:
-    def __init__(self, world: WorldConfig, seed: int = 0, device: str = "cpu", store_path: Path | None = None) -> None:
-        self.world, self.seed, self.device = world, seed, torch.device(device)
+    def __init__(self, world: WorldConfig, bench_seed: int = 0, device: str = "cpu",
+                 store_path: Path | None = None) -> None:
+        self.world, self.bench_seed, self.device = world, bench_seed, torch.device(device)
         self.store = ScoreStore(store_path)
         self._generators: dict[str, Generator] = {}
-        self._detectors: dict[DetectorSpec, Detector] = {}
+        self._detectors: dict[tuple[DetectorSpec, int], Detector] = {}
         self._fakes: dict[str, ImageSet] = {}
-        self._thresholds: dict[DetectorSpec, float] = {}
+        self._thresholds: dict[tuple[DetectorSpec, int], float] = {}
+        self.cost: dict | None = None  # the C5 cost record, once measured
 
     def generator(self, name: str) -> Generator:
         if name not in self._generators:
@@ -69,62 +73,93 @@ class BenchSession:
     def test_fakes(self, generator: str) -> ImageSet:
         if generator not in self._fakes:
             self._fakes[generator] = generated_set(self.generator(generator), self.world.n_test_fakes,
-                                                   seed=TEST_FAKE_SEED + self.seed)
+                                                   seed=TEST_FAKE_SEED + self.bench_seed)
         return self._fakes[generator]
 
-    def detector(self, spec: DetectorSpec) -> Detector:
-        """Trained by its recipe (cached checkpoint), or built as it comes when it has no recipe."""
-        if spec not in self._detectors:
+    def detector(self, spec: DetectorSpec, seed: int = 0) -> Detector:
+        """Trained by its recipe under a training seed (cached checkpoint), or built as it comes when it
+        has no recipe (then the seed changes nothing)."""
+        if (spec, seed) not in self._detectors:
             if spec.recipe:
                 detector, _ = trained_detector(spec, self.generator(spec.generator), self.world.corpus,
-                                               self.world.train, device=self.device)
+                                               replace(self.world.train, seed=seed), device=self.device)
             else:
                 detector = create_detector(spec.detector, **dict(spec.kwargs))
                 if isinstance(detector, torch.nn.Module):
                     detector = detector.to(self.device)
-            self._detectors[spec] = detector
-        return self._detectors[spec]
+            self._detectors[spec, seed] = detector
+        return self._detectors[spec, seed]
 
     def _scores(self, detector: Detector, imageset: ImageSet, perturbation: Perturbation) -> pd.DataFrame:
         """Scores are cached only for a detector that names its weights (`checkpoint_hash`): a plugin
         without one is scored afresh each run, so an edit to it can never meet stale scores."""
         checkpoint = getattr(detector, "checkpoint_hash", "")
         if checkpoint:
-            return cached_scores(detector, checkpoint, imageset, perturbation, self.seed)
-        return score_images(detector, imageset, perturbation, self.seed, progress=True)
+            return cached_scores(detector, checkpoint, imageset, perturbation, self.bench_seed)
+        return score_images(detector, imageset, perturbation, self.bench_seed, progress=True)
 
-    def _rows(self, frame: pd.DataFrame, spec: DetectorSpec, checkpoint: str, case_id: str, generator: str,
-              perturbation: str, split: str) -> pd.DataFrame:
+    def _rows(self, frame: pd.DataFrame, spec: DetectorSpec, seed: int, checkpoint: str, case_id: str,
+              generator: str, perturbation: str, split: str) -> pd.DataFrame:
         return frame.assign(case_id=case_id, detector=spec.label, checkpoint=checkpoint, generator=generator,
-                            split=split, perturbation=perturbation, seed=self.seed, fakebench_version=__version__)
+                            split=split, perturbation=perturbation, seed=seed, bench_seed=self.bench_seed,
+                            fakebench_version=__version__)
 
-    def calibration_threshold(self, spec: DetectorSpec) -> float:
-        """Score the clean calibration reals once per detector, store them, return the threshold."""
-        if spec not in self._thresholds:
-            detector = self.detector(spec)
+    def calibration_threshold(self, spec: DetectorSpec, seed: int = 0) -> float:
+        """Score the clean calibration reals once per detector and seed, store them, return the threshold."""
+        if (spec, seed) not in self._thresholds:
+            detector = self.detector(spec, seed)
             frame = self._scores(detector, self.calibration_reals, Identity())
-            rows = self.store.add(self._rows(frame, spec, _checkpoint(detector), f"{spec.label}-calibration", "",
-                                             "identity", CALIBRATION_SPLIT))
-            self._thresholds[spec] = calibrated_threshold(rows.loc[rows["error"] == "", "score"])
-        return self._thresholds[spec]
+            rows = self.store.add(self._rows(frame, spec, seed, _checkpoint(detector), f"{spec.label}-calibration",
+                                             "", "identity", CALIBRATION_SPLIT))
+            self._thresholds[spec, seed] = calibrated_threshold(rows.loc[rows["error"] == "", "score"])
+        return self._thresholds[spec, seed]
 
     def run_case(self, case: Case) -> CaseResult:
-        detector = self.detector(case.detector)
-        threshold = self.calibration_threshold(case.detector)
+        detector = self.detector(case.detector, case.seed)
+        threshold = self.calibration_threshold(case.detector, case.seed)
         perturbation = parse_perturbation(case.perturbation)
         parts = [self._scores(detector, imageset, perturbation)
                  for imageset in (self.test_reals, self.test_fakes(case.generator))]
-        frame = self.store.add(self._rows(pd.concat(parts, ignore_index=True), case.detector, _checkpoint(detector),
-                                          case.id, case.generator, case.perturbation, TEST_SPLIT))
+        frame = self.store.add(self._rows(pd.concat(parts, ignore_index=True), case.detector, case.seed,
+                                          _checkpoint(detector), case.case_id, case.generator, case.perturbation,
+                                          TEST_SPLIT))
         ok = frame[frame["error"] == ""]
         metrics = case_metrics(ok["label"], ok["score"], n_failed=int((frame["error"] != "").sum()),
                                threshold_cal=threshold, bootstrap=BootstrapConfig(resamples=0))
         return CaseResult(case, metrics, _checkpoint(detector))
 
+    # --- claims -------------------------------------------------------------------------------------
+
+    def claim_context(self) -> ClaimContext:
+        w = self.world
+        return ClaimContext(self.store.frame(), cost=self.cost, trained_on=w.train_generator,
+                            denoiser_differs=w.denoiser_differs, autoencoder_differs=w.autoencoder_differs)
+
+    def evaluate_claim(self, claim_id: str, seeds: tuple[int, ...]) -> ClaimResult:
+        """Score every case the claim reads (per seed; cached), then judge it from the store."""
+        if claim_id == "C5" and self.cost is None:
+            self.measure_cost()
+        for detector, generator, perturbation in self.claim_context().needs()[claim_id]:
+            for case in build_cases(self.world, [detector], [generator], [perturbation], seeds):
+                self.run_case(case)
+        return next(r for r in evaluate_claims(self.claim_context()) if r.id == claim_id)
+
+    def measure_cost(self) -> dict:
+        """Time generation and reconstruction of the training generator in this run (C5), and keep the
+        record next to the store so that reports rebuilt from the store can judge C5 too."""
+        from generators.cost import measure_cost
+
+        result = measure_cost(self.generator(self.world.train_generator))
+        self.cost = {**asdict(result), "ratio": result.ratio, "breakdown": result.breakdown(),
+                     "device": str(self.device), "threads": torch.get_num_threads()}
+        if self.store.path is not None:
+            atomic_write_json(cost_path(self.store.path), self.cost)
+        return self.cost
+
     def write_outputs(self, out_dir: Path) -> tuple[pd.DataFrame, dict[str, Path]]:
         from leaderboard.reports import write_reports
 
-        board, paths = write_reports(self.store.frame(), out_dir)
+        board, paths = write_reports(self.store.frame(), out_dir, cost=self.cost)
         if self.store.path is not None:
             paths["scores"] = self.store.path
         return board, paths

@@ -108,11 +108,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if not args.store:
         raise FakebenchError("fakebench report needs a STORE or --compare OLD NEW",
                              fix="e.g. fakebench report results/scores.parquet")
+    from fakebench.cache import read_json
     from leaderboard.reports import write_reports
+    from leaderboard.store import cost_path
     from leaderboard.tables import terminal_table
 
     store = Path(args.store)
-    board, paths = write_reports(read_store(store), Path(args.out) if args.out else store.parent, bootstrap)
+    cost = read_json(cost_path(store)) if cost_path(store).is_file() else None
+    board, paths = write_reports(read_store(store), Path(args.out) if args.out else store.parent, bootstrap, cost)
     print(terminal_table(board))
     for kind, path in paths.items():
         print(f"{kind:>9}: {path}")
@@ -123,6 +126,28 @@ def _cmd_bench_report(args: argparse.Namespace) -> int:
     from leaderboard.bench import bench_report
 
     print(bench_report(args.rows, args.bootstrap))
+    return 0
+
+
+def _cmd_bench_cost(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from generators import GENERATORS
+    from generators.cost import measure_cost
+
+    rows, breakdowns = [], []
+    for name in GENERATORS.names(args.generators.split(",") if args.generators else None):
+        generator = GENERATORS.create(name, device=args.device)
+        if not (generator.can_generate and generator.can_reconstruct):
+            print(f"{name}: skipped (it cannot both generate and reconstruct)", file=sys.stderr)
+            continue
+        r = measure_cost(generator, args.images, args.batch_size)
+        rows.append([r.generator, r.steps, r.batch_size, r.images, r.generate_ips, r.reconstruct_ips, r.ratio])
+        breakdowns.append(f"{r.generator}: {r.breakdown()}")
+    print(tabulate(rows, headers=["generator", "sampler steps", "batch", "images", "generate img/s",
+                                  "reconstruct img/s", "reconstruct / generate"], floatfmt=".2f"))
+    print("\n".join(breakdowns))
+    print(f"device {args.device}, torch threads {__import__('torch').get_num_threads()}")
     return 0
 
 
@@ -165,6 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench_report.add_argument("--rows", type=_positive_int, default=1_000_000)
     bench_report.add_argument("--bootstrap", type=_positive_int, default=1000)
     bench_report.set_defaults(func=_cmd_bench_report)
+    bench_cost = bench.add_parser("cost", help="images/s of generation vs reconstruction, and their ratio")
+    bench_cost.add_argument("--generators", default=None, help="comma-separated names or globs (default: all)")
+    bench_cost.add_argument("--images", type=_positive_int, default=32, help="images timed per capability")
+    bench_cost.add_argument("--batch-size", type=_positive_int, default=8)
+    bench_cost.add_argument("--device", default="cpu")
+    bench_cost.set_defaults(func=_cmd_bench_cost)
     return parser
 
 

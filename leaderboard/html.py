@@ -8,7 +8,14 @@ import html
 import pandas as pd
 from tabulate import tabulate
 
-from leaderboard.tables import METRIC_GLOSSARY, display_frame, overall_ranking
+from leaderboard.claims import claims_table
+from leaderboard.plots import claims_plot
+from leaderboard.tables import (
+    METRIC_GLOSSARY,
+    SEEDS_NOTE,
+    generator_tables,
+    overall_ranking,
+)
 
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; color: #222; }
@@ -31,21 +38,30 @@ def _table(frame: pd.DataFrame) -> str:
     return tabulate(frame, headers="keys", tablefmt="html", showindex=False, floatfmt=".3f", missingval="n/a")
 
 
-def render_html(board: pd.DataFrame, plots: dict[str, bytes], version: str) -> str:
+def _img(name: str, title: str, png: bytes) -> str:
+    return (f'<img id="plot-{name}" alt="{html.escape(title)}" '
+            f'src="data:image/png;base64,{base64.b64encode(png).decode()}">')
+
+
+def render_html(board: pd.DataFrame, plots: dict[str, bytes], version: str, claims: list | None = None) -> str:
     n_images = int((board["n_real"] + board["n_fake"] + board["n_failed"]).sum()) if len(board) else 0
     body = [
         "<h1>fakebench leaderboard</h1>",
         f'<p class="note">{len(board)} cases, {n_images} scored image rows, fakebench {html.escape(version)}. '
         f"{html.escape(METRIC_GLOSSARY)}</p>",
-        "<h2>Overall ranking</h2>", _table(overall_ranking(board)),
     ]
+    if claims:
+        body += ['<h2 id="claims">Claims</h2>', _table(claims_table(claims))]
+        if png := claims_plot(claims):
+            body.append(_img("claims", "claims: our value and 95% interval against each margin", png))
+    body += ["<h2>Overall ranking</h2>", _table(overall_ranking(board))]
     for name, png in plots.items():
-        body += [f'<h2 id="plot-{name}">{html.escape(PLOT_TITLES.get(name, name))}</h2>',
-                 f'<img alt="{html.escape(PLOT_TITLES.get(name, name))}" '
-                 f'src="data:image/png;base64,{base64.b64encode(png).decode()}">']
-    for generator, group in board.groupby("generator", sort=True):
-        body += [f'<h2 id="gen-{html.escape(generator)}">{html.escape(generator)}</h2>',
-                 _table(display_frame(group).drop(columns="generator"))]
+        title = PLOT_TITLES.get(name, name)
+        body += [f"<h2>{html.escape(title)}</h2>", _img(name, title, png)]
+    if len(board) and board["seed"].nunique() > 1:
+        body += [f'<p class="note">{html.escape(SEEDS_NOTE)}</p>']
+    for generator, table in generator_tables(board):
+        body += [f'<h2 id="gen-{html.escape(generator)}">{html.escape(generator)}</h2>', _table(table)]
     notes = board[board["note"] != ""]
     if len(notes):
         body += ["<h2>Notes</h2>", "<ul>"]

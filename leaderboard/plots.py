@@ -83,6 +83,25 @@ def real_fpr_plot(board: pd.DataFrame, target: float = 0.05) -> bytes | None:
     return _png(fig)
 
 
+def claims_plot(results) -> bytes | None:
+    """One small panel per claim: our value with its 95% interval against the claim's margin."""
+    shown = [r for r in results if r.verdict != "no data"]
+    if not shown:
+        return None
+    fig, axes = plt.subplots(1, len(shown), figsize=(2.3 * len(shown), 2.8), squeeze=False)
+    for ax, r in zip(axes[0], shown):
+        has_ci = r.lo == r.lo  # not NaN
+        err = [[r.value - r.lo], [r.hi - r.value]] if has_ci else None
+        colour = "tab:green" if r.verdict in ("holds", "limit shown") else "tab:red"
+        ax.errorbar([0], [r.value], yerr=err, fmt="o", color=colour, capsize=6)
+        ax.axhline(r.margin, color="black", ls="--", lw=0.8)
+        ax.set_xticks([])
+        ax.set_title(f"{r.id}: {r.verdict}", fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return _png(fig)
+
+
 def all_plots(board: pd.DataFrame) -> dict[str, bytes]:
     plots = {name: sweep_plot(board, name) for name in SWEEPS}
     plots["real_fpr"] = real_fpr_plot(board)

@@ -2,11 +2,13 @@
 them without running a model)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
 from fakebench.cache import atomic_write_bytes
+from leaderboard.claims import ClaimContext, evaluate_claims, has_evidence
 from leaderboard.html import render_html
 from leaderboard.metrics import BootstrapConfig
 from leaderboard.plots import all_plots
@@ -16,17 +18,23 @@ REPORT_FILES = {"markdown": "leaderboard.md", "csv": "leaderboard.csv", "json": 
                 "html": "report.html"}
 
 
-def write_reports(scores: pd.DataFrame, out_dir: Path,
-                  bootstrap: BootstrapConfig = BootstrapConfig()) -> tuple[pd.DataFrame, dict[str, Path]]:
-    """Write leaderboard.md / .csv / .json and report.html atomically; return the board and the paths."""
+def write_reports(scores: pd.DataFrame, out_dir: Path, bootstrap: BootstrapConfig = BootstrapConfig(),
+                  cost: dict | None = None, claims: ClaimContext | None = None,
+                  ) -> tuple[pd.DataFrame, dict[str, Path]]:
+    """Write leaderboard.md / .csv / .json and report.html atomically; return the board and the paths.
+
+    The claims section appears when the store holds what at least one claim needs (`claims` names the
+    world's generators; by default the mini world's)."""
     board = leaderboard_frame(scores, bootstrap)
+    results = evaluate_claims(replace(claims, scores=scores, cost=cost) if claims else ClaimContext(scores, cost=cost))
+    results = results if has_evidence(results) else []
     versions = sorted(scores["fakebench_version"].unique()) if len(scores) else []
     version = versions[0] if versions else "unknown"
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {kind: out_dir / name for kind, name in REPORT_FILES.items()}
-    atomic_write_bytes(paths["markdown"], to_markdown(board).encode())
+    atomic_write_bytes(paths["markdown"], to_markdown(board, results).encode())
     atomic_write_bytes(paths["csv"], board.to_csv(index=False, float_format="%.6g").encode())
-    atomic_write_bytes(paths["json"], to_json(board, version).encode())
-    atomic_write_bytes(paths["html"], render_html(board, all_plots(board), version).encode())
+    atomic_write_bytes(paths["json"], to_json(board, version, results).encode())
+    atomic_write_bytes(paths["html"], render_html(board, all_plots(board), version, results).encode())
     return board, paths

@@ -21,7 +21,8 @@ STORE_COLUMNS: tuple[str, ...] = (
     "generator",  # empty for calibration rows
     "split",  # "test", or "calibration" for the clean held-out reals that set the calibrated threshold
     "perturbation",
-    "seed",
+    "seed",  # the detector's training seed
+    "bench_seed",  # the seed of the test fakes and of the perturbations' randomness
     "image_id",
     "label",  # 1 = fake, 0 = real
     "score",  # probability of "fake"; NaN when the image failed
@@ -32,6 +33,11 @@ ROW_KEY: list[str] = ["case_id", "seed", "image_id", "label"]  # one row per ima
 TEST_SPLIT, CALIBRATION_SPLIT = "test", "calibration"
 _TEXT = ["case_id", "detector", "checkpoint", "generator", "split", "perturbation", "image_id", "error",
          "fakebench_version"]
+
+
+def cost_path(store: Path) -> Path:
+    """The C5 cost record kept beside a store (reports rebuilt from the store read it too)."""
+    return Path(store).with_name("cost.json")
 
 
 def has_parquet() -> bool:
@@ -58,6 +64,7 @@ def validate(frame: pd.DataFrame, source: str = "score table") -> pd.DataFrame:
     try:
         frame["label"] = frame["label"].astype(int)
         frame["seed"] = frame["seed"].astype(int)
+        frame["bench_seed"] = frame["bench_seed"].astype(int)
         frame["score"] = frame["score"].astype(float)
     except (TypeError, ValueError) as exc:
         raise FakebenchError(f"{source} has a non-numeric label, seed or score ({exc})",

@@ -104,6 +104,42 @@ def overall_ranking(board: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("mean_bal_acc", ascending=False, ignore_index=True)
 
 
+def seed_summary(board: pd.DataFrame) -> pd.DataFrame:
+    """One row per case over its training seeds: mean and standard deviation of the headline metrics,
+    and the per-seed bootstrap intervals averaged (the image-sampling uncertainty of one seed)."""
+    keys = ["case_id", "detector", "generator", "perturbation"]
+    agg = board.groupby(keys, sort=False).agg(
+        seeds=("seed", "nunique"),
+        bal_acc=("bal_acc", "mean"), bal_acc_std=("bal_acc", "std"),
+        bal_acc_lo=("bal_acc_lo", "mean"), bal_acc_hi=("bal_acc_hi", "mean"),
+        auc=("auc", "mean"), auc_std=("auc", "std"), auc_lo=("auc_lo", "mean"), auc_hi=("auc_hi", "mean"),
+        real_fpr_cal=("real_fpr_cal", "mean"), real_fpr_cal_std=("real_fpr_cal", "std"),
+    )
+    return agg.reset_index()
+
+
+def _mean_std_ci(mean: float, std: float, lo: float, hi: float) -> str:
+    if math.isnan(mean):
+        return "n/a"
+    spread = f" ± {std:.3f}" if not math.isnan(std) else ""
+    return f"{mean:.3f}{spread}" + (f" [{lo:.3f}, {hi:.3f}]" if not math.isnan(lo) else "")
+
+
+def seed_display_frame(summary: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "detector": summary["detector"],
+        "generator": summary["generator"],
+        "perturbation": summary["perturbation"],
+        "seeds": summary["seeds"],
+        "bal. acc mean ± std [95% CI]": [_mean_std_ci(*v) for v in zip(
+            summary["bal_acc"], summary["bal_acc_std"], summary["bal_acc_lo"], summary["bal_acc_hi"])],
+        "AUC mean ± std [95% CI]": [_mean_std_ci(*v) for v in zip(
+            summary["auc"], summary["auc_std"], summary["auc_lo"], summary["auc_hi"])],
+        "real FPR@cal mean ± std": [_mean_std_ci(m, sd, math.nan, math.nan) for m, sd in zip(
+            summary["real_fpr_cal"], summary["real_fpr_cal_std"])],
+    })
+
+
 def _ci(value: float, lo: float, hi: float) -> str:
     if math.isnan(value):
         return "n/a"
@@ -130,8 +166,23 @@ def display_frame(board: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _fmt(frame: pd.DataFrame, tablefmt: str) -> str:
-    return tabulate(frame, headers="keys", tablefmt=tablefmt, showindex=False, floatfmt=".3f", missingval="n/a")
+SEEDS_NOTE = ("Several training seeds: each cell is the mean ± standard deviation over seeds, with the per-seed "
+              "95% bootstrap interval averaged; leaderboard.csv has every seed's row.")
+
+
+def generator_tables(board: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """The per-generator tables people read: per case, or per case across seeds when there are several."""
+    summary = seed_summary(board) if board["seed"].nunique() > 1 else None
+    tables = []
+    for generator, group in board.groupby("generator", sort=True):
+        table = (display_frame(group) if summary is None
+                 else seed_display_frame(summary[summary["generator"] == generator]))
+        tables.append((generator, table.drop(columns="generator")))
+    return tables
+
+
+def _fmt(frame: pd.DataFrame, tablefmt: str, missingval: str = "n/a") -> str:
+    return tabulate(frame, headers="keys", tablefmt=tablefmt, showindex=False, floatfmt=".3f", missingval=missingval)
 
 
 METRIC_GLOSSARY = (
@@ -142,11 +193,17 @@ METRIC_GLOSSARY = (
 )
 
 
-def to_markdown(board: pd.DataFrame) -> str:
-    parts = ["# fakebench leaderboard", "", METRIC_GLOSSARY, "", "## Overall ranking", "",
-             _fmt(overall_ranking(board), "github"), ""]
-    for generator, group in board.groupby("generator", sort=True):
-        parts += [f"## {generator}", "", _fmt(display_frame(group).drop(columns="generator"), "github"), ""]
+def to_markdown(board: pd.DataFrame, claims: list | None = None) -> str:
+    parts = ["# fakebench leaderboard", "", METRIC_GLOSSARY, ""]
+    if claims:
+        from leaderboard.claims import claims_table
+
+        parts += ["## Claims (the paper's findings)", "", _fmt(claims_table(claims), "github"), ""]
+    parts += ["## Overall ranking", "", _fmt(overall_ranking(board), "github"), ""]
+    if board["seed"].nunique() > 1:
+        parts += [SEEDS_NOTE, ""]
+    for generator, table in generator_tables(board):
+        parts += [f"## {generator}", "", _fmt(table, "github"), ""]
     notes = board[board["note"] != ""]
     if len(notes):
         parts += ["## Notes", ""] + [f"- `{r.case_id}` (seed {r.seed}): {r.note}" for r in notes.itertuples()] + [""]
@@ -159,10 +216,10 @@ def terminal_table(board: pd.DataFrame) -> str:
                               aggfunc="mean", sort=False)
     pivot = pivot.reindex(index=list(dict.fromkeys(board["perturbation"])), columns=sorted(pivot.columns))
     pivot.columns = [f"{g}\n{d}" for g, d in pivot.columns]
-    pivot = pivot.reset_index()
+    pivot = pivot.astype(object).where(pivot.notna(), None).reset_index()  # cases not run: blank, not "nan"
     return "\n\n".join([_fmt(overall_ranking(board), "simple"),
                         "balanced accuracy at 0.5 (fake = positive):",
-                        _fmt(pivot, "simple")])
+                        _fmt(pivot, "simple", missingval="")])
 
 
 def _jsonable(value):
@@ -173,8 +230,10 @@ def _jsonable(value):
     return value
 
 
-def to_json(board: pd.DataFrame, version: str) -> str:
+def to_json(board: pd.DataFrame, version: str, claims: list | None = None) -> str:
     records = lambda frame: [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
     doc = {"fakebench_version": version, "metrics": METRIC_GLOSSARY,
-           "ranking": records(overall_ranking(board)), "cases": records(board)}
+           "ranking": records(overall_ranking(board)), "cases": records(board),
+           "across_seeds": records(seed_summary(board)),
+           "claims": [{k: _jsonable(v) for k, v in c.as_dict().items()} for c in claims or []]}
     return json.dumps(doc, indent=1, allow_nan=False)

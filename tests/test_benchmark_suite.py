@@ -1,4 +1,5 @@
 """Runs the real pytest benchmark (plugin, cases, store, leaderboard) on the mini-smoke world."""
+import json
 import os
 import subprocess
 import sys
@@ -95,6 +96,8 @@ def test_bad_options_are_usage_errors(tmp_path):
     assert proc.returncode == 4 and "sd-xl" in proc.stderr and "mini-sd" in proc.stderr
     proc = _pytest(["--world", "mini-smoke", "--perturbations", "identity,jpeg101"], tmp_path / "home", tmp_path)
     assert proc.returncode == 4 and "101" in proc.stderr and "1-100" in proc.stderr
+    proc = _pytest(["--world", "mini-smoke", "--seeds", "0,x"], tmp_path / "home", tmp_path)
+    assert proc.returncode == 4 and "'0,x'" in proc.stderr and "Traceback" not in proc.stderr
     blocker = tmp_path / "file"
     blocker.write_text("x")
     proc = _pytest(["--world", "mini-smoke", "--leaderboard-dir", str(blocker / "sub")], tmp_path / "home", tmp_path)
@@ -114,3 +117,53 @@ def test_corrupted_weights_stop_the_run_at_start_in_one_line(tmp_path):
                    FAKEBENCH_MINI_WEIGHTS=str(copy))
     assert proc.returncode == 4, proc.stdout[-2000:]
     assert str(target) in proc.stderr and "fakebench mini train" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_seeds_train_each_detector_per_seed_and_the_leaderboard_aggregates(tmp_path):
+    out = tmp_path / "out"
+    proc = _pytest(["--world", "mini-smoke", "--seeds", "0,1", "--detectors", "*-resnet50", "--generators", "mini-sd",
+                    "--perturbations", "identity", "--leaderboard-dir", str(out), "-v", "-k", "not claims"],
+                   tmp_path / "home", tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    for seed in (0, 1):
+        assert f"aligned-resnet50-mini-sd-identity-seed{seed}] PASSED" in proc.stdout
+    board = pd.read_csv(out / "leaderboard.csv")
+    assert sorted(board["seed"]) == [0, 0, 1, 1] and board["checkpoint"].nunique() == 4  # one model per seed
+    md = (out / "leaderboard.md").read_text()
+    assert "mean ± std" in md and " ± " in md.split("## mini-sd")[1]
+    scores = read_store(out / "scores.parquet")
+    assert set(scores["seed"]) == {0, 1} and set(scores["bench_seed"]) == {0}
+
+
+def test_bench_cost_prints_both_rates_and_their_ratio():
+    proc = subprocess.run([sys.executable, "-m", "fakebench", "bench", "cost", "--generators", "mini-sd",
+                           "--images", "2", "--batch-size", "1"], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    row = next(line for line in proc.stdout.splitlines() if line.startswith("mini-sd"))
+    steps, batch, images, gen, rec, ratio = row.split()[1:]
+    assert (steps, batch, images) == ("20", "1", "2") and float(ratio) == pytest.approx(float(rec) / float(gen), rel=0.01)
+
+
+def test_claims_run_what_they_need_and_land_in_the_reports(tmp_path):
+    """On mini-smoke the claims run end to end but are not judged (every one is a non-strict xfail)."""
+    out = tmp_path / "out"
+    proc = _pytest(["--world", "mini-smoke", "-k", "claims", "--detectors", "*-resnet50", "--leaderboard-dir", str(out),
+                    "-rxX"], tmp_path / "home", tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "6 deselected" not in proc.stdout and proc.stdout.count("too small to judge") == 6
+    md = (out / "leaderboard.md").read_text()
+    assert "## Claims" in md and "C5: reconstruction" in md and "no data" not in md.split("## Overall")[0]
+    cost = json.loads((out / "cost.json").read_text())
+    assert cost["generator"] == "mini-sd" and cost["ratio"] == pytest.approx(cost["reconstruct_ips"] / cost["generate_ips"])
+    # the cases C1-C4 read were scored by the claims alone (-k claims deselected every case test)
+    board = pd.read_csv(out / "leaderboard.csv")
+    assert {"aligned-resnet50-mini-playground-identity", "baseline-resnet50-mini-sd-resize0.5",
+            "aligned-resnet50-mini-othervae-identity", "aligned-resnet50-mini-sd-webp50"} <= set(board["case_id"])
+    # a report rebuilt from the store alone still judges C5, from the cost record beside the store
+    (out / "leaderboard.md").unlink()
+    rebuilt = subprocess.run([sys.executable, "-m", "fakebench", "report", str(out / "scores.parquet"), "--bootstrap",
+                              "50"], capture_output=True, text=True, timeout=300,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "C5: reconstruction" in (out / "leaderboard.md").read_text()

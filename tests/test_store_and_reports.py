@@ -34,7 +34,7 @@ def _rows(detector, generator, pert, real_scores, fake_scores, errors=(), split=
     n_r, n_f = len(real_scores), len(fake_scores)
     return pd.DataFrame({
         "case_id": case_id or f"{detector}-{generator}-{pert}", "detector": detector, "checkpoint": "abc",
-        "generator": generator, "split": split, "perturbation": pert, "seed": 0,
+        "generator": generator, "split": split, "perturbation": pert, "seed": 0, "bench_seed": 0,
         "image_id": [f"r{i}" for i in range(n_r)] + [f"f{i}" for i in range(n_f)],
         "label": [0] * n_r + [1] * n_f, "score": list(real_scores) + list(fake_scores),
         "error": list(errors) + [""] * (n_r + n_f - len(errors)), "fakebench_version": __version__,
@@ -126,7 +126,9 @@ def test_reports_are_written_from_the_store_alone(scores, tmp_path):
     csv = pd.read_csv(paths["csv"])
     assert list(csv["case_id"]) == list(board["case_id"])
     page = paths["html"].read_text()
-    assert page.count('src="data:image/png;base64,') == 4  # resize, JPEG, WebP, real FPR
+    for plot in ("resize", "jpeg", "webp", "real_fpr", "claims"):  # the store holds C1-C4's cases
+        assert f'<img id="plot-{plot}" alt="' in page and 'src="data:image/png;base64,' in page
+    assert "C1: aligned beats baseline" in page and "## Claims" in md
     assert "http://" not in page and "https://" not in page  # self-contained
     assert "mini-playground" in page and "Overall ranking" in page
     # grid order, clean first; and the compact terminal view has one row per perturbation
@@ -206,7 +208,7 @@ def test_report_page_renders_in_headless_chromium(scores, tmp_path):
     url = paths["html"].as_uri()
     dom = subprocess.run([_chromium(), *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0, dom.stderr[-2000:]
-    assert "Overall ranking" in dom.stdout and dom.stdout.count("<img") == 4 and dom.stdout.count("<table") == 3
+    assert "Overall ranking" in dom.stdout and dom.stdout.count("<img") == 5 and dom.stdout.count("<table") == 4
     shot = tmp_path / "page.png"
     subprocess.run([_chromium(), *flags, f"--screenshot={shot}", "--window-size=1200,1600", url],
                    capture_output=True, timeout=120)
