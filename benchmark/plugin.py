@@ -48,7 +48,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--bench-seed", type=int, default=0, help="seed for test fakes and perturbations")
     group.addoption("--seeds", default="0", help="comma-separated training seeds, e.g. 0,1,2: each detector is "
                     "trained and evaluated per seed; the leaderboard shows mean +- std")
-    group.addoption("--leaderboard-dir", default="results", help="where the score store and the reports (leaderboard.md/.csv/.json, report.html) go")
+    group.addoption("--leaderboard-dir", default="results",
+                    help="where the score store and the reports (leaderboard.md/.csv/.json, report.html) go")
 
 
 def _device(name: str) -> str:

@@ -34,18 +34,19 @@ def synthetic_store(rows: int, seed: int = 0) -> pd.DataFrame:
     case_idx = np.repeat(np.arange(len(cases)), per_case)
     score = 1 / (1 + np.exp(-(rng.normal(size=n) + 2.0 * label - 1.0)))
     det, gen, pert = (np.array([c[i] for c in cases], dtype=object)[case_idx] for i in range(3))
+    image_ids = np.array([f"img{i:07d}" for i in range(per_case)], dtype=object)
     frame = pd.DataFrame({
-        "case_id": np.array([f"{d}-{g}-{p}" for d, g, p in cases],
-                            dtype=object)[case_idx],
+        "case_id": np.array([f"{d}-{g}-{p}" for d, g, p in cases], dtype=object)[case_idx],
         "detector": det, "checkpoint": "0" * 64, "generator": gen, "split": "test", "perturbation": pert,
-        "seed": 0, "bench_seed": 0, "image_id": np.tile(np.array([f"img{i:07d}" for i in range(per_case)], dtype=object), len(cases)),
+        "seed": 0, "bench_seed": 0, "image_id": np.tile(image_ids, len(cases)),
         "label": label, "score": score, "error": "", "fakebench_version": __version__,
     })
+    n_cal = 1000
     calib = pd.DataFrame({
-        "case_id": np.repeat([f"{d}-calibration" for d in DETECTORS], 1000), "detector": np.repeat(DETECTORS, 1000),
-        "checkpoint": "0" * 64, "generator": "", "split": "calibration", "perturbation": "identity", "seed": 0, "bench_seed": 0,
-        "image_id": np.tile([f"cal{i:04d}" for i in range(1000)], len(DETECTORS)), "label": 0,
-        "score": 1 / (1 + np.exp(-(rng.normal(size=1000 * len(DETECTORS)) - 1.0))), "error": "",
+        "case_id": np.repeat([f"{d}-calibration" for d in DETECTORS], n_cal), "detector": np.repeat(DETECTORS, n_cal),
+        "checkpoint": "0" * 64, "generator": "", "split": "calibration", "perturbation": "identity", "seed": 0,
+        "bench_seed": 0, "image_id": np.tile([f"cal{i:04d}" for i in range(n_cal)], len(DETECTORS)), "label": 0,
+        "score": 1 / (1 + np.exp(-(rng.normal(size=n_cal * len(DETECTORS)) - 1.0))), "error": "",
         "fakebench_version": __version__,
     })
     return pd.concat([frame, calib], ignore_index=True)
