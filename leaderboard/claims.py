@@ -7,8 +7,9 @@ resample, so the interval is that of the difference itself. With several trainin
 the mean over seeds and each bootstrap replicate is averaged over seeds the same way.
 
 Verdicts: `holds` (the value clears the margin and so does the whole 95% interval), `not significant`
-(the value clears it, the interval straddles it), `fails` (the value does not clear it), `no data` (the
-store lacks a case the claim needs). Known limits (C4) read `limit shown` / `limit not shown`.
+(the value clears it, the interval straddles it), `fails (not significant)` (the value misses it, the
+interval straddles it), `fails` (value and interval miss it), `no data` (the store lacks a case the
+claim needs). Known limits (C4) read `limit shown` / `limit not shown`.
 """
 from __future__ import annotations
 
@@ -146,9 +147,10 @@ def _judge(value: float, reps: np.ndarray, margin: float, higher_is_claim: bool 
         return math.nan, math.nan, "no data"
     lo, hi = (float(q) for q in np.quantile(reps, [0.025, 0.975]))
     clears = (lambda v: v > margin) if higher_is_claim else (lambda v: v < margin)
+    near, far = (lo, hi) if higher_is_claim else (hi, lo)  # interval ends on the claim's losing / winning side
     if not clears(value):
-        return lo, hi, "fails"
-    return lo, hi, "holds" if clears(lo if higher_is_claim else hi) else "not significant"
+        return lo, hi, "fails (not significant)" if clears(far) else "fails"
+    return lo, hi, "holds" if clears(near) else "not significant"
 
 
 def claim_c1(ctx: ClaimContext) -> ClaimResult:
@@ -253,7 +255,8 @@ def claim_c4(ctx: ClaimContext) -> list[ClaimResult]:
             value, reps, missing = _paired(ctx, {"ref": (aligned, gen, "identity"), "b": case_b}, drop, cid)
         lo, hi, verdict = _judge(value, reps, margin)
         verdict = {"holds": "limit shown", "not significant": "limit shown (not significant)",
-                   "fails": "limit not shown"}.get(verdict, verdict)
+                   "fails": "limit not shown", "fails (not significant)": "limit not shown (not significant)",
+                   }.get(verdict, verdict)
         out.append(ClaimResult(cid, title, paper, f"drop of {aligned}'s balanced accuracy from {gen} clean to "
                                f"{case_b[1]} / {case_b[2]}", "drop > margin", margin, value, lo, hi, verdict, missing))
     return out
