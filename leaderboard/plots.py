@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import math
 import re
 
 import matplotlib
@@ -90,8 +91,7 @@ def claims_plot(results) -> bytes | None:
         return None
     fig, axes = plt.subplots(1, len(shown), figsize=(2.3 * len(shown), 2.8), squeeze=False)
     for ax, r in zip(axes[0], shown):
-        has_ci = r.lo == r.lo  # not NaN
-        err = [[r.value - r.lo], [r.hi - r.value]] if has_ci else None
+        err = None if math.isnan(r.lo) else [[r.value - r.lo], [r.hi - r.value]]
         colour = "tab:green" if r.verdict in ("holds", "limit shown") else "tab:red"
         ax.errorbar([0], [r.value], yerr=err, fmt="o", color=colour, capsize=6)
         ax.axhline(r.margin, color="black", ls="--", lw=0.8)

@@ -118,11 +118,12 @@ def seed_summary(board: pd.DataFrame) -> pd.DataFrame:
     return agg.reset_index()
 
 
-def _mean_std_ci(mean: float, std: float, lo: float, hi: float) -> str:
-    if math.isnan(mean):
+def _estimate(value: float, lo: float = math.nan, hi: float = math.nan, std: float = math.nan) -> str:
+    """`0.947`, `0.947 [0.927, 0.965]` or `0.947 ± 0.010 [0.927, 0.965]`, as far as the numbers exist."""
+    if math.isnan(value):
         return "n/a"
-    spread = f" ± {std:.3f}" if not math.isnan(std) else ""
-    return f"{mean:.3f}{spread}" + (f" [{lo:.3f}, {hi:.3f}]" if not math.isnan(lo) else "")
+    text = f"{value:.3f}" + (f" ± {std:.3f}" if not math.isnan(std) else "")
+    return text + (f" [{lo:.3f}, {hi:.3f}]" if not math.isnan(lo) else "")
 
 
 def seed_display_frame(summary: pd.DataFrame) -> pd.DataFrame:
@@ -131,19 +132,13 @@ def seed_display_frame(summary: pd.DataFrame) -> pd.DataFrame:
         "generator": summary["generator"],
         "perturbation": summary["perturbation"],
         "seeds": summary["seeds"],
-        "bal. acc mean ± std [95% CI]": [_mean_std_ci(*v) for v in zip(
+        "bal. acc mean ± std [95% CI]": [_estimate(m, lo, hi, sd) for m, sd, lo, hi in zip(
             summary["bal_acc"], summary["bal_acc_std"], summary["bal_acc_lo"], summary["bal_acc_hi"])],
-        "AUC mean ± std [95% CI]": [_mean_std_ci(*v) for v in zip(
+        "AUC mean ± std [95% CI]": [_estimate(m, lo, hi, sd) for m, sd, lo, hi in zip(
             summary["auc"], summary["auc_std"], summary["auc_lo"], summary["auc_hi"])],
-        "real FPR@cal mean ± std": [_mean_std_ci(m, sd, math.nan, math.nan) for m, sd in zip(
+        "real FPR@cal mean ± std": [_estimate(m, std=sd) for m, sd in zip(
             summary["real_fpr_cal"], summary["real_fpr_cal_std"])],
     })
-
-
-def _ci(value: float, lo: float, hi: float) -> str:
-    if math.isnan(value):
-        return "n/a"
-    return f"{value:.3f}" if math.isnan(lo) else f"{value:.3f} [{lo:.3f}, {hi:.3f}]"
 
 
 def display_frame(board: pd.DataFrame) -> pd.DataFrame:
@@ -156,8 +151,8 @@ def display_frame(board: pd.DataFrame) -> pd.DataFrame:
         "n real/fake/failed": [f"{r}/{f}/{x}" for r, f, x in zip(board["n_real"], board["n_fake"], board["n_failed"])],
         "real acc": board["real_acc"],
         "fake acc": board["fake_acc"],
-        "bal. acc [95% CI]": [_ci(*v) for v in zip(board["bal_acc"], board["bal_acc_lo"], board["bal_acc_hi"])],
-        "AUC [95% CI]": [_ci(*v) for v in zip(board["auc"], board["auc_lo"], board["auc_hi"])],
+        "bal. acc [95% CI]": [_estimate(*v) for v in zip(board["bal_acc"], board["bal_acc_lo"], board["bal_acc_hi"])],
+        "AUC [95% CI]": [_estimate(*v) for v in zip(board["auc"], board["auc_lo"], board["auc_hi"])],
         "AP": board["ap"],
         "TPR@1%FPR": board["tpr_at_fpr1"],
         "TPR@5%FPR": board["tpr_at_fpr5"],
