@@ -6,7 +6,6 @@ has any, comes from (seed, image id, perturbation id) and never from batch order
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import Callable, Protocol
@@ -17,6 +16,7 @@ from PIL import Image, ImageFilter
 from fakebench.errors import FakebenchError
 from fakebench.imageio import decode, encode
 from fakebench.registry import Registry
+from fakebench.seeds import derived_seed
 
 
 class Perturbation(Protocol):
@@ -162,8 +162,7 @@ def parse_perturbation(pid: str) -> Perturbation:
 
 
 def perturbation_rng(seed: int, image_id: str, perturbation_id: str) -> np.random.Generator:
-    digest = hashlib.sha256(f"{seed}|{image_id}|{perturbation_id}".encode()).digest()
-    return np.random.default_rng(int.from_bytes(digest[:8], "big"))
+    return np.random.default_rng(derived_seed(seed, image_id, perturbation_id))
 
 
 def apply(perturbation: Perturbation, im: Image.Image, seed: int, image_id: str) -> Image.Image:

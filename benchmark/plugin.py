@@ -81,15 +81,16 @@ def pytest_configure(config: pytest.Config) -> None:
     logging.getLogger("fakebench").setLevel(logging.INFO)
     try:
         world = WORLDS[config.option.world]
+        seeds = _seeds(config.option.seeds)
         cases = build_cases(world, _csv(config.option.detectors), _csv(config.option.generators),
-                            _csv(config.option.perturbations), _seeds(config.option.seeds))
+                            _csv(config.option.perturbations), seeds)
         out = ensure_writable_dir(Path(config.option.leaderboard_dir).resolve(), "leaderboard folder")
         ensure_writable_dir(home(), "results home (FAKEBENCH_HOME)")
         _verify_mini_weights({c.generator for c in cases} | {world.train_generator})
     except FakebenchError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[CASES_KEY] = cases
-    config.stash[SEEDS_KEY] = _seeds(config.option.seeds)
+    config.stash[SEEDS_KEY] = seeds
     config.stash[OUT_KEY] = out
     config.stash[SESSION_KEY] = BenchSession(world, bench_seed=config.option.bench_seed,
                                              device=_device(config.option.device), store_path=out / default_store_name())

@@ -22,6 +22,3 @@ def test_claim(claim_id, bench, live, request):
         assert r.verdict.startswith("limit not shown"), f"{r.id} {r.title}: {r.verdict}. {numbers}"
     else:
         assert r.verdict == "holds", f"{r.id} {r.title}: {r.verdict}. {numbers}. {r.detail}"
-
-
-

@@ -13,7 +13,6 @@ claim needs). Known limits (C4) read `limit shown` / `limit not shown`.
 """
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import asdict, dataclass
 from typing import Callable
@@ -21,6 +20,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from fakebench.seeds import derived_seed
+from leaderboard.metrics import resample_counts
 from leaderboard.store import TEST_SPLIT
 from leaderboard.tables import calibration_thresholds
 
@@ -72,10 +73,6 @@ class ClaimContext:
         }
 
 
-def _seed_for(*parts) -> int:
-    return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:8], "big")
-
-
 def _case_rows(ctx: ClaimContext, detector: str, generator: str, perturbation: str) -> dict[int, pd.DataFrame]:
     """Per training seed: the case's scored rows, indexed by (label, image_id) so detectors pair up."""
     s = ctx.scores
@@ -91,8 +88,7 @@ def _resample_weights(index: pd.MultiIndex, seed: int) -> np.ndarray:
     weights = np.zeros((RESAMPLES, len(labels)))
     for label in (0, 1):
         pos = np.flatnonzero(labels == label)
-        draws = rng.integers(0, len(pos), size=(RESAMPLES, len(pos)))
-        np.add.at(weights, (np.arange(RESAMPLES)[:, None], pos[draws]), 1)
+        weights[:, pos] = resample_counts(rng, len(pos), RESAMPLES)
     return weights
 
 
@@ -132,7 +128,7 @@ def _paired(ctx: ClaimContext, cases: dict[str, tuple[str, str, str]], statistic
         common = sorted(set.intersection(*(set(s.index) for s in series.values())))
         series = {role: s.loc[common] for role, s in series.items()}
         index = pd.MultiIndex.from_tuples(common, names=["label", "image_id"])
-        weights = _resample_weights(index, _seed_for(claim_id, seed))
+        weights = _resample_weights(index, derived_seed(claim_id, seed))
         values.append(statistic(series, np.ones(len(common)), seed))
         replicates.append(statistic(series, weights, seed))
     return float(np.mean(values)), np.mean(replicates, axis=0), ""
@@ -273,7 +269,7 @@ def _unpaired_drop(ctx: ClaimContext, ref: tuple[str, str, str], other: tuple[st
     for seed in seeds:
         parts = []
         for k, rows in enumerate((ref_rows[seed], other_rows[seed])):
-            w = _resample_weights(rows.index, _seed_for(claim_id, seed, k))
+            w = _resample_weights(rows.index, derived_seed(claim_id, seed, k))
             labels = _labels(rows)
             parts.append((_bal_acc(rows.to_numpy(), labels, np.ones(len(rows))), _bal_acc(rows.to_numpy(), labels, w)))
         values.append(parts[0][0] - parts[1][0])

@@ -85,7 +85,7 @@ def expected_calibration_error(y: np.ndarray, s: np.ndarray, n_bins: int = ECE_B
     return float(np.abs(frac_fake[used] - mean_prob[used]).sum() / len(s))
 
 
-def _resample_counts(rng: np.random.Generator, n: int, resamples: int) -> np.ndarray:
+def resample_counts(rng: np.random.Generator, n: int, resamples: int) -> np.ndarray:
     """resamples x n multiplicities of bootstrap samples of size n (each row sums to n)."""
     flat = rng.integers(0, n, size=(resamples, n)) + (np.arange(resamples) * n)[:, None]
     return np.bincount(flat.ravel(), minlength=resamples * n).reshape(resamples, n)
@@ -114,9 +114,9 @@ def bootstrap_samples(real: np.ndarray, fake: np.ndarray, threshold: float,
     for start in range(0, cfg.resamples, block):
         b = min(block, cfg.resamples - start)
         cum = np.zeros((b, n_real + 1), dtype=np.int32)  # drawn reals up to each sorted position
-        np.cumsum(_resample_counts(rng, n_real, b), axis=1, out=cum[:, 1:])
+        np.cumsum(resample_counts(rng, n_real, b), axis=1, out=cum[:, 1:])
         per_fake = cum[:, below] + cum[:, upto]  # twice (reals below + half the ties), per fake
-        wins2.append((_resample_counts(rng, n_fake, b) * per_fake).sum(axis=1))
+        wins2.append((resample_counts(rng, n_fake, b) * per_fake).sum(axis=1))
     auc = np.concatenate(wins2) / (2.0 * n_real * n_fake)
     return (real_acc + fake_acc) / 2, auc
 

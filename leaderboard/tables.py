@@ -2,7 +2,6 @@
 CSV, JSON). Nothing here runs a model or reads anything but the store."""
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import multiprocessing
@@ -13,6 +12,7 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
+from fakebench.seeds import derived_seed
 from leaderboard.metrics import (
     METRIC_NAMES,
     BootstrapConfig,
@@ -24,11 +24,6 @@ from leaderboard.store import CALIBRATION_SPLIT, TEST_SPLIT
 CASE_KEYS = ["case_id", "detector", "checkpoint", "generator", "perturbation", "seed"]
 CALIBRATION_KEYS = ["detector", "checkpoint", "seed"]
 BOARD_COLUMNS = CASE_KEYS + list(METRIC_NAMES) + ["note"]
-
-
-def _case_seed(base: int, case_id: str, seed: int) -> int:
-    """Bootstrap seed of one case: fixed by the report's seed and the case, not by row order."""
-    return int.from_bytes(hashlib.sha256(f"{base}|{case_id}|{seed}".encode()).digest()[:8], "big")
 
 
 def calibration_thresholds(scores: pd.DataFrame) -> dict[tuple, float]:
@@ -68,7 +63,7 @@ def leaderboard_frame(scores: pd.DataFrame, bootstrap: BootstrapConfig = Bootstr
         ok = group["error"] == ""
         threshold = thresholds.get(tuple(fields[k] for k in CALIBRATION_KEYS), math.nan)
         boot = BootstrapConfig(bootstrap.resamples, bootstrap.level,
-                               _case_seed(bootstrap.seed, fields["case_id"], fields["seed"]))
+                               derived_seed(bootstrap.seed, fields["case_id"], fields["seed"]))  # not row order
         jobs.append((fields, group["label"].to_numpy()[ok.to_numpy()], group["score"].to_numpy()[ok.to_numpy()],
                      int((~ok).sum()), threshold, boot))
     workers = workers or os.cpu_count() or 1

@@ -13,7 +13,7 @@ from sklearn.metrics import (
 
 from leaderboard.metrics import (
     BootstrapConfig,
-    _resample_counts,
+    resample_counts,
     bootstrap_samples,
     calibrated_threshold,
     case_metrics,
@@ -79,8 +79,8 @@ def test_bootstrap_matches_explicit_resamples_scored_by_sklearn():
     _, auc = bootstrap_samples(real, fake, 0.5, cfg)
     rng = np.random.default_rng(11)  # replay the draws in the order bootstrap_samples makes them
     rng.binomial(len(real), (real < 0.5).mean(), 7), rng.binomial(len(fake), (fake >= 0.5).mean(), 7)
-    real_counts = _resample_counts(rng, len(real), 7)
-    fake_counts = _resample_counts(rng, len(fake), 7)
+    real_counts = resample_counts(rng, len(real), 7)
+    fake_counts = resample_counts(rng, len(fake), 7)
     for b in range(7):
         r, f = np.repeat(np.sort(real), real_counts[b]), np.repeat(fake, fake_counts[b])
         assert abs(auc[b] - roc_auc_score(np.r_[np.zeros(len(r)), np.ones(len(f))], np.r_[r, f])) < 1e-9
