@@ -48,20 +48,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--bench-seed", type=int, default=0, help="seed for test fakes and perturbations")
     group.addoption("--seeds", default="0", help="comma-separated training seeds, e.g. 0,1,2: each detector is "
                     "trained and evaluated per seed; the leaderboard shows mean +- std")
+    group.addoption("--data", action="append", default=[], metavar="folder:PATH",
+                    help="add a folder dataset's generators as test cases (real/ + fake/, 0_real/1_fake, GenImage, "
+                         "or a CSV manifest); repeatable")
+    group.addoption("--batch-size", type=int, default=64, help="images per model call when scoring")
+    group.addoption("--workers", type=int, default=None, help="decoding workers (default: by the machine's cores)")
     group.addoption("--leaderboard-dir", default="results",
                     help="where the score store and the reports (leaderboard.md/.csv/.json, report.html) go")
-
-
-def _device(name: str) -> str:
-    if name != "auto":
-        return name
-    import torch
-
-    if torch.cuda.is_available():
-        return "cuda"
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        return "mps"
-    return "cpu"
 
 
 def _verify_mini_weights(generator_names: set[str]) -> None:
@@ -80,20 +73,33 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     logging.getLogger("fakebench").setLevel(logging.INFO)
     try:
+        from benchmark.scoring import ScoringConfig
+        from fakebench import distributed
+        from fakebench.devices import resolve_device
+        from generators.folders import load_folder_dataset
+
         world = WORLDS[config.option.world]
         seeds = _seeds(config.option.seeds)
-        cases = build_cases(world, _csv(config.option.detectors), _csv(config.option.generators),
-                            _csv(config.option.perturbations), seeds)
+        if config.option.batch_size < 1 or (config.option.workers or 0) < 0:
+            raise FakebenchError("--batch-size must be >= 1 and --workers >= 0", fix="e.g. --batch-size 64 --workers 2")
+        device = str(resolve_device(config.option.device))
+        rank = distributed.init(device)  # under torchrun every rank runs every case on its share of images
+        datasets = [load_folder_dataset(d) for d in config.option.data]
         out = ensure_writable_dir(Path(config.option.leaderboard_dir).resolve(), "leaderboard folder")
         ensure_writable_dir(home(), "results home (FAKEBENCH_HOME)")
+        session = BenchSession(world, bench_seed=config.option.bench_seed, device=device,
+                               store_path=out / default_store_name() if rank.is_main else None,
+                               scoring=ScoringConfig(config.option.batch_size, config.option.workers),
+                               datasets=datasets)
+        cases = build_cases(world, _csv(config.option.detectors), _csv(config.option.generators),
+                            _csv(config.option.perturbations), seeds, tuple(session.folder_sets))
         _verify_mini_weights({c.generator for c in cases} | {world.train_generator})
     except FakebenchError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[CASES_KEY] = cases
     config.stash[SEEDS_KEY] = seeds
     config.stash[OUT_KEY] = out
-    config.stash[SESSION_KEY] = BenchSession(world, bench_seed=config.option.bench_seed,
-                                             device=_device(config.option.device), store_path=out / default_store_name())
+    config.stash[SESSION_KEY] = session
 
 
 CLAIM_TESTS = (
@@ -169,11 +175,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         return
     session = config.stash[SESSION_KEY]
     _report_plugin_failures(terminalreporter)
-    if not len(session.store):
+    if not len(session.store) or session.store.path is None:  # under torchrun, rank 0 reports
         return
     from leaderboard.tables import terminal_table
 
     board, paths = session.write_outputs(config.stash[OUT_KEY])
+    if config.option.data:
+        from generators.folders import write_skipped_report
+
+        paths["skipped"] = write_skipped_report(config.stash[OUT_KEY] / "skipped.csv", session.skipped)
     tr = terminalreporter
     tr.write_sep("=", "fakebench leaderboard")
     tr.write_line(terminal_table(board))

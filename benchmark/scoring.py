@@ -1,73 +1,183 @@
 """Scoring an image set under a perturbation: decode, perturb, apply the detector's input policy,
-batch images of equal size, and keep one row per image (failures included, with their reason)."""
+batch images of equal size, and keep one row per image (failures included, with their reason).
+
+Images stream through a DataLoader: each item is one work unit (a batch formed in image order, see
+`fakebench.workunits`), decoded and perturbed by the loader's workers while the model runs, so
+memory stays flat in the set's size. Under torchrun each rank scores its own units and the ranks
+gather the rows; a unit is computed identically at any world size, so the scores are too."""
 from __future__ import annotations
 
+import logging
+import os
 from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import torch
+from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
 from benchmark.perturbations import Identity, Perturbation, apply
 from detectors.base import Detector
+from fakebench import distributed
 from fakebench.cache import artifact_dir, atomic_path, stable_hash
 from fakebench.errors import FakebenchError
 from fakebench.imageio import load_rgb, pil_to_tensor
+from fakebench.workunits import size_batches
 from generators.imagesets import ImageSet
 from leaderboard.store import read_scores_csv
 
-CHUNK = 256  # images decoded at a time: memory stays flat in the set's size
-SCORES_FORMAT = 2  # bump when the scores a detector returns change meaning (2: float64 sigmoid)
+log = logging.getLogger(__name__)
+
+SCORES_FORMAT = 3  # bump when the scores a detector returns change (2: float64 sigmoid; 3: fixed units)
 
 
-def _prepare(detector: Detector, imageset: ImageSet, record, perturbation: Perturbation, seed: int):
-    im = load_rgb(imageset.path(record))
-    im = apply(perturbation, im, seed, record.image_id)
-    return detector.policy.apply(pil_to_tensor(im))
+def default_workers() -> int:
+    """Decoding workers: none on a small CPU (they would take cores from the model), else a few."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 0 if cpus <= 2 else min(8, cpus // 2)
 
 
-def score_images(detector: Detector, imageset: ImageSet, perturbation: Perturbation = Identity(), seed: int = 0,
-                 batch_size: int = 64, progress: bool = False) -> pd.DataFrame:
-    """One row per record of `imageset`: image_id, label, score, error."""
-    scores: dict[str, float] = {}
-    errors: dict[str, str] = {}
-    records = imageset.records
-    bar = tqdm(total=len(records), desc=f"score {imageset.name} [{perturbation.id}]", leave=False,
-               disable=not progress, delay=0.5)
-    for start in range(0, len(records), CHUNK):
-        by_shape: dict[tuple[int, ...], list[tuple[str, torch.Tensor]]] = defaultdict(list)
-        for rec in records[start : start + CHUNK]:
+@dataclass(frozen=True)
+class ScoringConfig:
+    """How images reach the model. None of it changes a score (units are fixed by `batch_size`, which
+    is therefore part of the score cache key)."""
+
+    batch_size: int = 64
+    num_workers: int | None = None  # None: `default_workers()`
+    flush_every: int = 64  # units between progress saves, so a killed run resumes mid-set
+
+    @property
+    def workers(self) -> int:
+        return default_workers() if self.num_workers is None else self.num_workers
+
+
+class UnitImages(Dataset):
+    """Item k = work unit k: its positions with a prepared tensor, or the reason it failed."""
+
+    def __init__(self, detector: Detector, imageset: ImageSet, units: list[list[int]], perturbation: Perturbation,
+                 seed: int) -> None:
+        self.policy, self.imageset, self.units = detector.policy, imageset, units
+        self.perturbation, self.seed = perturbation, seed
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    def __getitem__(self, k: int) -> list[tuple[int, torch.Tensor | None, str]]:
+        out = []
+        for pos in self.units[k]:
+            rec = self.imageset.records[pos]
             try:
-                x = _prepare(detector, imageset, rec, perturbation, seed)
+                im = apply(self.perturbation, load_rgb(self.imageset.path(rec)), self.seed, rec.image_id)
+                out.append((pos, self.policy.apply(pil_to_tensor(im)), ""))
             except (FakebenchError, OSError, ValueError) as exc:
-                errors[rec.image_id] = str(exc)
-                continue
-            by_shape[tuple(x.shape)].append((rec.image_id, x))
-        for items in by_shape.values():
-            for b in range(0, len(items), batch_size):
-                batch = items[b : b + batch_size]
-                probs = detector.score(torch.stack([x for _, x in batch]))
-                for (image_id, _), p in zip(batch, probs.tolist()):
-                    scores[image_id] = float(p)
-        bar.update(len(records[start : start + CHUNK]))
+                out.append((pos, None, str(exc)))
+        return out
+
+
+def _score_unit(detector: Detector, items: list[tuple[int, torch.Tensor | None, str]]) -> dict[int, tuple[float, str]]:
+    results = {pos: (float("nan"), err) for pos, x, err in items if x is None}
+    by_shape: dict[tuple[int, ...], list[tuple[int, torch.Tensor]]] = defaultdict(list)
+    for pos, x, _ in items:
+        if x is not None:
+            by_shape[tuple(x.shape)].append((pos, x))
+    for group in by_shape.values():
+        probs = detector.score(torch.stack([x for _, x in group]))
+        results.update({pos: (float(p), "") for (pos, _), p in zip(group, probs.tolist())})
+    return results
+
+
+def units_of(imageset: ImageSet, batch_size: int) -> list[list[int]]:
+    return size_batches(imageset.records, lambda r: (r.height, r.width), batch_size)
+
+
+def score_units(detector: Detector, imageset: ImageSet, perturbation: Perturbation, seed: int,
+                units: list[tuple[int, list[int]]], cfg: ScoringConfig, done: dict[int, tuple[float, str]] | None = None,
+                save=None, progress: bool = False) -> dict[int, tuple[float, str]]:
+    """Score the given (index, unit) pairs, skipping those whose positions are all in `done`;
+    `save(results)` is called every `cfg.flush_every` units with everything scored so far."""
+    results = dict(done or {})
+    todo = [u for _, u in units if not all(p in results for p in u)]
+    if not todo:
+        return results
+    loader = DataLoader(UnitImages(detector, imageset, todo, perturbation, seed), batch_size=None,
+                        num_workers=cfg.workers, collate_fn=lambda item: item)
+    bar = tqdm(total=sum(len(u) for u in todo), desc=f"score {imageset.name} [{perturbation.id}]", leave=False,
+               disable=not progress, delay=0.5)
+    for k, items in enumerate(loader, 1):
+        results.update(_score_unit(detector, items))
+        bar.update(len(items))
+        if save is not None and k % cfg.flush_every == 0:
+            save(results)
     bar.close()
+    return results
+
+
+def _frame(imageset: ImageSet, results: dict[int, tuple[float, str]]) -> pd.DataFrame:
     return pd.DataFrame({
-        "image_id": [r.image_id for r in records],
+        "image_id": [r.image_id for r in imageset.records],
         "label": imageset.label,
-        "score": [scores.get(r.image_id, float("nan")) for r in records],
-        "error": [errors.get(r.image_id, "") for r in records],
+        "score": [results[i][0] for i in range(len(imageset.records))],
+        "error": [results[i][1] for i in range(len(imageset.records))],
     })
 
 
+def score_images(detector: Detector, imageset: ImageSet, perturbation: Perturbation = Identity(), seed: int = 0,
+                 cfg: ScoringConfig = ScoringConfig(), progress: bool = False) -> pd.DataFrame:
+    """One row per record of `imageset` (image_id, label, score, error), in record order. Under
+    torchrun every rank scores its share and every rank returns the whole frame."""
+    units = distributed.shard(units_of(imageset, cfg.batch_size))
+    mine = score_units(detector, imageset, perturbation, seed, units, cfg, progress=progress)
+    merged: dict[int, tuple[float, str]] = {}
+    for part in distributed.all_gather(mine):
+        merged.update(part)
+    return _frame(imageset, merged)
+
+
+def _read_partial(path: Path) -> dict[int, tuple[float, str]]:
+    if not path.is_file():
+        return {}
+    frame = pd.read_csv(path, keep_default_na=False, na_values={"score": [""]}, dtype={"error": str})
+    return {int(p): (float(s), e) for p, s, e in zip(frame["pos"], frame["score"], frame["error"])}
+
+
+def _write_partial(path: Path, results: dict[int, tuple[float, str]]) -> None:
+    positions = sorted(results)
+    frame = pd.DataFrame({"pos": positions, "score": [results[p][0] for p in positions],
+                          "error": [results[p][1] for p in positions]})
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False, float_format="%.17g")
+
+
 def cached_scores(detector: Detector, checkpoint: str, imageset: ImageSet, perturbation: Perturbation,
-                  seed: int, batch_size: int = 64) -> pd.DataFrame:
-    """`score_images`, cached by (checkpoint, set, perturbation, seed, input policy)."""
+                  seed: int, cfg: ScoringConfig = ScoringConfig()) -> pd.DataFrame:
+    """`score_images`, cached by (checkpoint, set, perturbation, seed, input policy, batch size).
+
+    Each rank saves its progress every few units (`<key>.rank<r>of<w>.partial.csv`), so a killed run
+    resumes mid-set; the finished table is written once, by rank 0, under the key."""
+    from fakebench.locks import artifact_lock
+
     key = stable_hash("scores", SCORES_FORMAT, detector.name, checkpoint, imageset.key, perturbation.id, seed,
-                      detector.policy)
-    path = artifact_dir("scores", key[:2]) / f"{key}.csv"
+                      detector.policy, cfg.batch_size)
+    folder = artifact_dir("scores", key[:2])
+    path = folder / f"{key}.csv"
     if path.is_file():
         return read_scores_csv(path)
-    frame = score_images(detector, imageset, perturbation, seed, batch_size, progress=True)
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False)
+    rank = distributed.current()
+    partial = folder / f"{key}.rank{rank.rank}of{rank.world}.partial.csv"
+    with artifact_lock(partial, f"scores of {imageset.name} [{perturbation.id}]"):
+        units = distributed.shard(units_of(imageset, cfg.batch_size), rank)
+        mine = score_units(detector, imageset, perturbation, seed, units, cfg, done=_read_partial(partial),
+                           save=lambda r: _write_partial(partial, r), progress=True)
+        _write_partial(partial, mine)
+    merged: dict[int, tuple[float, str]] = {}
+    for part in distributed.all_gather(mine):
+        merged.update(part)
+    frame = _frame(imageset, merged)
+    if rank.is_main:
+        with atomic_path(path) as tmp:
+            frame.to_csv(tmp, index=False, float_format="%.17g")
+    distributed.barrier()
+    partial.unlink(missing_ok=True)
     return frame

@@ -11,14 +11,16 @@ import torch
 
 from benchmark.cases import Case, WorldConfig, build_cases
 from benchmark.perturbations import Identity, Perturbation, parse_perturbation
-from benchmark.scoring import cached_scores, score_images
+from benchmark.scoring import ScoringConfig, cached_scores, score_images
 from detectors.base import Detector
 from detectors.registry import create_detector
 from detectors.train import DetectorSpec, trained_detector
 from fakebench import __version__
 from fakebench.cache import atomic_write_json
+from fakebench.errors import FakebenchError
 from generators import create_generator
 from generators.base import Generator
+from generators.folders import FolderDataset
 from generators.imagesets import ImageSet, generated_set, real_split
 from leaderboard.claims import ClaimContext, ClaimResult, evaluate_claims
 from leaderboard.metrics import (
@@ -47,9 +49,22 @@ def _checkpoint(detector: Detector) -> str:
 
 class BenchSession:
     def __init__(self, world: WorldConfig, bench_seed: int = 0, device: str = "cpu",
-                 store_path: Path | None = None) -> None:
+                 store_path: Path | None = None, scoring: ScoringConfig = ScoringConfig(),
+                 datasets: list[FolderDataset] = ()) -> None:
         self.world, self.bench_seed, self.device = world, bench_seed, torch.device(device)
+        self.scoring = scoring
         self.store = ScoreStore(store_path)
+        # generators whose test images come from folder datasets (`--data folder:PATH`): name -> (reals, fakes)
+        self.folder_sets: dict[str, tuple[ImageSet, ImageSet]] = {}
+        self.skipped: list = []
+        for ds in datasets:
+            self.skipped += ds.skipped + ds.failed()
+            for gen in ds.generators:
+                reals = ds.real_set(gen)
+                if reals is None:
+                    raise FakebenchError(f"folder dataset {str(ds.root)!r} has fakes of {gen!r} but no reals",
+                                         fix="add a real/ (or 0_real/, nature/) folder")
+                self.folder_sets[gen if gen == ds.name else f"{ds.name}-{gen}"] = (reals, ds.fakes[gen])
         self._generators: dict[str, Generator] = {}
         self._detectors: dict[tuple[DetectorSpec, int], Detector] = {}
         self._fakes: dict[str, ImageSet] = {}
@@ -81,7 +96,7 @@ class BenchSession:
         has no recipe (then the seed changes nothing)."""
         if (spec, seed) not in self._detectors:
             if spec.recipe:
-                detector, _ = trained_detector(spec, self.generator(spec.generator), self.world.corpus,
+                detector, _, _ = trained_detector(spec, self.generator(spec.generator), self.world.corpus,
                                                replace(self.world.train, seed=seed), device=self.device)
             else:
                 detector = create_detector(spec.detector, **dict(spec.kwargs))
@@ -95,8 +110,8 @@ class BenchSession:
         without one is scored afresh each run, so an edit to it can never meet stale scores."""
         checkpoint = getattr(detector, "checkpoint_hash", "")
         if checkpoint:
-            return cached_scores(detector, checkpoint, imageset, perturbation, self.bench_seed)
-        return score_images(detector, imageset, perturbation, self.bench_seed, progress=True)
+            return cached_scores(detector, checkpoint, imageset, perturbation, self.bench_seed, self.scoring)
+        return score_images(detector, imageset, perturbation, self.bench_seed, self.scoring, progress=True)
 
     def _rows(self, frame: pd.DataFrame, spec: DetectorSpec, seed: int, checkpoint: str, case_id: str,
               generator: str, perturbation: str, split: str) -> pd.DataFrame:
@@ -118,8 +133,8 @@ class BenchSession:
         detector = self.detector(case.detector, case.seed)
         threshold = self.calibration_threshold(case.detector, case.seed)
         perturbation = parse_perturbation(case.perturbation)
-        parts = [self._scores(detector, imageset, perturbation)
-                 for imageset in (self.test_reals, self.test_fakes(case.generator))]
+        sets = self.folder_sets.get(case.generator) or (self.test_reals, self.test_fakes(case.generator))
+        parts = [self._scores(detector, imageset, perturbation) for imageset in sets]
         frame = self.store.add(self._rows(pd.concat(parts, ignore_index=True), case.detector, case.seed,
                                           _checkpoint(detector), case.case_id, case.generator, case.perturbation,
                                           TEST_SPLIT))

@@ -36,6 +36,7 @@ class CheckpointInfo:
     versions: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     weights_sha256: str = ""
+    kwargs: dict[str, Any] = field(default_factory=dict)  # the factory's arguments, to rebuild it from the file
 
 
 @runtime_checkable
@@ -94,8 +95,11 @@ class NetworkDetector(nn.Module):
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
         self.checkpoint_hash = "untrained"
 
+    def normalize(self, images: torch.Tensor) -> torch.Tensor:
+        return (images - self.mean) / self.std
+
     def logits(self, images: torch.Tensor) -> torch.Tensor:
-        return self.network((images - self.mean) / self.std)
+        return self.network(self.normalize(images))
 
     @torch.inference_mode()
     def score(self, images: torch.Tensor) -> torch.Tensor:
@@ -104,12 +108,12 @@ class NetworkDetector(nn.Module):
         # them to exactly 0 or 1), so thresholds calibrated at low FPR stay meaningful
         return torch.sigmoid(self.logits(images.to(self.mean.device)).double()).cpu()
 
-    def train_on(self, data: TrainingData, cfg: TrainConfig, desc: str = "train") -> None:
+    def train_on(self, data: TrainingData, cfg: TrainConfig, desc: str = "train", state_path: Path | None = None) -> None:
         from detectors.train import (
             fit_network,  # the shared SGD loop of every network detector
         )
 
-        fit_network(self, data, cfg, desc)
+        fit_network(self, data, cfg, desc, state_path)
 
     def save(self, path: Path, info: CheckpointInfo) -> Path:
         self.checkpoint_hash = save_checkpoint(path, self.network.state_dict(), info, self.name)[:16]

@@ -19,7 +19,7 @@ from fakebench import __version__
 from fakebench.errors import FakebenchError
 
 # Bumped whenever a change in code changes what an artifact contains, so old caches are not reused.
-CACHE_SCHEMA = 1
+CACHE_SCHEMA = 2  # 2: training batches by DistributedSampler, scores by fixed work units
 
 
 def home() -> Path:

@@ -1,4 +1,5 @@
-"""The `fakebench` command: mini-world maintenance and registry listings.
+"""The `fakebench` command: data jobs (reconstruct, train, score), reports, benchmarks, listings and
+mini-world maintenance.
 
 The benchmark itself runs through pytest (`pytest benchmark/`), so that any pytest selection works.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from fakebench.errors import FakebenchError
 
@@ -141,7 +143,11 @@ def _cmd_bench_cost(args: argparse.Namespace) -> int:
         if not (generator.can_generate and generator.can_reconstruct):
             print(f"{name}: skipped (it cannot both generate and reconstruct)", file=sys.stderr)
             continue
-        r = measure_cost(generator, args.images, args.batch_size)
+        try:
+            r = measure_cost(generator, args.images, args.batch_size)
+        except FakebenchError as exc:  # e.g. a real model whose weights are not in the local cache
+            print(f"{name}: skipped ({exc})", file=sys.stderr)
+            continue
         rows.append([r.generator, r.steps, r.batch_size, r.images, r.generate_ips, r.reconstruct_ips, r.ratio])
         breakdowns.append(f"{r.generator}: {r.breakdown()}")
     print(tabulate(rows, headers=["generator", "sampler steps", "batch", "images", "generate img/s",
@@ -151,6 +157,133 @@ def _cmd_bench_cost(args: argparse.Namespace) -> int:
     return 0
 
 
+def _kwargs(pairs: list[str] | None) -> dict:
+    """`--detector-arg width=16` pairs as factory kwargs (numbers parsed as JSON, the rest text)."""
+    import json
+
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise FakebenchError(f"--detector-arg takes KEY=VALUE, got {pair!r}", fix="e.g. --detector-arg width=16")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
+def _scoring(args: argparse.Namespace):
+    from benchmark.scoring import ScoringConfig
+
+    return ScoringConfig(batch_size=args.batch_size, num_workers=args.workers)
+
+
+def _cmd_reconstruct(args: argparse.Namespace) -> int:
+    from fakebench import distributed
+    from fakebench.jobs import reconstruct_folder
+
+    r = reconstruct_folder(args.generator, args.input, args.output, args.batch_size, args.device, args.dtype)
+    if distributed.current().is_main:
+        print(f"reconstructed {r.written} images ({r.reused} already there) into {r.output} in {r.seconds:.1f} s; "
+              f"{len(r.skipped)} left out (see {r.output / 'skipped.csv'})")
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from detectors.augment import AugmentConfig
+    from detectors.train import TrainConfig
+    from fakebench import distributed
+    from fakebench.jobs import TrainJob, train_from_folders
+
+    cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                      num_workers=args.workers, augment=AugmentConfig(crop=args.crop), pretrained=args.pretrained)
+    job = TrainJob(args.recipe, args.generator, args.real, args.val_real, args.detector, _kwargs(args.detector_arg),
+                   args.out, args.device)
+    path, validation = train_from_folders(job, cfg)
+    if distributed.current().is_main:
+        print(f"checkpoint: {path}")
+        print("validation: " + ", ".join(f"{k} {v:.3f}" for k, v in validation.items()))
+    return 0
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from fakebench import distributed
+    from fakebench.jobs import ScoreJob, score_folder
+    from leaderboard.tables import terminal_table
+
+    job = ScoreJob(args.data, args.detector or [], [Path(p) for p in args.checkpoint or []], args.perturbations,
+                   Path(args.calibration) if args.calibration else None, Path(args.out), args.bench_seed, args.device)
+    board, paths = score_folder(job, _scoring(args))
+    if distributed.current().is_main:
+        print(terminal_table(board))
+        for kind, path in paths.items():
+            print(f"{kind:>9}: {path}")
+    return 0
+
+
+def _cmd_bench_throughput(args: argparse.Namespace) -> int:
+    from benchmark.throughput import ThroughputConfig, bench_throughput
+
+    print(bench_throughput(ThroughputConfig(detector=args.detector, generator=args.generator, images=args.images,
+                                            batch_size=args.batch_size, workers=args.workers,
+                                            memory_sizes=tuple(args.memory_sizes), side=args.side)))
+    return 0
+
+
+def _add_device(p: argparse.ArgumentParser, dtype: bool = False) -> None:
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, mps or auto")
+    if dtype:
+        p.add_argument("--dtype", default="fp32", choices=["fp32", "fp16", "bf16"], help="model precision")
+
+
+def _add_data_commands(sub) -> None:
+    rec = sub.add_parser("reconstruct", help="a folder of images through a generator's autoencoder (aligned fakes)",
+                         description="Reconstruct every image below --input with the generator's autoencoder into "
+                                     "--output (same relative paths, PNG). Resumable; works under torchrun.")
+    rec.add_argument("--generator", required=True, help="registered generator, e.g. sd15 or mini-sd")
+    rec.add_argument("--input", required=True, type=Path, help="folder of real images (recursive)")
+    rec.add_argument("--output", required=True, type=Path, help="where the reconstructions go")
+    rec.add_argument("--batch-size", type=_at_least_one, default=16, help="halved automatically on out-of-memory")
+    _add_device(rec, dtype=True)
+    rec.set_defaults(func=_cmd_reconstruct, distributed=True)
+
+    tr = sub.add_parser("train", help="train a detector by the baseline or aligned recipe on a folder of reals",
+                        description="The paper's recipe on real data: reals vs their reconstructions (aligned) or "
+                                    "vs generated fakes (baseline). Resumes from the last epoch; DDP under torchrun.")
+    tr.add_argument("--recipe", required=True, choices=["aligned", "baseline"])
+    tr.add_argument("--generator", required=True)
+    tr.add_argument("--real", required=True, type=Path, help="folder of real training images")
+    tr.add_argument("--val-real", type=Path, default=None, help="folder of validation reals (default: 5%% held out)")
+    tr.add_argument("--detector", default="resnet50")
+    tr.add_argument("--detector-arg", action="append", metavar="KEY=VALUE", help="factory argument, e.g. width=16")
+    tr.add_argument("--pretrained", default="", help="'imagenet' (torchvision's file in the torch cache) or a file")
+    tr.add_argument("--epochs", type=_at_least_one, default=5)
+    tr.add_argument("--batch-size", type=_at_least_one, default=64, help="global batch (split over processes)")
+    tr.add_argument("--lr", type=float, default=2e-3)
+    tr.add_argument("--crop", type=_at_least_one, default=256, help="random crop side (the paper's: 256)")
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--workers", type=_positive_int, default=0, help="DataLoader workers")
+    tr.add_argument("--out", type=Path, default=None, help="copy model.safetensors and its sidecar here")
+    _add_device(tr)
+    tr.set_defaults(func=_cmd_train, distributed=True)
+
+    sc = sub.add_parser("score", help="score detectors on a folder dataset and write the leaderboard",
+                        description="Score trained checkpoints or registered detectors on folder:PATH under "
+                                    "perturbations; writes the score store, the reports and skipped.csv.")
+    sc.add_argument("--data", required=True, help="folder:PATH (real/ + fake/, 0_real/1_fake, GenImage, or a CSV)")
+    sc.add_argument("--checkpoint", action="append", help="model.safetensors from fakebench train (repeatable)")
+    sc.add_argument("--detector", action="append", help="registered detector scored as it comes (repeatable)")
+    sc.add_argument("--perturbations", default="identity", help="ids, 'quick' or 'grid'")
+    sc.add_argument("--calibration", default=None, help="folder of clean reals for the 5%%-FPR threshold")
+    sc.add_argument("--out", default="results")
+    sc.add_argument("--bench-seed", type=int, default=0)
+    sc.add_argument("--batch-size", type=_at_least_one, default=64)
+    sc.add_argument("--workers", type=_positive_int, default=None, help="decoding workers (default: by cores)")
+    _add_device(sc)
+    sc.set_defaults(func=_cmd_score, distributed=True)
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -158,6 +291,13 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+def _at_least_one(text: str) -> int:
+    value = _positive_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
     return value
 
 
@@ -196,6 +336,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench_cost.add_argument("--batch-size", type=_positive_int, default=8)
     bench_cost.add_argument("--device", default="cpu")
     bench_cost.set_defaults(func=_cmd_bench_cost)
+    thr = bench.add_parser("throughput", help="pipeline vs bare-model images/s, and peak memory vs dataset size")
+    thr.add_argument("--detector", default="resnet50")
+    thr.add_argument("--generator", default="mini-sd")
+    thr.add_argument("--images", type=_at_least_one, default=512, help="images timed per measurement")
+    thr.add_argument("--batch-size", type=_at_least_one, default=32)
+    thr.add_argument("--workers", type=_positive_int, default=None)
+    thr.add_argument("--side", type=_at_least_one, default=224, help="side of the synthetic test images")
+    thr.add_argument("--memory-sizes", type=_at_least_one, nargs="+", default=[1000, 20000],
+                     help="dataset sizes whose peak memory is compared")
+    thr.set_defaults(func=_cmd_bench_throughput)
+    _add_data_commands(sub)
     return parser
 
 
@@ -203,12 +354,21 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
+        if getattr(args, "distributed", False):
+            from fakebench import distributed
+            from fakebench.devices import resolve_device
+
+            args.device = str(resolve_device(args.device))
+            distributed.init(args.device)
         return args.func(args)
     except FakebenchError as exc:
         if args.debug:
             raise
         print(f"fakebench: error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        if "fakebench.distributed" in sys.modules:  # only runs that imported torch have a group to leave
+            sys.modules["fakebench.distributed"].shutdown()
 
 
 if __name__ == "__main__":

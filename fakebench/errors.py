@@ -25,3 +25,32 @@ class UnknownNameError(FakebenchError, KeyError):
 
 class IntegrityError(FakebenchError):
     """A file whose sha256 does not match its manifest."""
+
+
+class BadImageError(FakebenchError):
+    """An image file that cannot be used: quarantined (one failed row), never a crashed run.
+
+    `reason` is a short machine-readable code (see `fakebench.imageio.REASONS`); `path` names the file.
+    """
+
+    def __init__(self, message: str, fix: str | None = None, *, reason: str = "corrupt", path: str = "") -> None:
+        self.reason = reason  # keyword defaults keep the exception picklable (worker processes)
+        self.path = path
+        super().__init__(message, fix)
+
+
+class BadWeightsError(FakebenchError):
+    """A weights file that cannot be loaded as plain tensors; `reason` is a short code."""
+
+    def __init__(self, message: str, fix: str | None = None, *, reason: str = "corrupt", path: str = "") -> None:
+        self.reason = reason
+        self.path = path
+        super().__init__(message, fix)
+
+
+class UnsafePickleError(BadWeightsError):
+    """A pickle-based checkpoint that holds objects beyond tensors: refused, never unpickled."""
+
+
+class WeightsMissingError(FakebenchError):
+    """A real model's weights are not on this machine; `fix` is the command that fetches them."""

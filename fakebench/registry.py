@@ -82,7 +82,9 @@ class Registry(Generic[T]):
         """"built-in", or "plugin <distribution or module>" for anything registered from outside."""
         if name in self._distributions:
             return f"plugin {self._distributions[name]}"
-        module = getattr(self.factory(name), "__module__", "") or ""
+        factory = self.factory(name)
+        factory = getattr(factory, "func", factory)  # a functools.partial names its function's module
+        module = getattr(factory, "__module__", "") or ""
         return "built-in" if module.split(".")[0] in BUILTIN_PACKAGES else f"plugin {module}"
 
     def names(self, pattern: str | Iterable[str] | None = None) -> list[str]:

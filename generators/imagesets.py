@@ -7,12 +7,14 @@ build resumes by skipping the files that exist.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 import torch
 from tqdm.auto import tqdm
 
+from fakebench import distributed
 from fakebench.cache import (
     artifact_dir,
     atomic_write_bytes,
@@ -22,7 +24,11 @@ from fakebench.cache import (
     read_json,
     stable_hash,
 )
+from fakebench.devices import run_in_batches
+from fakebench.errors import FakebenchError
 from fakebench.imageio import encode, load_rgb, pil_to_tensor, tensor_to_pil
+from fakebench.locks import artifact_lock
+from fakebench.workunits import size_batches
 from generators.base import Generator
 from generators.corpus import (
     CorpusConfig,
@@ -54,6 +60,10 @@ class ImageSet:
     label: int
     root: Path
     records: list[ImageRecord] = field(default_factory=list)
+    # image_id -> why it cannot be used (undecodable, too small, ...). A folder set keeps such records
+    # so that scoring reports them as failed rows (n_failed) and training skips them; a reconstructed
+    # set lists the *source* images it could not reconstruct
+    failed: dict[str, str] = field(default_factory=dict)
 
     def path(self, record: ImageRecord) -> Path:
         return self.root / record.file
@@ -66,9 +76,21 @@ class ImageSet:
         """Hash of the set's bytes: what a checkpoint sidecar records as its training data."""
         return stable_hash(self.label, [(r.image_id, r.sha256) for r in self.records])
 
+    def usable(self) -> "ImageSet":
+        """The set without its failed records (what training reads)."""
+        if not self.failed:
+            return self
+        kept = [r for r in self.records if r.image_id not in self.failed]
+        return replace(self, key=stable_hash("usable", self.key), records=kept, failed={})
+
+    def subset(self, image_ids: set[str], name: str) -> "ImageSet":
+        kept = [r for r in self.records if r.image_id in image_ids]
+        return replace(self, name=name, key=stable_hash("subset", self.key, sorted(image_ids)), records=kept,
+                       failed={k: v for k, v in self.failed.items() if k in image_ids})
+
     def save(self, manifest_dir: Path) -> None:
         atomic_write_json(manifest_dir / MANIFEST, {"name": self.name, "key": self.key, "label": self.label,
-                                                    "root": str(self.root),
+                                                    "root": str(self.root), "failed": self.failed,
                                                     "records": [asdict(r) for r in self.records]})
 
     @classmethod
@@ -78,7 +100,7 @@ class ImageSet:
             return None
         data = read_json(path)
         return cls(data["name"], data["key"], int(data["label"]), Path(data["root"]),
-                   [ImageRecord(**r) for r in data["records"]])
+                   [ImageRecord(**r) for r in data["records"]], dict(data.get("failed", {})))
 
 
 def _size_of(data: bytes) -> tuple[int, int]:
@@ -90,6 +112,13 @@ def _size_of(data: bytes) -> tuple[int, int]:
         return im.size
 
 
+def _own_share(root: Path, what: str):
+    """The lock a rank holds while building its share of a set: two runs sharing a cache then build
+    each file once; no collective runs under it, so ranks of one run never wait on each other."""
+    rank = distributed.current()
+    return artifact_lock(root / f".build-rank{rank.rank}of{rank.world}", what)
+
+
 def real_split(split: str, corpus: CorpusConfig = CorpusConfig()) -> ImageSet:
     """The mini world's real photos for a split, as JPEG files (built once, then read from cache)."""
     photo_hashes = [file_sha256(photo_path(p)) for p in split_photos(split)]
@@ -99,56 +128,95 @@ def real_split(split: str, corpus: CorpusConfig = CorpusConfig()) -> ImageSet:
     if cached is not None:
         return cached
     records = []
-    for spec in tqdm(crop_specs(split, corpus), desc=f"real {split} corpus", leave=False, delay=0.5):
-        file = f"images/{spec.image_id}.jpg"
-        path = root / file
-        if path.is_file():
-            data = path.read_bytes()
-        else:
-            data = crop_jpeg_bytes(spec)
-            atomic_write_bytes(path, data)
-        w, h = _size_of(data)
-        records.append(ImageRecord(spec.image_id, file, bytes_sha256(data), w, h))
+    with _own_share(root, f"the real {split} corpus"):
+        for spec in tqdm(crop_specs(split, corpus), desc=f"real {split} corpus", leave=False, delay=0.5):
+            file = f"images/{spec.image_id}.jpg"
+            path = root / file
+            if path.is_file():
+                data = path.read_bytes()
+            else:
+                data = crop_jpeg_bytes(spec)
+                atomic_write_bytes(path, data)
+            w, h = _size_of(data)
+            records.append(ImageRecord(spec.image_id, file, bytes_sha256(data), w, h))
     imageset = ImageSet(f"real-{split}", key, REAL, root, records)
     imageset.save(root)
     return imageset
 
 
 def generated_set(generator: Generator, n: int, seed: int, batch_size: int = 32) -> ImageSet:
-    """n fresh fakes from `generator` (PNG at its native size), seeded per image."""
+    """n fresh fakes from `generator` (PNG at its native size), seeded per image; under torchrun each
+    rank generates its own batches."""
     name = generator.info.name
     key = stable_hash("generated", name, generator.fingerprint, n, seed)
     root = artifact_dir("imagesets", f"gen-{name}-s{seed}-{key}")
     cached = ImageSet.load(root)
     if cached is not None:
         return cached
-    records: list[ImageRecord] = []
-    bar = tqdm(total=n, desc=f"generate {name}", leave=False, delay=0.5)
-    for start in range(0, n, batch_size):
-        idx = range(start, min(n, start + batch_size))
-        files = [f"images/{name}-s{seed}-{i:05d}.png" for i in idx]
-        if not all((root / f).is_file() for f in files):
-            images = generator.generate_indices(seed, idx)
-            for f, x in zip(files, images):
-                atomic_write_bytes(root / f, encode(tensor_to_pil(x), "PNG"))
-        for i, f in zip(idx, files):
-            data = (root / f).read_bytes()
-            w, h = _size_of(data)
-            records.append(ImageRecord(f"{name}-s{seed}-{i:05d}", f, bytes_sha256(data), w, h))
-        bar.update(len(idx))
-    bar.close()
+    files = [f"images/{name}-s{seed}-{i:05d}.png" for i in range(n)]
+    units = distributed.shard([range(s, min(n, s + batch_size)) for s in range(0, n, batch_size)])
+    with _own_share(root, f"fakes of {name}"):
+        todo = [idx for _, idx in units if not all((root / files[i]).is_file() for i in idx)]
+        for idx in tqdm(todo, desc=f"generate {name}", unit="batch", leave=False, delay=0.5):
+            for i, x in zip(idx, generator.generate_indices(seed, idx)):
+                atomic_write_bytes(root / files[i], encode(tensor_to_pil(x), "PNG"))
+    distributed.barrier()
+    records = []
+    for i, f in enumerate(files):
+        data = (root / f).read_bytes()
+        w, h = _size_of(data)
+        records.append(ImageRecord(f"{name}-s{seed}-{i:05d}", f, bytes_sha256(data), w, h))
     imageset = ImageSet(f"gen-{name}-s{seed}", key, FAKE, root, records)
-    imageset.save(root)
+    if distributed.current().is_main:
+        imageset.save(root)
+    distributed.barrier()
     return imageset
 
 
+def reconstruct_into(generator: Generator, source: ImageSet, target: Callable[[ImageRecord], Path],
+                     batch_size: int = 16, desc: str = "reconstruct") -> dict[str, str]:
+    """Write the reconstruction of every usable record of `source` to `target(record)` (PNG, atomic),
+    skipping those already written; returns image_id -> reason for the images that failed.
+
+    Images are batched only with others of exactly the same size, in a fixed order, so an output
+    never depends on its batch; under torchrun each rank reconstructs its own batches."""
+    # units come from every usable record, never from what happens to be missing now: ranks look at
+    # the disk at different moments, and must still agree on the units
+    usable = [r for r in source.records if r.image_id not in source.failed]
+    units = [u for _, u in distributed.shard(size_batches(usable, lambda r: (r.height, r.width), batch_size))]
+    units = [u for u in units if not all(target(usable[p]).is_file() for p in u)]
+    failed: dict[str, str] = {}
+    bar = tqdm(total=sum(len(u) for u in units), desc=desc, leave=False, delay=0.5)
+    for unit in units:
+        batch, images = [], []
+        for pos in unit:
+            rec = usable[pos]
+            try:
+                images.append(pil_to_tensor(load_rgb(source.path(rec))))
+                batch.append(rec)
+            except FakebenchError as exc:
+                failed[rec.image_id] = str(exc)
+        for shape in dict.fromkeys(tuple(x.shape) for x in images):  # decoded sizes can differ from the header's
+            group = [(r, x) for r, x in zip(batch, images) if tuple(x.shape) == shape]
+            x = torch.stack([x for _, x in group])
+            out = run_in_batches(lambda a, b: generator.reconstruct(x[a:b]), len(x), len(x),
+                                 what=f"reconstruction with {generator.info.name}")
+            for (rec, _), y in zip(group, out):
+                atomic_write_bytes(target(rec), encode(tensor_to_pil(y), "PNG"))
+        bar.update(len(unit))
+    bar.close()
+    merged: dict[str, str] = {}
+    for part in distributed.all_gather(failed):
+        merged.update(part)
+    return merged
+
+
 def reconstructed_set(generator: Generator, source: ImageSet) -> ImageSet:
-    """Aligned fakes: every image of `source` through the generator's autoencoder, same size, PNG.
+    """Aligned fakes: every usable image of `source` through the generator's autoencoder, same size, PNG.
 
     Reconstructions are cached per image by (autoencoder, input bytes), so generators that share an
-    autoencoder, and sets that share images, reuse them. Images are batched only with others of
-    exactly the same size, so an output never depends on its batch.
-    """
+    autoencoder, and sets that share images, reuse them. Images that fail (undecodable, too small)
+    are left out and listed in the set's `failed`, with their reason."""
     ae = generator.reconstruction_fingerprint
     key = stable_hash("reconstructed", ae, source.key)
     manifest_dir = artifact_dir("imagesets", f"recon-{generator.info.name}-{source.name}-{key}")
@@ -156,24 +224,20 @@ def reconstructed_set(generator: Generator, source: ImageSet) -> ImageSet:
     if cached is not None:
         return cached
     cache_root = artifact_dir("reconstructions", ae)
-    todo: dict[tuple[int, int], list[ImageRecord]] = {}
-    for rec in source.records:
-        if not (cache_root / f"{rec.sha256}.png").is_file():
-            todo.setdefault((rec.height, rec.width), []).append(rec)
-    bar = tqdm(total=sum(len(v) for v in todo.values()), desc=f"reconstruct {source.name} with {generator.info.name}",
-               leave=False, delay=0.5)
-    for group in todo.values():
-        for start in range(0, len(group), 16):
-            batch = group[start : start + 16]
-            x = torch.stack([pil_to_tensor(load_rgb(source.path(r))) for r in batch])
-            for rec, y in zip(batch, generator.reconstruct(x)):
-                atomic_write_bytes(cache_root / f"{rec.sha256}.png", encode(tensor_to_pil(y), "PNG"))
-            bar.update(len(batch))
-    bar.close()
+    with _own_share(manifest_dir, f"reconstructions of {source.name}"):
+        failed = reconstruct_into(generator, source, lambda r: cache_root / f"{r.sha256}.png",
+                                  desc=f"reconstruct {source.name} with {generator.info.name}")
+    distributed.barrier()
+    failed = {**source.failed, **failed}
     records = []
     for rec in source.records:
+        if rec.image_id in failed:
+            continue
         data = (cache_root / f"{rec.sha256}.png").read_bytes()
         records.append(ImageRecord(f"{rec.image_id}-recon", f"{rec.sha256}.png", bytes_sha256(data), rec.width, rec.height))
-    imageset = ImageSet(f"recon-{generator.info.name}-{source.name}", key, FAKE, cache_root, records)
-    imageset.save(manifest_dir)
+    # `failed` names the source images left out, so training drops their reals too
+    imageset = ImageSet(f"recon-{generator.info.name}-{source.name}", key, FAKE, cache_root, records, failed)
+    if distributed.current().is_main:
+        imageset.save(manifest_dir)
+    distributed.barrier()
     return imageset

@@ -23,6 +23,17 @@ def per_image_noise(shape: tuple[int, ...], seed: int, indices: range) -> torch.
     return torch.stack(out)
 
 
+def pad_to_stride(x: torch.Tensor, stride: int) -> torch.Tensor:
+    """Pad the bottom/right of N x C x H x W up to multiples of `stride` (the autoencoder's latent
+    stride); reflect where the image is big enough, replicate where it is not (e.g. 1 x 1)."""
+    h, w = x.shape[-2:]
+    ph, pw = (-h) % stride, (-w) % stride
+    if not (ph or pw):
+        return x
+    mode = "reflect" if (ph < h and pw < w) else "replicate"
+    return F.pad(x, (0, pw, 0, ph), mode=mode)
+
+
 class LatentDiffusionGenerator(Generator):
     def __init__(
         self,
@@ -82,12 +93,7 @@ class LatentDiffusionGenerator(Generator):
     def reconstruct(self, images: torch.Tensor) -> torch.Tensor:
         """Encode (posterior mode, deterministic) and decode; pad to the latent stride, crop back."""
         h, w = images.shape[-2:]
-        s = self.downscale
-        ph, pw = (-h) % s, (-w) % s
-        x = images.to(self.device) * 2 - 1
-        if ph or pw:
-            mode = "reflect" if (ph < h and pw < w) else "replicate"
-            x = F.pad(x, (0, pw, 0, ph), mode=mode)
+        x = pad_to_stride(images.to(self.device) * 2 - 1, self.downscale)
         z = self.vae.encode(x).latent_dist.mode()
         y = self.vae.decode(z).sample[..., :h, :w]
         return ((y + 1) / 2).clamp(0, 1).cpu()

@@ -52,6 +52,19 @@ def synthetic_store(rows: int, seed: int = 0) -> pd.DataFrame:
     return pd.concat([frame, calib], ignore_index=True)
 
 
+def run_child(cmd: list[str]) -> tuple[float, int]:
+    """Run `cmd`; its wall seconds and peak resident bytes (its own, via wait4), or why it failed."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise RuntimeError(f"{' '.join(cmd[:4])} ... failed ({code}): {err[-2000:]}")
+    return seconds, usage.ru_maxrss * 1024  # Linux reports kilobytes
+
+
 def bench_report(rows: int, bootstrap: int = 1000) -> str:
     with tempfile.TemporaryDirectory(prefix="fakebench-bench-") as tmp:
         store = Path(tmp) / default_store_name()
@@ -60,15 +73,8 @@ def bench_report(rows: int, bootstrap: int = 1000) -> str:
         size_mb = store.stat().st_size / 2**20
         cmd = [sys.executable, "-m", "fakebench", "report", str(store), "--out", str(Path(tmp) / "out"),
                "--bootstrap", str(bootstrap)]
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        if proc.returncode:
-            raise RuntimeError(f"fakebench report failed ({proc.returncode}): {err[-2000:]}")
-        peak_gb = usage.ru_maxrss * 1024 / 2**30  # Linux reports kilobytes
+        seconds, peak = run_child(cmd)
+        peak_gb = peak / 2**30
         outputs = sorted(p.name for p in (Path(tmp) / "out").iterdir())
     return (f"fakebench report on {len(frame):,} rows ({store.suffix[1:]}, {size_mb:.1f} MB, {bootstrap} bootstrap "
             f"resamples): {seconds:.1f} s wall, peak memory {peak_gb:.2f} GB; wrote {', '.join(outputs)}")

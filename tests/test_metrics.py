@@ -13,11 +13,11 @@ from sklearn.metrics import (
 
 from leaderboard.metrics import (
     BootstrapConfig,
-    resample_counts,
     bootstrap_samples,
     calibrated_threshold,
     case_metrics,
     expected_calibration_error,
+    resample_counts,
 )
 
 

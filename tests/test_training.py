@@ -9,6 +9,7 @@ from detectors.augment import AugmentConfig
 from detectors.train import (
     DetectorSpec,
     TrainConfig,
+    corpus_reals,
     fit_network,
     trained_detector,
     training_data,
@@ -23,8 +24,8 @@ TINY = TrainConfig(epochs=1, batch_size=4, augment=AugmentConfig(crop=32))
 
 def test_recipes_differ_only_in_their_fakes(tiny_corpus):
     gen = create_generator("mini-sd")
-    aligned = training_data("aligned", gen, tiny_corpus, seed=0)
-    baseline = training_data("baseline", gen, tiny_corpus, seed=0)
+    aligned = training_data("aligned", gen, *corpus_reals(tiny_corpus), 0)
+    baseline = training_data("baseline", gen, *corpus_reals(tiny_corpus), 0)
     assert aligned.real.content_hash == baseline.real.content_hash
     assert aligned.val_real.content_hash == baseline.val_real.content_hash
     assert aligned.fake.content_hash != baseline.fake.content_hash
@@ -33,12 +34,12 @@ def test_recipes_differ_only_in_their_fakes(tiny_corpus):
     assert [(r.width, r.height) for r in aligned.fake.records] == [(r.width, r.height) for r in aligned.real.records]
     assert {(r.width, r.height) for r in baseline.fake.records} == {(64, 64)}
     with pytest.raises(FakebenchError, match="unknown recipe"):
-        training_data("nope", gen, tiny_corpus, seed=0)
+        training_data("nope", gen, *corpus_reals(tiny_corpus), 0)
 
 
 def test_one_training_epoch_updates_weights(tiny_corpus):
     gen = create_generator("mini-sd")
-    data = training_data("aligned", gen, tiny_corpus, seed=0)
+    data = training_data("aligned", gen, *corpus_reals(tiny_corpus), 0)
     det = create_detector("resnet50", width=8)
     before = {k: v.clone() for k, v in det.network.state_dict().items()}
     fit_network(det, data, TINY)
@@ -51,13 +52,13 @@ def test_one_training_epoch_updates_weights(tiny_corpus):
 def test_checkpoint_cache_round_trip_and_integrity(tiny_corpus):
     gen = create_generator("mini-sd")
     spec = DetectorSpec("resnet50", "baseline", "mini-sd", (("width", 8),))
-    det, info = trained_detector(spec, gen, tiny_corpus, TINY)
-    reals = training_data("baseline", gen, tiny_corpus, 0).val_real
+    det, info, _ = trained_detector(spec, gen, tiny_corpus, TINY)
+    reals = training_data("baseline", gen, *corpus_reals(tiny_corpus), 0).val_real
     first = score_images(det, reals)["score"].tolist()
     assert info.recipe == "baseline" and set(info.validation) >= {"bal_acc", "auc"}
     assert any(k.startswith("train_fake:") for k in info.data)
 
-    again, info2 = trained_detector(spec, gen, tiny_corpus, TINY)  # loads, does not retrain
+    again, info2, _ = trained_detector(spec, gen, tiny_corpus, TINY)  # loads, does not retrain
     assert info2.seconds == info.seconds and again.checkpoint_hash == det.checkpoint_hash
     assert score_images(again, reals)["score"].tolist() == pytest.approx(first, abs=1e-6)
 
@@ -80,10 +81,10 @@ def test_training_is_reproducible_whatever_ran_before(tiny_corpus, tmp_path, mon
     random state differently beforehand (initial weights are seeded, not inherited)."""
     gen = create_generator("mini-sd")
     spec = DetectorSpec("resnet50", "aligned", "mini-sd", (("width", 8),))
-    det_a, info_a = trained_detector(spec, gen, tiny_corpus, TINY)
+    det_a, info_a, _ = trained_detector(spec, gen, tiny_corpus, TINY)
     torch.rand(1234)  # disturb the global generator
     monkeypatch.setenv("FAKEBENCH_HOME", str(tmp_path / "other-home"))
-    det_b, info_b = trained_detector(spec, gen, tiny_corpus, TINY)
+    det_b, info_b, _ = trained_detector(spec, gen, tiny_corpus, TINY)
     assert info_b.weights_sha256 == info_a.weights_sha256
 
 
@@ -92,11 +93,11 @@ def test_every_zoo_detector_trains_by_the_recipes_and_reloads(tiny_corpus):
     gen = create_generator("mini-sd")
     for name, kwargs in (("small-cnn", (("channels", (4, 8, 8, 8)),)), ("freq-lr", ())):
         spec = DetectorSpec(name, "aligned", "mini-sd", kwargs)
-        det, info = trained_detector(spec, gen, tiny_corpus, TINY)
+        det, info, _ = trained_detector(spec, gen, tiny_corpus, TINY)
         assert info.detector == name and 0.0 <= info.validation["auc"] <= 1.0
-        again, info2 = trained_detector(spec, gen, tiny_corpus, TINY)  # from the checkpoint
+        again, info2, _ = trained_detector(spec, gen, tiny_corpus, TINY)  # from the checkpoint
         assert info2.weights_sha256 == info.weights_sha256 and again.checkpoint_hash == det.checkpoint_hash
-        data = training_data("aligned", gen, tiny_corpus, seed=0)
+        data = training_data("aligned", gen, *corpus_reals(tiny_corpus), 0)
         a, b = score_images(det, data.val_fake), score_images(again, data.val_fake)
         assert a["score"].between(0, 1).all() and list(a["score"]) == list(b["score"])
 
@@ -133,7 +134,7 @@ def test_a_reconstruct_only_generator_is_enough_for_the_aligned_recipe(tiny_corp
 
     gen = BlurVAE()
     assert gen.can_reconstruct and not gen.can_generate
-    data = training_data("aligned", gen, tiny_corpus, seed=0)
+    data = training_data("aligned", gen, *corpus_reals(tiny_corpus), 0)
     assert len(data.fake) == len(data.real)
     with pytest.raises(FakebenchError, match="cannot generate"):
-        training_data("baseline", gen, tiny_corpus, seed=0)
+        training_data("baseline", gen, *corpus_reals(tiny_corpus), 0)

@@ -1,0 +1,98 @@
+"""torch.distributed for `torchrun`: which rank this is, which work units are its own, and how the
+ranks meet. One process without torchrun is rank 0 of 1, so every code path is the same.
+
+Work is sharded by *unit* (a batch of images formed in image-id order, see `fakebench.workunits`),
+unit i going to rank i % world. A unit is computed the same way whatever the number of ranks, so a
+2-process run writes the same scores as a 1-process run."""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any, Sequence, TypeVar
+
+import torch
+import torch.distributed as dist
+
+from fakebench.errors import FakebenchError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Rank:
+    rank: int = 0
+    world: int = 1
+    local_rank: int = 0
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    @property
+    def distributed(self) -> bool:
+        return self.world > 1
+
+
+def launched_by_torchrun() -> bool:
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1
+
+
+def init(device: str | torch.device = "cpu") -> Rank:
+    """Join the process group torchrun set up (gloo on CPU, nccl on CUDA); a no-op without torchrun."""
+    if not launched_by_torchrun():
+        return current()
+    if not dist.is_initialized():
+        cuda = torch.device(device).type == "cuda"
+        backend = os.environ.get("FAKEBENCH_DIST_BACKEND") or ("nccl" if cuda else "gloo")
+        if cuda:
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+        try:
+            dist.init_process_group(backend=backend)
+        except (RuntimeError, ValueError) as exc:
+            raise FakebenchError(f"cannot join the torchrun process group ({backend}): {exc}",
+                                 fix="launch with torchrun and check MASTER_ADDR/MASTER_PORT") from None
+        log.info("rank %d of %d joined (%s)", dist.get_rank(), dist.get_world_size(), backend)
+    return current()
+
+
+def current() -> Rank:
+    if dist.is_available() and dist.is_initialized():
+        return Rank(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
+    return Rank()
+
+
+def shard(units: Sequence[T], rank: Rank | None = None) -> list[tuple[int, T]]:
+    """(index, unit) pairs this rank owns: unit i belongs to rank i % world."""
+    rank = rank or current()
+    return [(i, u) for i, u in enumerate(units) if i % rank.world == rank.rank]
+
+
+def barrier() -> None:
+    if current().distributed:
+        dist.barrier()
+
+
+def all_gather(obj: Any) -> list[Any]:
+    """Every rank's `obj`, in rank order (just `[obj]` without torchrun)."""
+    rank = current()
+    if not rank.distributed:
+        return [obj]
+    out: list[Any] = [None] * rank.world
+    dist.all_gather_object(out, obj)
+    return out
+
+
+def broadcast(obj: Any, src: int = 0) -> Any:
+    """Rank `src`'s `obj` on every rank."""
+    if not current().distributed:
+        return obj
+    box = [obj]
+    dist.broadcast_object_list(box, src=src)
+    return box[0]
+
+
+def shutdown() -> None:
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()

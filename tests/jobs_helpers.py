@@ -1,0 +1,40 @@
+"""Running the `fakebench` command (and torchrun) from tests, on tiny folders the tests write."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.folder_layouts import write_image
+
+TINY_DETECTOR = ["--detector", "small-cnn", "--detector-arg", "channels=[8,8,16,16]"]
+
+
+def reals_folder(root: Path, n: int = 24) -> Path:
+    """n reals of a few sizes (batches by size are then uneven), JPEG and PNG."""
+    sizes = [(64, 64), (72, 56), (40, 48)]
+    for i in range(n):
+        write_image(root / f"sub{i % 2}" / f"r{i:03d}.{'jpg' if i % 3 else 'png'}", i, sizes[i % 3])
+    return root
+
+
+def fakebench(args: list[str], home: Path, nproc: int = 1, check: bool = True, **kw) -> subprocess.CompletedProcess:
+    env = {**os.environ, "FAKEBENCH_HOME": str(home), "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+    launcher = ([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(nproc)]
+                if nproc > 1 else [sys.executable])
+    proc = subprocess.run([*launcher, "-m", "fakebench", *args], env=env, capture_output=True, text=True, **kw)
+    if check and proc.returncode:
+        raise AssertionError(f"fakebench {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def popen(args: list[str], home: Path) -> subprocess.Popen:
+    env = {**os.environ, "FAKEBENCH_HOME": str(home), "OMP_NUM_THREADS": "1"}
+    return subprocess.Popen([sys.executable, "-m", "fakebench", *args], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def tree_bytes(folder: Path, suffixes=(".png",)) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.suffix in suffixes and not p.name.startswith(".")}
