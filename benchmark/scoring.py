@@ -23,7 +23,7 @@ from detectors.base import Detector
 from fakebench import distributed
 from fakebench.cache import artifact_dir, atomic_path, stable_hash
 from fakebench.errors import FakebenchError
-from fakebench.imageio import load_rgb, pil_to_tensor
+from fakebench.imageio import pil_to_tensor
 from fakebench.workunits import size_batches
 from generators.imagesets import ImageSet
 from leaderboard.store import read_scores_csv
@@ -69,7 +69,7 @@ class UnitImages(Dataset):
         for pos in self.units[k]:
             rec = self.imageset.records[pos]
             try:
-                im = apply(self.perturbation, load_rgb(self.imageset.path(rec)), self.seed, rec.image_id)
+                im = apply(self.perturbation, self.imageset.read(rec), self.seed, rec.image_id)
                 out.append((pos, self.policy.apply(pil_to_tensor(im)), ""))
             except (FakebenchError, OSError, ValueError) as exc:
                 out.append((pos, None, str(exc)))

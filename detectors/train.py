@@ -25,7 +25,7 @@ from detectors.trainable import CheckpointInfo, NetworkDetector, Trainable, side
 from fakebench import distributed
 from fakebench.cache import artifact_dir, atomic_path, stable_hash
 from fakebench.errors import FakebenchError
-from fakebench.imageio import load_rgb, pil_to_tensor
+from fakebench.imageio import pil_to_tensor
 from fakebench.locks import artifact_lock
 from fakebench.schedules import warmup_cosine
 from fakebench.seeds import derived_seed
@@ -114,16 +114,16 @@ class LabeledImages(Dataset):
     """Reals (label 0) and fakes (label 1), augmented with per-(seed, epoch, index) randomness."""
 
     def __init__(self, sets: list[ImageSet], cfg: AugmentConfig, seed: int) -> None:
-        self.items = [(s.path(r), s.label) for s in sets for r in s.records]
+        self.items = [(s, r) for s in sets for r in s.records]
         self.cfg, self.seed, self.epoch = cfg, seed, 0
 
     def __len__(self) -> int:
         return len(self.items)
 
     def __getitem__(self, i: int):
-        path, label = self.items[i]
+        imageset, record = self.items[i]
         rng = np.random.default_rng([self.seed, self.epoch, i])
-        return pil_to_tensor(augment(load_rgb(path), self.cfg, rng)), torch.tensor(float(label))
+        return pil_to_tensor(augment(imageset.read(record), self.cfg, rng)), torch.tensor(float(imageset.label))
 
 
 def _save_state(path: Path, epoch: int, network: torch.nn.Module, opt, sched) -> None:

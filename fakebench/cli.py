@@ -339,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     thr = bench.add_parser("throughput", help="pipeline vs bare-model images/s, and peak memory vs dataset size")
     thr.add_argument("--detector", default="resnet50")
     thr.add_argument("--generator", default="mini-sd")
-    thr.add_argument("--images", type=_at_least_one, default=512, help="images timed per measurement")
+    thr.add_argument("--images", type=_at_least_one, default=256, help="images per timed round (best of 3 rounds)")
     thr.add_argument("--batch-size", type=_at_least_one, default=32)
     thr.add_argument("--workers", type=_positive_int, default=None)
     thr.add_argument("--side", type=_at_least_one, default=224, help="side of the synthetic test images")

@@ -59,7 +59,7 @@ MAX_PIXELS = 64_000_000  # default limit, checked from the header before decodin
 MAX_PIXELS_ENV = "FAKEBENCH_MAX_PIXELS"
 BOMB_FACTOR = 2  # more than BOMB_FACTOR x the limit: a decompression bomb, not just a big photo
 
-REASONS = frozenset({"missing", "unreadable", "empty", "not-an-image", "unsupported-format", "truncated",
+REASONS = frozenset({"changed", "missing", "unreadable", "empty", "not-an-image", "unsupported-format", "truncated",
                      "corrupt", "too-small", "too-large", "decompression-bomb"})
 
 Image.init()
@@ -280,6 +280,55 @@ def load_rgb(path: Path) -> Image.Image:
             return _orient(path, im, rgb)
 
 
+class BackgroundPngWriter:
+    """Encodes and writes images as PNG (atomically) on a thread while the model works on the next
+    batch: zlib and file I/O release the GIL. Leaving the block waits for every write and raises the
+    first error, so nothing is reported done before it is on disk."""
+
+    def __init__(self, max_pending: int = 64) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="png-writer")
+        self._pending: list = []
+        self._max = max_pending
+
+    def submit(self, path: Path, image: torch.Tensor) -> None:
+        self._pending.append(self._pool.submit(lambda: atomic_write_bytes(path, encode(tensor_to_pil(image), "PNG"))))
+        if len(self._pending) > self._max:
+            self._drain(keep=self._max // 2)
+
+    def _drain(self, keep: int = 0) -> None:
+        while len(self._pending) > keep:
+            self._pending.pop(0).result()
+
+    def __enter__(self) -> "BackgroundPngWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if exc[0] is None:
+                self._drain()
+        finally:
+            self._pool.shutdown(wait=True)
+
+
+def load_verified(path: Path, sha256: str) -> Image.Image:
+    """`load_rgb` of a file whose bytes must still be the ones a manifest recorded: a cached artifact
+    or a scanned dataset file that changed since is refused, naming the file and how to rebuild it."""
+    from fakebench.cache import file_sha256
+
+    path = Path(path)
+    try:
+        digest = file_sha256(path)
+    except OSError:
+        digest = ""  # missing or unreadable: load_rgb says which
+    if digest and digest != sha256:
+        raise BadImageError(f"image {str(path)!r} no longer matches the sha256 its manifest recorded",
+                            fix=f"delete {str(path.parent)!r} (a cached set) so that it is rebuilt, or rescan the "
+                                "dataset", reason="changed", path=str(path))
+    return load_rgb(path)
+
+
 def pil_to_tensor(im: Image.Image) -> torch.Tensor:
     """PIL RGB -> float tensor 3 x H x W in [0, 1]."""
     arr = np.asarray(im.convert("RGB"), dtype=np.uint8)
@@ -297,7 +346,7 @@ def encode(im: Image.Image, fmt: str, quality: int | None = None) -> bytes:
     buf = io.BytesIO()
     fmt = fmt.upper()
     if fmt == "PNG":
-        im.save(buf, format="PNG", compress_level=6)
+        im.save(buf, format="PNG", compress_level=1)  # lossless at any level; 1 writes several times faster
     elif fmt == "JPEG":
         im.save(buf, format="JPEG", quality=int(quality or 95), subsampling=2 if (quality or 95) < 90 else 0)
     elif fmt == "WEBP":

@@ -26,7 +26,11 @@ from fakebench.cache import (
 )
 from fakebench.devices import run_in_batches
 from fakebench.errors import FakebenchError
-from fakebench.imageio import encode, load_rgb, pil_to_tensor, tensor_to_pil
+from fakebench.imageio import (
+    BackgroundPngWriter,
+    load_verified,
+    pil_to_tensor,
+)
 from fakebench.locks import artifact_lock
 from fakebench.workunits import size_batches
 from generators.base import Generator
@@ -67,6 +71,10 @@ class ImageSet:
 
     def path(self, record: ImageRecord) -> Path:
         return self.root / record.file
+
+    def read(self, record: ImageRecord):
+        """The record's image as PIL RGB, its bytes checked against the manifest's sha256."""
+        return load_verified(self.path(record), record.sha256)
 
     def __len__(self) -> int:
         return len(self.records)
@@ -157,9 +165,10 @@ def generated_set(generator: Generator, n: int, seed: int, batch_size: int = 32)
     units = distributed.shard([range(s, min(n, s + batch_size)) for s in range(0, n, batch_size)])
     with _own_share(root, f"fakes of {name}"):
         todo = [idx for _, idx in units if not all((root / files[i]).is_file() for i in idx)]
-        for idx in tqdm(todo, desc=f"generate {name}", unit="batch", leave=False, delay=0.5):
-            for i, x in zip(idx, generator.generate_indices(seed, idx)):
-                atomic_write_bytes(root / files[i], encode(tensor_to_pil(x), "PNG"))
+        with BackgroundPngWriter() as writer:
+            for idx in tqdm(todo, desc=f"generate {name}", unit="batch", leave=False, delay=0.5):
+                for i, x in zip(idx, generator.generate_indices(seed, idx)):
+                    writer.submit(root / files[i], x)
     distributed.barrier()
     records = []
     for i, f in enumerate(files):
@@ -187,23 +196,24 @@ def reconstruct_into(generator: Generator, source: ImageSet, target: Callable[[I
     units = [u for u in units if not all(target(usable[p]).is_file() for p in u)]
     failed: dict[str, str] = {}
     bar = tqdm(total=sum(len(u) for u in units), desc=desc, leave=False, delay=0.5)
-    for unit in units:
-        batch, images = [], []
-        for pos in unit:
-            rec = usable[pos]
-            try:
-                images.append(pil_to_tensor(load_rgb(source.path(rec))))
-                batch.append(rec)
-            except FakebenchError as exc:
-                failed[rec.image_id] = str(exc)
-        for shape in dict.fromkeys(tuple(x.shape) for x in images):  # decoded sizes can differ from the header's
-            group = [(r, x) for r, x in zip(batch, images) if tuple(x.shape) == shape]
-            x = torch.stack([x for _, x in group])
-            out = run_in_batches(lambda a, b: generator.reconstruct(x[a:b]), len(x), len(x),
-                                 what=f"reconstruction with {generator.info.name}")
-            for (rec, _), y in zip(group, out):
-                atomic_write_bytes(target(rec), encode(tensor_to_pil(y), "PNG"))
-        bar.update(len(unit))
+    with BackgroundPngWriter() as writer:
+        for unit in units:
+            batch, images = [], []
+            for pos in unit:
+                rec = usable[pos]
+                try:
+                    images.append(pil_to_tensor(source.read(rec)))
+                    batch.append(rec)
+                except FakebenchError as exc:
+                    failed[rec.image_id] = str(exc)
+            for shape in dict.fromkeys(tuple(x.shape) for x in images):  # decoded sizes can differ from the header's
+                group = [(r, x) for r, x in zip(batch, images) if tuple(x.shape) == shape]
+                x = torch.stack([x for _, x in group])
+                out = run_in_batches(lambda a, b: generator.reconstruct(x[a:b]), len(x), len(x),
+                                     what=f"reconstruction with {generator.info.name}")
+                for (rec, _), y in zip(group, out):
+                    writer.submit(target(rec), y)
+            bar.update(len(unit))
     bar.close()
     merged: dict[str, str] = {}
     for part in distributed.all_gather(failed):

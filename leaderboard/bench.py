@@ -5,7 +5,6 @@ one: 2 detectors x 5 generators x 20 perturbations, half reals and half fakes, p
 The report runs in a child process, so its peak memory is its own, not the synthesiser's."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -52,17 +51,26 @@ def synthetic_store(rows: int, seed: int = 0) -> pd.DataFrame:
     return pd.concat([frame, calib], ignore_index=True)
 
 
-def run_child(cmd: list[str]) -> tuple[float, int]:
-    """Run `cmd`; its wall seconds and peak resident bytes (its own, via wait4), or why it failed."""
+PEAK_MARK = "FAKEBENCH_PEAK_KB="
+_REPORT_PEAK = (f"import atexit, sys; atexit.register(lambda: print('{PEAK_MARK}' + next(l.split()[1] for l in "
+                "open('/proc/self/status') if l.startswith('VmHWM')), file=sys.stderr))")
+
+
+def run_child(module: str, args: list[str]) -> tuple[float, int]:
+    """Run `python -m module args` in a child; its wall seconds and its own peak resident bytes.
+
+    The peak is the child's VmHWM, printed by the child as it exits: unlike wait4's ru_maxrss, it
+    does not inherit the parent's high-water mark through fork."""
+    code = f"{_REPORT_PEAK}; import runpy; sys.argv = {[module, *args]!r}; runpy.run_module({module!r}, run_name='__main__')"
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc = subprocess.run([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    if code:
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        raise RuntimeError(f"{' '.join(cmd[:4])} ... failed ({code}): {err[-2000:]}")
-    return seconds, usage.ru_maxrss * 1024  # Linux reports kilobytes
+    if proc.returncode:
+        raise RuntimeError(f"python -m {module} {' '.join(args[:3])} ... failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    peaks = [line[len(PEAK_MARK):] for line in proc.stderr.splitlines() if line.startswith(PEAK_MARK)]
+    if not peaks:
+        raise RuntimeError(f"python -m {module} reported no peak memory (needs Linux /proc)")
+    return seconds, int(peaks[-1]) * 1024
 
 
 def bench_report(rows: int, bootstrap: int = 1000) -> str:
@@ -71,9 +79,8 @@ def bench_report(rows: int, bootstrap: int = 1000) -> str:
         frame = synthetic_store(rows)
         write_store(frame, store)
         size_mb = store.stat().st_size / 2**20
-        cmd = [sys.executable, "-m", "fakebench", "report", str(store), "--out", str(Path(tmp) / "out"),
-               "--bootstrap", str(bootstrap)]
-        seconds, peak = run_child(cmd)
+        seconds, peak = run_child("fakebench", ["report", str(store), "--out", str(Path(tmp) / "out"),
+                                                "--bootstrap", str(bootstrap)])
         peak_gb = peak / 2**30
         outputs = sorted(p.name for p in (Path(tmp) / "out").iterdir())
     return (f"fakebench report on {len(frame):,} rows ({store.suffix[1:]}, {size_mb:.1f} MB, {bootstrap} bootstrap "

@@ -29,12 +29,6 @@ def fakebench(args: list[str], home: Path, nproc: int = 1, check: bool = True, *
     return proc
 
 
-def popen(args: list[str], home: Path) -> subprocess.Popen:
-    env = {**os.environ, "FAKEBENCH_HOME": str(home), "OMP_NUM_THREADS": "1"}
-    return subprocess.Popen([sys.executable, "-m", "fakebench", *args], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-
-
 def tree_bytes(folder: Path, suffixes=(".png",)) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file() and p.suffix in suffixes and not p.name.startswith(".")}

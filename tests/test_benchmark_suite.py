@@ -169,3 +169,24 @@ def test_claims_run_what_they_need_and_land_in_the_reports(tmp_path):
                              env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "C5: reconstruction" in (out / "leaderboard.md").read_text()
+
+
+def test_folder_dataset_generators_join_the_benchmark(tmp_path):
+    """`--data folder:PATH` turns a CNNDetection-style folder into cases next to the world's, with
+    its unusable files in the n_failed count and in skipped.csv."""
+    from tests.folder_layouts import cnndetection
+
+    data = cnndetection(tmp_path / "cnndet")
+    (data / "biggan" / "1_fake" / "cut.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
+    (data / "notes.md").write_text("not an image")
+    out = tmp_path / "out"
+    proc = _pytest(["--world", "mini-smoke", "--data", f"folder:{data}", "--generators", "cnndet-*",
+                    "--detectors", "aligned-small-cnn", "--perturbations", "identity", "--leaderboard-dir", str(out),
+                    "-q"], tmp_path / "home", tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    board = pd.read_csv(out / "leaderboard.csv").set_index("case_id")
+    assert sorted(board.index) == ["aligned-small-cnn-cnndet-biggan-identity", "aligned-small-cnn-cnndet-progan-identity"]
+    assert board.loc["aligned-small-cnn-cnndet-biggan-identity", "n_failed"] == 1
+    assert board.loc["aligned-small-cnn-cnndet-progan-identity", "n_fake"] == 2
+    skipped = pd.read_csv(out / "skipped.csv")
+    assert sorted(p.rsplit("/", 1)[-1] for p in skipped["path"]) == ["cut.png", "notes.md"]

@@ -39,6 +39,20 @@ def test_two_process_scoring_writes_the_same_store(trained):
     assert "broken.png" in (tmp / "scores2" / "skipped.csv").read_text()
 
 
+def test_same_seed_and_config_give_a_byte_identical_store(trained):
+    """Determinism end to end: train again in a fresh home, score again: the same bytes."""
+    tmp, _, ckpt, data = trained
+    fakebench(["train", "--recipe", "aligned", "--generator", "mini-sd", "--real", str(tmp / "reals"), *TINY_DETECTOR,
+               "--epochs", "1", "--batch-size", "8", "--crop", "32", "--out", str(tmp / "ckpt-again")], tmp / "home2")
+    assert (tmp / "ckpt-again" / "model.safetensors").read_bytes() == ckpt.read_bytes()
+    out = tmp / "scores-again"
+    fakebench(["score", "--checkpoint", str(tmp / "ckpt-again" / "model.safetensors"), "--data", f"folder:{data}",
+               "--perturbations", "identity,jpeg75", "--batch-size", "4", "--out", str(out)], tmp / "home3")
+    assert (out / "scores.parquet").read_bytes() == (tmp / "scores1" / "scores.parquet").read_bytes()
+    run = (out / "run.json").read_text()
+    assert '"fakebench"' in run and '"torch"' in run and '"bench_seed": "0"' in run
+
+
 def test_two_process_reconstruction_is_byte_identical(trained, tmp_path):
     tmp, home, _, _ = trained
     reals = reals_folder(tmp_path / "in", n=10)
