@@ -12,7 +12,7 @@ from typing import Callable
 
 import torch
 
-from fakebench.errors import FakebenchError
+from fakebench.errors import FakebenchError, first_line
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ class AdaptiveBatch:
             except Exception as exc:
                 if not is_out_of_memory(exc):
                     raise
-                message = _first_line(exc)
+                message = first_line(exc)
             else:
                 if shrunk_from is not None:
                     log.warning("out of memory in %s at batch size %d; continuing with batch size %d",
@@ -158,9 +158,6 @@ class AdaptiveBatch:
         self.size = max(1, tried // 2)
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def run_in_batches(fn: Callable[[int, int], torch.Tensor], n: int, batch_size: int, *,

@@ -1,6 +1,12 @@
 """User-facing errors: one line that names the thing and the fix, never a traceback wall."""
 
 
+def first_line(exc: BaseException) -> str:
+    """An exception's first line of text (or its type name): enough for a one-line report."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 class FakebenchError(Exception):
     """An error caused by input or environment, reported to the user as one line.
 

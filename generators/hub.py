@@ -27,7 +27,7 @@ import torch
 
 from fakebench.cache import stable_hash
 from fakebench.devices import DTYPE_NAMES, AdaptiveBatch, resolve_device, resolve_dtype
-from fakebench.errors import FakebenchError, WeightsMissingError
+from fakebench.errors import FakebenchError, WeightsMissingError, first_line
 from fakebench.seeds import derived_seed
 from generators.base import Generator
 from generators.hub_models import (
@@ -303,7 +303,7 @@ class DiffusersGenerator(Generator):
             detail = f"{src.location} is not cached" if len(repos) > 1 else ""
             raise self._missing(purpose, repos, detail) from None
         except OSError as exc:  # network errors (HfHubHTTPError is an OSError)
-            raise FakebenchError(f"{self.spec.name}: cannot fetch {src.location!r}: {_first_line(exc)}",
+            raise FakebenchError(f"{self.spec.name}: cannot fetch {src.location!r}: {first_line(exc)}",
                                  fix="check the network, or download it beforehand with: "
                                      + download_command(src.location)) from None
         return Path(folder)
@@ -433,7 +433,7 @@ class DiffusersGenerator(Generator):
         return self._pipe
 
     def _load_error(self, exc: BaseException, purpose: str) -> FakebenchError:
-        detail = _first_line(exc)
+        detail = first_line(exc)
         if self.source.kind == "hub" and self.local_files_only and isinstance(exc, OSError):
             repos = self._generation_repos() if purpose == "generation" else [self.source.location]
             return self._missing(purpose, repos, detail)
@@ -535,9 +535,6 @@ class DeepFloydIFGenerator(DiffusersGenerator):
         return images_to_tensor(out)
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _factory(spec: HubModelSpec) -> Callable[..., DiffusersGenerator]:

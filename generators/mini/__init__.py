@@ -33,7 +33,11 @@ def mini_info(spec: MiniGeneratorSpec) -> GeneratorInfo:
 
 
 def build_mini_generator(spec: MiniGeneratorSpec, device: str | torch.device = "cpu",
-                         weights_dir: Path | None = None) -> LatentDiffusionGenerator:
+                         weights_dir: Path | None = None, dtype: str = "fp32") -> LatentDiffusionGenerator:
+    if dtype != "fp32":
+        from fakebench.errors import FakebenchError
+
+        raise FakebenchError(f"the mini world runs in fp32, not {dtype}", fix="drop --dtype (it is for real models)")
     fingerprint = file_sha256_of_digests(
         [verify_component(spec.vae, weights_dir), verify_component(spec.unet, weights_dir),
          f"steps={spec.num_inference_steps}"]
