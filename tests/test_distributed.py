@@ -74,3 +74,28 @@ def test_ddp_training_on_two_processes(trained, tmp_path):
     assert proc.stdout.count("checkpoint:") == 1  # rank 0 alone reports
     sidecar = (tmp_path / "ddp" / "model.json").read_text()
     assert '"recipe": "aligned"' in sidecar and '"bal_acc"' in sidecar
+
+
+def test_pytest_benchmark_under_torchrun(tmp_path):
+    """`torchrun -m pytest benchmark/`: every rank runs the cases on its share of the images (DDP
+    training, sharded scoring); rank 0 alone writes the store, which holds every image once."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "FAKEBENCH_HOME": str(tmp_path / "home"), "OMP_NUM_THREADS": "1", "PYTHONPATH": str(root)}
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+                           "-m", "pytest", str(root / "benchmark"), "-p", "no:cacheprovider", "-q", "--world",
+                           "mini-smoke", "--detectors", "aligned-small-cnn", "--generators", "mini-sd",
+                           "--perturbations", "identity,jpeg75", "--leaderboard-dir", str(out), "-k", "not claims"],
+                          env=env, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert proc.stdout.count("fakebench leaderboard") == 1  # rank 0 reports
+    store = pd.read_parquet(out / "scores.parquet")
+    test = store[store["split"] == "test"]
+    assert sorted(test["case_id"].unique()) == ["aligned-small-cnn-mini-sd-identity", "aligned-small-cnn-mini-sd-jpeg75"]
+    assert not test.duplicated(["case_id", "image_id", "label"]).any() and test["score"].notna().all()
+    assert len(test) == 2 * (6 + 6)  # mini-smoke: 6 test reals (3 photos x 2 crops) and 6 fakes per case
