@@ -41,3 +41,41 @@ def test_unwritable_folder_is_named(tmp_path):
 def test_module_entry_point_runs():
     proc = subprocess.run([sys.executable, "-m", "fakebench", "list", "perturbations"], capture_output=True, text=True)
     assert proc.returncode == 0 and "jpeg" in proc.stdout
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["reconstruct", "--generator", "mini-sd", "--input", "{tmp}/nope", "--output", "{tmp}/out"], "does not exist"),
+    (["reconstruct", "--generator", "sd-99", "--input", "{tmp}/in", "--output", "{tmp}/out"], "mini-sd"),
+    (["reconstruct", "--generator", "deepfloyd-if", "--input", "{tmp}/in", "--output", "{tmp}/out"], "cannot reconstruct"),
+    (["reconstruct", "--generator", "mini-sd", "--dtype", "fp16", "--input", "{tmp}/in", "--output", "{tmp}/o"], "fp32"),
+    (["train", "--recipe", "aligned", "--generator", "mini-sd", "--real", "{tmp}/empty"], "holds no images"),
+    (["score", "--data", "folder:{tmp}/in"], "holds no labelled images"),
+    (["score", "--data", "folder:{tmp}/nope", "--detector", "small-cnn"], "does not exist"),
+    (["train", "--recipe", "aligned", "--generator", "mini-sd", "--real", "{tmp}/in", "--detector-arg", "width"],
+     "KEY=VALUE"),
+])
+def test_data_jobs_reject_bad_input_in_one_line(tmp_path, capsys, args, needle):
+    from tests.folder_layouts import write_image
+
+    write_image(tmp_path / "in" / "a.png", 1)
+    (tmp_path / "empty").mkdir()
+    assert main([a.replace("{tmp}", str(tmp_path)) for a in args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("fakebench: error: ") and needle in err and "\n" not in err and "Traceback" not in err
+
+
+def test_reconstruct_lists_what_it_left_out(tmp_path, capsys):
+    from tests.folder_layouts import write_image
+
+    write_image(tmp_path / "in" / "ok.jpg", 1, (40, 24))
+    write_image(tmp_path / "in" / "deep" / "tiny.png", 2, (5, 7))
+    (tmp_path / "in" / "notes.txt").write_text("x")
+    assert main(["reconstruct", "--generator", "mini-sd", "--input", str(tmp_path / "in"), "--output",
+                 str(tmp_path / "out")]) == 0
+    assert (tmp_path / "out" / "ok.png").is_file() and not (tmp_path / "out" / "deep" / "tiny.png").exists()
+    from PIL import Image
+
+    assert Image.open(tmp_path / "out" / "ok.png").size == (40, 24)
+    skipped = (tmp_path / "out" / "skipped.csv").read_text()
+    assert "notes.txt" in skipped and "tiny.png" in skipped and "too-small" in skipped
+    assert "reconstructed 1 images" in capsys.readouterr().out
