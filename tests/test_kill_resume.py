@@ -1,6 +1,6 @@
 """SIGKILL at random points of reconstruction, training and scoring (20 kills in all): each job,
 rerun until it finishes, leaves exactly what an uninterrupted run leaves. Jobs run the `fakebench`
-command in forked children of this process (imports done once), so kills land in the work."""
+command in children of a forkserver that imported everything once, so kills land in the work."""
 from __future__ import annotations
 
 import multiprocessing
@@ -18,8 +18,8 @@ from tests.jobs_helpers import TINY_DETECTOR, reals_folder, tree_bytes
 
 
 def _job(args: list[str], home: str) -> None:
-    """A forked child: the `fakebench` command in a process that already holds the imports, so a
-    kill lands in the job's work rather than in ten seconds of importing torch."""
+    """A child forked from the forkserver, which already holds the imports, so a kill lands in the
+    job's work rather than in ten seconds of importing torch."""
     os.environ["FAKEBENCH_HOME"] = home
     torch.set_num_threads(1)
     code = 1
@@ -31,8 +31,20 @@ def _job(args: list[str], home: str) -> None:
         os._exit(code)
 
 
+TIMEOUT = 300  # a job that hangs fails the test instead of the whole run
+
+
+def _context():
+    """forkserver: children fork from a clean server process that imported fakebench once and started
+    no thread (forking this pytest process, whose earlier tests left threads and locks, can deadlock)."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["fakebench.cli", "fakebench.jobs", "generators", "detectors.train",
+                                "benchmark.scoring", "leaderboard.reports", "tests.test_kill_resume"])
+    return ctx
+
+
 def _start(args, home) -> multiprocessing.Process:
-    proc = multiprocessing.get_context("fork").Process(target=_job, args=(args, str(home)))
+    proc = _context().Process(target=_job, args=(args, str(home)))
     proc.start()
     return proc
 
@@ -40,7 +52,11 @@ def _start(args, home) -> multiprocessing.Process:
 def _run(args, home) -> float:
     started = time.perf_counter()
     proc = _start(args, home)
-    proc.join()
+    proc.join(TIMEOUT)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+        raise AssertionError(f"fakebench {' '.join(args)} hung for {TIMEOUT} s")
     assert proc.exitcode == 0, f"fakebench {' '.join(args)} exited {proc.exitcode}"
     return time.perf_counter() - started
 
@@ -76,8 +92,16 @@ def _episodes(make_args, tmp_path, kills: int, rng: random.Random) -> list:
     return outs
 
 
+def _noop() -> None:
+    pass
+
+
 def _window(args, home) -> tuple[float, float]:
-    """Kill anywhere in the first 95% of an uninterrupted run (timed on a reference run)."""
+    """Kill anywhere in the first 95% of an uninterrupted run (timed on a reference run, once the
+    forkserver is up: its start-up is no part of a job)."""
+    warm = _context().Process(target=_noop)
+    warm.start()
+    warm.join(TIMEOUT)
     total = _run(args, home)
     return 0.02 * total, 0.95 * total
 
