@@ -23,6 +23,7 @@ def fakebench(args: list[str], home: Path, nproc: int = 1, check: bool = True, *
     env = {**os.environ, "FAKEBENCH_HOME": str(home), "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
     launcher = ([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", str(nproc)]
                 if nproc > 1 else [sys.executable])
+    kw.setdefault("timeout", 600)  # a hung rank fails the test, not the whole run
     proc = subprocess.run([*launcher, "-m", "fakebench", *args], env=env, capture_output=True, text=True, **kw)
     if check and proc.returncode:
         raise AssertionError(f"fakebench {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-3000:]}")

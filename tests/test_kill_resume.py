@@ -69,9 +69,14 @@ def _kill_then_finish(args, home, kills: int, window: tuple[float, float], rng: 
         proc = _start(args, home)
         proc.join(rng.uniform(*window))
         if proc.is_alive():
-            os.kill(proc.pid, signal.SIGKILL)
+            try:
+                os.kill(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:  # it finished between the check and the kill: not a landed kill
+                proc.join()
+                assert proc.exitcode == 0, f"job failed on its own with exit {proc.exitcode}"
+                continue
             proc.join()
-            landed += 1
+            landed += proc.exitcode == -signal.SIGKILL
         else:
             assert proc.exitcode == 0, f"job failed on its own with exit {proc.exitcode}"
     _run(args, home)
