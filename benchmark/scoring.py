@@ -181,3 +181,13 @@ def cached_scores(detector: Detector, checkpoint: str, imageset: ImageSet, pertu
     distributed.barrier()
     partial.unlink(missing_ok=True)
     return frame
+
+
+def detector_scores(detector: Detector, imageset: ImageSet, perturbation: Perturbation, seed: int,
+                    cfg: ScoringConfig = ScoringConfig()) -> pd.DataFrame:
+    """Scores are cached only for a detector that names its weights (`checkpoint_hash`): one without
+    (a plugin) is scored afresh each run, so an edit to it can never meet stale scores."""
+    checkpoint = getattr(detector, "checkpoint_hash", "")
+    if checkpoint:
+        return cached_scores(detector, checkpoint, imageset, perturbation, seed, cfg)
+    return score_images(detector, imageset, perturbation, seed, cfg, progress=True)

@@ -11,7 +11,7 @@ import torch
 
 from benchmark.cases import Case, WorldConfig, build_cases
 from benchmark.perturbations import Identity, Perturbation, parse_perturbation
-from benchmark.scoring import ScoringConfig, cached_scores, score_images
+from benchmark.scoring import ScoringConfig, detector_scores
 from detectors.base import Detector
 from detectors.registry import create_detector
 from detectors.train import DetectorSpec, trained_detector
@@ -106,12 +106,7 @@ class BenchSession:
         return self._detectors[spec, seed]
 
     def _scores(self, detector: Detector, imageset: ImageSet, perturbation: Perturbation) -> pd.DataFrame:
-        """Scores are cached only for a detector that names its weights (`checkpoint_hash`): a plugin
-        without one is scored afresh each run, so an edit to it can never meet stale scores."""
-        checkpoint = getattr(detector, "checkpoint_hash", "")
-        if checkpoint:
-            return cached_scores(detector, checkpoint, imageset, perturbation, self.bench_seed, self.scoring)
-        return score_images(detector, imageset, perturbation, self.bench_seed, self.scoring, progress=True)
+        return detector_scores(detector, imageset, perturbation, self.bench_seed, self.scoring)
 
     def _rows(self, frame: pd.DataFrame, spec: DetectorSpec, seed: int, checkpoint: str, case_id: str,
               generator: str, perturbation: str, split: str) -> pd.DataFrame:

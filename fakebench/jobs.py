@@ -171,7 +171,7 @@ def score_folder(job: ScoreJob, cfg) -> tuple[pd.DataFrame, dict[str, Path]]:
     skipped.csv in `job.out`. Under torchrun the ranks share the images; rank 0 writes."""
     from benchmark.cases import WorldConfig
     from benchmark.perturbations import Identity, parse_perturbation
-    from benchmark.scoring import cached_scores, score_images
+    from benchmark.scoring import detector_scores
     from leaderboard.reports import write_reports
     from leaderboard.store import (
         CALIBRATION_SPLIT,
@@ -191,10 +191,7 @@ def score_folder(job: ScoreJob, cfg) -> tuple[pd.DataFrame, dict[str, Path]]:
     detectors = _detectors(job)
 
     def scores(detector, imageset, perturbation):
-        checkpoint = getattr(detector, "checkpoint_hash", "")
-        if checkpoint:
-            return cached_scores(detector, checkpoint, imageset, perturbation, job.bench_seed, cfg)
-        return score_images(detector, imageset, perturbation, job.bench_seed, cfg, progress=True)
+        return detector_scores(detector, imageset, perturbation, job.bench_seed, cfg)
 
     rows = []
     for label, detector in detectors:
