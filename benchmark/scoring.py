@@ -8,35 +8,25 @@ gather the rows; a unit is computed identically at any world size, so the scores
 from __future__ import annotations
 
 import logging
-import os
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import torch
-from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
 from benchmark.perturbations import Identity, Perturbation, apply
 from detectors.base import Detector
 from fakebench import distributed
 from fakebench.cache import artifact_dir, atomic_path, stable_hash
-from fakebench.errors import FakebenchError
-from fakebench.imageio import pil_to_tensor
-from fakebench.workunits import size_batches
+from fakebench.imageio import pil_to_uint8, uint8_to_float
+from fakebench.workunits import PreparedUnit, default_workers, size_batches, unit_loader
 from generators.imagesets import ImageSet
 from leaderboard.store import read_scores_csv
 
 log = logging.getLogger(__name__)
 
 SCORES_FORMAT = 3  # bump when the scores a detector returns change (2: float64 sigmoid; 3: fixed units)
-
-
-def default_workers() -> int:
-    """Decoding workers: none on a small CPU (they would take cores from the model), else a few."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return 0 if cpus <= 2 else min(8, cpus // 2)
 
 
 @dataclass(frozen=True)
@@ -53,39 +43,36 @@ class ScoringConfig:
         return default_workers() if self.num_workers is None else self.num_workers
 
 
-class UnitImages(Dataset):
-    """Item k = work unit k: its positions with a prepared tensor, or the reason it failed."""
+class PerturbedImage:
+    """Position -> the image decoded and perturbed (seeded per image), as uint8 H x W x 3; the
+    detector's input policy runs on the batch, on the model's device. Picklable, for DataLoader
+    workers."""
 
-    def __init__(self, detector: Detector, imageset: ImageSet, units: list[list[int]], perturbation: Perturbation,
-                 seed: int) -> None:
-        self.policy, self.imageset, self.units = detector.policy, imageset, units
-        self.perturbation, self.seed = perturbation, seed
+    def __init__(self, imageset: ImageSet, perturbation: Perturbation, seed: int) -> None:
+        self.imageset, self.perturbation, self.seed = imageset, perturbation, seed
 
-    def __len__(self) -> int:
-        return len(self.units)
-
-    def __getitem__(self, k: int) -> list[tuple[int, torch.Tensor | None, str]]:
-        out = []
-        for pos in self.units[k]:
-            rec = self.imageset.records[pos]
-            try:
-                im = apply(self.perturbation, self.imageset.read(rec), self.seed, rec.image_id)
-                out.append((pos, self.policy.apply(pil_to_tensor(im)), ""))
-            except (FakebenchError, OSError, ValueError) as exc:
-                out.append((pos, None, str(exc)))
-        return out
+    def __call__(self, pos: int) -> torch.Tensor:
+        rec = self.imageset.records[pos]
+        return pil_to_uint8(apply(self.perturbation, self.imageset.read(rec), self.seed, rec.image_id))
 
 
-def _score_unit(detector: Detector, items: list[tuple[int, torch.Tensor | None, str]]) -> dict[int, tuple[float, str]]:
-    results = {pos: (float("nan"), err) for pos, x, err in items if x is None}
-    by_shape: dict[tuple[int, ...], list[tuple[int, torch.Tensor]]] = defaultdict(list)
-    for pos, x, _ in items:
-        if x is not None:
-            by_shape[tuple(x.shape)].append((pos, x))
-    for group in by_shape.values():
-        probs = detector.score(torch.stack([x for _, x in group]))
-        results.update({pos: (float(p), "") for (pos, _), p in zip(group, probs.tolist())})
+def _score_unit(detector: Detector, unit: PreparedUnit) -> dict[int, tuple[float, str]]:
+    results = {pos: (float("nan"), err) for pos, err in unit.failed}
+    device = _model_device(detector)
+    for positions, batch in unit.batches:
+        probs = detector.score(detector.policy.apply(uint8_to_float(batch, device)))
+        results.update({pos: (float(p), "") for pos, p in zip(positions, probs.tolist())})
     return results
+
+
+def _model_device(detector: Detector) -> torch.device | None:
+    """Where a torch detector's weights are (None for others: they get CPU tensors)."""
+    if isinstance(detector, torch.nn.Module):
+        tensor = next(iter(detector.parameters()), None)
+        if tensor is None:
+            tensor = next(iter(detector.buffers()), None)
+        return tensor.device if tensor is not None else None
+    return None
 
 
 def units_of(imageset: ImageSet, batch_size: int) -> list[list[int]]:
@@ -101,13 +88,14 @@ def score_units(detector: Detector, imageset: ImageSet, perturbation: Perturbati
     todo = [u for _, u in units if not all(p in results for p in u)]
     if not todo:
         return results
-    loader = DataLoader(UnitImages(detector, imageset, todo, perturbation, seed), batch_size=None,
-                        num_workers=cfg.workers, collate_fn=lambda item: item)
+    device = _model_device(detector)
+    loader = unit_loader(todo, PerturbedImage(imageset, perturbation, seed), cfg.workers,
+                         pin_memory=device is not None and device.type == "cuda")
     bar = tqdm(total=sum(len(u) for u in todo), desc=f"score {imageset.name} [{perturbation.id}]", leave=False,
                disable=not progress, delay=0.5)
-    for k, items in enumerate(loader, 1):
-        results.update(_score_unit(detector, items))
-        bar.update(len(items))
+    for k, unit in enumerate(loader, 1):
+        results.update(_score_unit(detector, unit))
+        bar.update(len(unit))
         if save is not None and k % cfg.flush_every == 0:
             save(results)
     bar.close()
@@ -152,14 +140,14 @@ def _write_partial(path: Path, results: dict[int, tuple[float, str]]) -> None:
 
 def cached_scores(detector: Detector, checkpoint: str, imageset: ImageSet, perturbation: Perturbation,
                   seed: int, cfg: ScoringConfig = ScoringConfig()) -> pd.DataFrame:
-    """`score_images`, cached by (checkpoint, set, perturbation, seed, input policy, batch size).
+    """`score_images`, cached by (checkpoint, set, perturbation, seed, input policy, batch size, compiled).
 
     Each rank saves its progress every few units (`<key>.rank<r>of<w>.partial.csv`), so a killed run
     resumes mid-set; the finished table is written once, by rank 0, under the key."""
     from fakebench.locks import artifact_lock
 
     key = stable_hash("scores", SCORES_FORMAT, detector.name, checkpoint, imageset.key, perturbation.id, seed,
-                      detector.policy, cfg.batch_size)
+                      detector.policy, cfg.batch_size, getattr(detector, "compiled", False))
     folder = artifact_dir("scores", key[:2])
     path = folder / f"{key}.csv"
     if path.is_file():

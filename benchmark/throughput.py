@@ -6,8 +6,12 @@ memory stays flat as a dataset grows.
 - reconstruction: images/s of `reconstruct_into` (decode, batching, autoencoder, PNG write) vs the
   bare `generator.reconstruct` on tensors made beforehand, at the generator's native side and at a
   larger one (per-image file costs are fixed, so a tiny autoencoder on tiny images shows them most);
-- peak memory of `fakebench score` on a folder of 1k vs 20k images, each in its own child process.
-The ratios are the pipelines' efficiency; both sides run in one process, one after the other."""
+- peak memory of `fakebench score` on a folder of 1k vs 20k images, each in its own child process;
+- how the model runs (`fakebench.execution`): the detector's bare forward in contiguous (NCHW) vs
+  channels-last memory, and compiled with `torch.compile` when asked (`--compile`).
+The ratios are the pipelines' efficiency; both sides run in one process, one after the other.
+Inputs and outputs go to a temporary folder in `scratch` (default: the system's), so a run can be
+pointed at the disk a real job would use."""
 from __future__ import annotations
 
 import tempfile
@@ -22,7 +26,7 @@ from tabulate import tabulate
 
 from benchmark.perturbations import Identity
 from benchmark.scoring import ScoringConfig, score_images
-from fakebench.imageio import load_rgb, pil_to_tensor
+from fakebench.imageio import default_writer_threads, load_rgb, pil_to_tensor
 from generators.folders import image_folder, load_folder_dataset
 
 
@@ -38,6 +42,9 @@ class ThroughputConfig:
     memory_detector: str = "small-cnn"
     memory_side: int = 64
     recon_sides: tuple[int, ...] = (256,)  # besides the generator's native side: real images are larger
+    device: str = "cpu"
+    scratch: Path | None = None  # where the synthetic images and outputs go (None: the system temp folder)
+    compile: bool = False  # also time the detector compiled with torch.compile (minutes on a CPU)
 
 
 def synthetic_folder(folder: Path, n: int, side: int, seed: int = 0) -> Path:
@@ -56,7 +63,7 @@ def synthetic_folder(folder: Path, n: int, side: int, seed: int = 0) -> Path:
     return folder
 
 
-def _rates(n: int, pipeline, bare, rounds: int = 3) -> tuple[float, float]:
+def _rates(n: int, pipeline, bare, rounds: int = 5) -> tuple[float, float]:
     """Best images/s of each side over interleaved rounds: the best round is the one least disturbed
     by the rest of the machine, and interleaving gives both sides the same conditions."""
     best = [0.0, 0.0]
@@ -75,11 +82,11 @@ def _tensors(imageset, n: int) -> list[torch.Tensor]:
 def scoring_rates(cfg: ThroughputConfig, folder: Path) -> tuple[float, float]:
     from detectors import create_detector
 
-    detector = create_detector(cfg.detector)
+    detector = _on(create_detector(cfg.detector), cfg.device)
     imageset, _ = image_folder(synthetic_folder(folder, cfg.images, cfg.side), name="throughput")
     scoring = ScoringConfig(batch_size=cfg.batch_size, num_workers=cfg.workers)
     batches = [torch.stack([detector.policy.apply(x) for x in _tensors(imageset, cfg.images)[s : s + cfg.batch_size]])
-               for s in range(0, cfg.images, cfg.batch_size)]
+               .to(cfg.device) for s in range(0, cfg.images, cfg.batch_size)]  # pre-made on the model's device
     detector.score(batches[0])  # warm-up: first-call allocations are neither side's cost
     return _rates(cfg.images, lambda: score_images(detector, imageset, Identity(), 0, scoring),
                   lambda: [detector.score(b) for b in batches])
@@ -89,18 +96,67 @@ def reconstruction_rates(cfg: ThroughputConfig, folder: Path, side: int) -> tupl
     from generators import create_generator
     from generators.imagesets import reconstruct_into
 
-    generator = create_generator(cfg.generator)
+    generator = create_generator(cfg.generator, device=cfg.device)
     imageset, _ = image_folder(synthetic_folder(folder / f"recon{side}", cfg.images, side), name="throughput-recon")
-    batches = [torch.stack(b) for b in (lambda t: [t[s : s + 16] for s in range(0, len(t), 16)])(
+    batches = [torch.stack(b).to(cfg.device) for b in (lambda t: [t[s : s + 16] for s in range(0, len(t), 16)])(
         _tensors(imageset, cfg.images))]
     generator.reconstruct(batches[0])
     rounds = iter(range(1_000))  # a fresh output folder each round: reconstruct_into skips finished files
 
     def pipeline() -> None:
-        out = folder / f"recon-out{next(rounds)}"
+        out = folder / f"recon{side}-out{next(rounds)}"
         reconstruct_into(generator, imageset, lambda r: out / f"{r.image_id}.png", batch_size=16)
 
     return _rates(cfg.images, pipeline, lambda: [generator.reconstruct(b) for b in batches])
+
+
+def _on(detector, device: str):
+    return detector.to(device) if isinstance(detector, torch.nn.Module) else detector
+
+
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def execution_rates(cfg: ThroughputConfig) -> list[tuple[str, float, float]]:
+    """Bare forward images/s of the detector's network by memory format (and compiled, if asked),
+    on one batch of the benchmark's side: (variant, images/s, seconds spent compiling)."""
+    from detectors import create_detector
+
+    detector = _on(create_detector(cfg.detector), cfg.device)
+    network = getattr(detector, "network", None)
+    if network is None:
+        return []
+    network.eval()
+    x = torch.rand(cfg.batch_size, 3, cfg.side, cfg.side, device=cfg.device)
+    rows = []
+
+    def rate(fn) -> float:
+        best = 0.0
+        with torch.inference_mode():
+            fn()
+            for _ in range(3):
+                _sync(cfg.device)
+                start = time.perf_counter()
+                fn()
+                _sync(cfg.device)
+                best = max(best, len(x) / (time.perf_counter() - start))
+        return best
+
+    for label, fmt in (("contiguous (NCHW)", torch.contiguous_format), ("channels-last (NHWC)", torch.channels_last)):
+        network.to(memory_format=fmt)
+        xf = x.contiguous(memory_format=fmt)
+        rows.append((label, rate(lambda: network(xf)), 0.0))
+    if cfg.compile:
+        xf = x.contiguous(memory_format=torch.channels_last)
+        detector.compile_network()
+        start = time.perf_counter()
+        with torch.inference_mode():
+            network(xf)
+        _sync(cfg.device)
+        rows.append(("channels-last + torch.compile", rate(lambda: network(xf)), time.perf_counter() - start))
+    return rows
 
 
 def peak_memory(cfg: ThroughputConfig, folder: Path) -> list[tuple[int, float, float]]:
@@ -114,20 +170,22 @@ def peak_memory(cfg: ThroughputConfig, folder: Path) -> list[tuple[int, float, f
         synthetic_folder(data / "fake", n - n // 2, cfg.memory_side, seed=2)
         load_folder_dataset(data)  # scan once here, so the child measures scoring alone
         seconds, peak = run_child("fakebench", ["score", "--data", f"folder:{data}", "--detector", cfg.memory_detector,
-                                                "--batch-size", str(cfg.batch_size), "--out", str(folder / f"out{n}")])
+                                                "--batch-size", str(cfg.batch_size), "--out", str(folder / f"out{n}"),
+                                                "--device", cfg.device])
         rows.append((n, peak / 2**20, seconds))
     return rows
 
 
 def bench_throughput(cfg: ThroughputConfig) -> str:
-    with tempfile.TemporaryDirectory(prefix="fakebench-throughput-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="fakebench-throughput-", dir=cfg.scratch) as tmp:
         folder = Path(tmp)
         s_pipe, s_bare = scoring_rates(cfg, folder / "score")
         from generators import create_generator
 
         native = create_generator(cfg.generator).info.resolution
         recon = [(side, *reconstruction_rates(cfg, folder, side)) for side in dict.fromkeys((native, *cfg.recon_sides))]
-        memory = peak_memory(cfg, folder)
+        memory = peak_memory(cfg, folder) if cfg.memory_sizes else []
+    execution = execution_rates(cfg)
     workers = ScoringConfig(num_workers=cfg.workers).workers
     table = tabulate([
         [f"scoring ({cfg.detector}, {cfg.side}px JPEG)", s_pipe, s_bare, s_pipe / s_bare],
@@ -136,6 +194,10 @@ def bench_throughput(cfg: ThroughputConfig) -> str:
     ], headers=["", "pipeline img/s", "bare model img/s", "pipeline / bare"], floatfmt=".3f")
     mem = tabulate([[n, f"{mb:.0f}", f"{s:.1f}", f"{mb / memory[0][1]:.3f}"] for n, mb, s in memory],
                    headers=[f"images ({cfg.memory_detector}, {cfg.memory_side}px)", "peak MB", "seconds",
-                            "peak / first"])
-    return (f"{table}\n\n{mem}\n\n{cfg.images} images per rate, batch size {cfg.batch_size}, decoding workers "
-            f"{workers}, torch threads {torch.get_num_threads()}")
+                            "peak / first"]) if memory else "(peak memory not measured: no --memory-sizes)"
+    exe = tabulate([[label, rate, rate / execution[0][1], f"{secs:.0f}" if secs else ""] for label, rate, secs in execution],
+                   headers=[f"{cfg.detector} bare forward ({cfg.side}px)", "img/s", "vs NCHW", "compile s"],
+                   floatfmt=".2f") if execution else ""
+    return (f"{table}\n\n{mem}\n\n{exe}\n\n{cfg.images} images per rate, batch size {cfg.batch_size}, decoding "
+            f"workers {workers}, PNG writer threads {default_writer_threads()}, torch threads "
+            f"{torch.get_num_threads()}, device {cfg.device}, scratch {cfg.scratch or tempfile.gettempdir()}")

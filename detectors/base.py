@@ -25,24 +25,26 @@ class InputPolicy:
             raise ValueError(f"input policy {self.mode!r} needs a size")
 
     def apply(self, x: torch.Tensor) -> torch.Tensor:
-        """Apply to one image 3 x H x W in [0, 1]."""
+        """Apply to one image 3 x H x W, or a batch N x 3 x H x W of one size, in [0, 1]."""
+        if x.ndim == 3:
+            return self.apply(x[None])[0]
         h, w = x.shape[-2:]
         short = min(h, w)
         if self.mode == "native" and short < self.min_side:
             scale = self.min_side / short
             size = (max(self.min_side, round(h * scale)), max(self.min_side, round(w * scale)))
-            return F.interpolate(x[None], size=size, mode="bicubic", align_corners=False)[0].clamp(0, 1)
+            return F.interpolate(x, size=size, mode="bicubic", align_corners=False).clamp(0, 1)
         if self.mode == "resize":
-            return F.interpolate(x[None], size=(self.size, self.size), mode="bilinear", antialias=True,
-                                 align_corners=False)[0].clamp(0, 1)
+            return F.interpolate(x, size=(self.size, self.size), mode="bilinear", antialias=True,
+                                 align_corners=False).clamp(0, 1)
         if self.mode == "center_crop":
             s = self.size
             if short < s:  # reflect-pad small images up to the crop
                 ph, pw = max(0, s - h), max(0, s - w)
-                x = F.pad(x[None], (pw // 2, pw - pw // 2, ph // 2, ph - ph // 2), mode="replicate")[0]
+                x = F.pad(x, (pw // 2, pw - pw // 2, ph // 2, ph - ph // 2), mode="replicate")
                 h, w = x.shape[-2:]
             top, left = (h - s) // 2, (w - s) // 2
-            return x[:, top : top + s, left : left + s]
+            return x[..., top : top + s, left : left + s]
         return x
 
 

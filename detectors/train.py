@@ -25,6 +25,7 @@ from detectors.trainable import CheckpointInfo, NetworkDetector, Trainable, side
 from fakebench import distributed
 from fakebench.cache import artifact_dir, atomic_path, stable_hash
 from fakebench.errors import FakebenchError
+from fakebench.execution import nhwc
 from fakebench.imageio import pil_to_tensor
 from fakebench.locks import artifact_lock
 from fakebench.schedules import warmup_cosine
@@ -185,7 +186,7 @@ def fit_network(detector: NetworkDetector, data: TrainingData, cfg: TrainConfig,
         sampler.set_epoch(epoch)
         detector.train()
         for x, y in loader:
-            loss = loss_fn(model(detector.normalize(x.to(device))), y.to(device))
+            loss = loss_fn(model(detector.normalize(nhwc(x.to(device)))), y.to(device))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

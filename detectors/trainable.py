@@ -3,6 +3,7 @@ sidecar, never pickle), and the torch-network detector most of them are."""
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -14,9 +15,12 @@ from torch import nn
 from detectors.base import InputPolicy
 from fakebench.cache import atomic_path, atomic_write_json, file_sha256
 from fakebench.errors import FakebenchError
+from fakebench.execution import channels_last, nhwc
 
 if TYPE_CHECKING:
     from detectors.train import TrainConfig, TrainingData
+
+log = logging.getLogger(__name__)
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -83,12 +87,14 @@ def load_checkpoint(path: Path) -> tuple[dict[str, torch.Tensor], CheckpointInfo
 
 
 class NetworkDetector(nn.Module):
-    """Wraps a logit network with ImageNet normalisation and a sigmoid for `score`."""
+    """Wraps a logit network with ImageNet normalisation and a sigmoid for `score`. The network and
+    its inputs live in channels-last memory (see `fakebench.execution`)."""
 
     def __init__(self, name: str, network: nn.Module, policy: InputPolicy, config: dict[str, Any]) -> None:
         super().__init__()
         self.name = name
-        self.network = network
+        self.network = channels_last(network)
+        self.compiled = False
         self.policy = policy
         self.config = config
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
@@ -99,7 +105,15 @@ class NetworkDetector(nn.Module):
         return (images - self.mean) / self.std
 
     def logits(self, images: torch.Tensor) -> torch.Tensor:
-        return self.network(self.normalize(images))
+        return self.network(self.normalize(nhwc(images)))
+
+    def compile_network(self, mode: str | None = None) -> None:
+        """Compile the network's forward in place (`nn.Module.compile`: its state dict is unchanged);
+        scores may move in their last bits, so score caches key on `compiled`."""
+        log.info("compiling %s with torch.compile (mode %s): the first batch of each new shape is slow",
+                 self.name, mode or "default")
+        self.network.compile(mode=mode)
+        self.compiled = True
 
     @torch.inference_mode()
     def score(self, images: torch.Tensor) -> torch.Tensor:

@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import secrets
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -19,7 +20,7 @@ from fakebench import __version__
 from fakebench.errors import FakebenchError
 
 # Bumped whenever a change in code changes what an artifact contains, so old caches are not reused.
-CACHE_SCHEMA = 2  # 2: training batches by DistributedSampler, scores by fixed work units
+CACHE_SCHEMA = 3  # 2: training batches by DistributedSampler, scores by fixed work units; 3: channels-last models
 
 
 def home() -> Path:
@@ -81,34 +82,52 @@ def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _create_temp(path: Path) -> tuple[int, Path]:
+    """Open a new hidden sibling of `path` for writing. Mode 0o666 lets the umask decide, as for any
+    written file, without a chmod; O_EXCL makes the name ours alone. (One file creation is the whole
+    cost on some filesystems, so nothing here opens or touches the file twice.)"""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    while True:
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
 
 
-_UMASK = _current_umask()
+def _commit(tmp: Path, path: Path) -> None:
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary sibling of `path`; on success it is renamed onto `path`, else removed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Yield a temporary sibling of `path` (for writers that want a path); on success it is renamed
+    onto `path`, else removed."""
+    fd, tmp = _create_temp(path)
     os.close(fd)
-    tmp = Path(tmp_name)
     try:
         yield tmp
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; results are shared like any written file
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _commit(tmp, path)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
+    fd, tmp = _create_temp(path)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _commit(tmp, path)
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:

@@ -213,7 +213,8 @@ def _cmd_score(args: argparse.Namespace) -> int:
     from leaderboard.tables import terminal_table
 
     job = ScoreJob(args.data, args.detector or [], [Path(p) for p in args.checkpoint or []], args.perturbations,
-                   Path(args.calibration) if args.calibration else None, Path(args.out), args.bench_seed, args.device)
+                   Path(args.calibration) if args.calibration else None, Path(args.out), args.bench_seed, args.device,
+                   args.compile)
     board, paths = score_folder(job, _scoring(args))
     if distributed.current().is_main:
         print(terminal_table(board))
@@ -224,10 +225,13 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def _cmd_bench_throughput(args: argparse.Namespace) -> int:
     from benchmark.throughput import ThroughputConfig, bench_throughput
+    from fakebench.devices import resolve_device
 
     print(bench_throughput(ThroughputConfig(detector=args.detector, generator=args.generator, images=args.images,
                                             batch_size=args.batch_size, workers=args.workers,
-                                            memory_sizes=tuple(args.memory_sizes), side=args.side)))
+                                            memory_sizes=tuple(args.memory_sizes), side=args.side,
+                                            device=str(resolve_device(args.device)), scratch=args.scratch,
+                                            compile=args.compile, recon_sides=tuple(args.recon_sides))))
     return 0
 
 
@@ -280,6 +284,8 @@ def _add_data_commands(sub) -> None:
     sc.add_argument("--bench-seed", type=int, default=0)
     sc.add_argument("--batch-size", type=_at_least_one, default=64)
     sc.add_argument("--workers", type=_positive_int, default=None, help="decoding workers (default: by cores)")
+    sc.add_argument("--compile", action="store_true",
+                    help="torch.compile the detectors' networks: slow first batches, faster after (large sets)")
     _add_device(sc)
     sc.set_defaults(func=_cmd_score, distributed=True)
 
@@ -339,12 +345,18 @@ def build_parser() -> argparse.ArgumentParser:
     thr = bench.add_parser("throughput", help="pipeline vs bare-model images/s, and peak memory vs dataset size")
     thr.add_argument("--detector", default="resnet50")
     thr.add_argument("--generator", default="mini-sd")
-    thr.add_argument("--images", type=_at_least_one, default=256, help="images per timed round (best of 3 rounds)")
+    thr.add_argument("--images", type=_at_least_one, default=256, help="images per timed round (best of 5 rounds)")
     thr.add_argument("--batch-size", type=_at_least_one, default=32)
     thr.add_argument("--workers", type=_positive_int, default=None)
     thr.add_argument("--side", type=_at_least_one, default=224, help="side of the synthetic test images")
-    thr.add_argument("--memory-sizes", type=_at_least_one, nargs="+", default=[1000, 20000],
-                     help="dataset sizes whose peak memory is compared")
+    thr.add_argument("--memory-sizes", type=_at_least_one, nargs="*", default=[1000, 20000],
+                     help="dataset sizes whose peak memory is compared (none: skip)")
+    thr.add_argument("--scratch", type=Path, default=None,
+                     help="folder for the synthetic images and outputs (default: the system temp folder)")
+    thr.add_argument("--recon-sides", type=_at_least_one, nargs="*", default=[256],
+                     help="image sides to time reconstruction at, besides the generator's native one")
+    thr.add_argument("--compile", action="store_true", help="also time the detector under torch.compile")
+    _add_device(thr)
     thr.set_defaults(func=_cmd_bench_throughput)
     _add_data_commands(sub)
     return parser

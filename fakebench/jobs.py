@@ -145,6 +145,7 @@ class ScoreJob:
     out: Path = Path("results")
     bench_seed: int = 0
     device: str = "cpu"
+    compile: bool = False  # torch.compile each network detector (pays back on large sets; see fakebench.execution)
 
 
 def _detectors(job: ScoreJob) -> list[tuple[str, object]]:
@@ -163,6 +164,12 @@ def _detectors(job: ScoreJob) -> list[tuple[str, object]]:
         found.append((name, detector))
     if not found:
         raise FakebenchError("nothing to score", fix="pass --checkpoint FILE or --detector NAME")
+    if job.compile:
+        for label, detector in found:
+            if hasattr(detector, "compile_network"):
+                detector.compile_network()
+            else:
+                log.warning("--compile: %s has no torch network to compile; it runs as it is", label)
     return found
 
 

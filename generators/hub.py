@@ -28,6 +28,7 @@ import torch
 from fakebench.cache import stable_hash
 from fakebench.devices import DTYPE_NAMES, AdaptiveBatch, resolve_device, resolve_dtype
 from fakebench.errors import FakebenchError, WeightsMissingError, first_line
+from fakebench.execution import channels_last, nhwc
 from fakebench.seeds import derived_seed
 from generators.base import Generator
 from generators.hub_models import (
@@ -120,7 +121,7 @@ class AutoencoderRoundTrip:
         x = images.to(self.device, torch.float32)
         if self.pixels_signed:
             x = x * 2 - 1
-        x = pad_to_stride(x, self.stride).to(self.dtype)
+        x = nhwc(pad_to_stride(x, self.stride).to(self.dtype))
         self._set_tiling(max(h, w))
         m = self.model
         if self.kind == "kl":
@@ -340,7 +341,7 @@ class DiffusersGenerator(Generator):
                 model = cls.from_pretrained(str(folder), **{dtype_kwarg(): dtype})
             except (OSError, ValueError, RuntimeError) as exc:
                 raise self._load_error(exc, "reconstruction") from None
-            model = model.to(self.device).eval()
+            model = channels_last(model.to(self.device).eval())
             if self.vae_slicing and hasattr(model, "use_slicing"):
                 model.enable_slicing()
             self._autoencoder = AutoencoderRoundTrip(model, self.spec.autoencoder_kind, self.device, dtype,

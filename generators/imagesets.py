@@ -25,14 +25,14 @@ from fakebench.cache import (
     stable_hash,
 )
 from fakebench.devices import run_in_batches
-from fakebench.errors import FakebenchError
 from fakebench.imageio import (
-    BackgroundPngWriter,
+    PngWriter,
     load_verified,
-    pil_to_tensor,
+    pil_to_uint8,
+    uint8_to_float,
 )
 from fakebench.locks import artifact_lock
-from fakebench.workunits import size_batches
+from fakebench.workunits import default_workers, size_batches, unit_loader
 from generators.base import Generator
 from generators.corpus import (
     CorpusConfig,
@@ -165,10 +165,9 @@ def generated_set(generator: Generator, n: int, seed: int, batch_size: int = 32)
     units = distributed.shard([range(s, min(n, s + batch_size)) for s in range(0, n, batch_size)])
     with _own_share(root, f"fakes of {name}"):
         todo = [idx for _, idx in units if not all((root / files[i]).is_file() for i in idx)]
-        with BackgroundPngWriter() as writer:
+        with PngWriter() as writer:
             for idx in tqdm(todo, desc=f"generate {name}", unit="batch", leave=False, delay=0.5):
-                for i, x in zip(idx, generator.generate_indices(seed, idx)):
-                    writer.submit(root / files[i], x)
+                writer.submit_batch([root / files[i] for i in idx], generator.generate_indices(seed, idx))
     distributed.barrier()
     records = []
     for i, f in enumerate(files):
@@ -180,6 +179,17 @@ def generated_set(generator: Generator, n: int, seed: int, batch_size: int = 32)
         imageset.save(root)
     distributed.barrier()
     return imageset
+
+
+class DecodedImage:
+    """Position in `records` -> the image as uint8 H x W x 3 (verified against its sha256);
+    picklable, for DataLoader workers."""
+
+    def __init__(self, imageset: ImageSet, records: list[ImageRecord]) -> None:
+        self.imageset, self.records = imageset, records
+
+    def __call__(self, pos: int) -> torch.Tensor:
+        return pil_to_uint8(self.imageset.read(self.records[pos]))
 
 
 def reconstruct_into(generator: Generator, source: ImageSet, target: Callable[[ImageRecord], Path],
@@ -196,23 +206,16 @@ def reconstruct_into(generator: Generator, source: ImageSet, target: Callable[[I
     units = [u for u in units if not all(target(usable[p]).is_file() for p in u)]
     failed: dict[str, str] = {}
     bar = tqdm(total=sum(len(u) for u in units), desc=desc, leave=False, delay=0.5)
-    with BackgroundPngWriter() as writer:
-        for unit in units:
-            batch, images = [], []
-            for pos in unit:
-                rec = usable[pos]
-                try:
-                    images.append(pil_to_tensor(source.read(rec)))
-                    batch.append(rec)
-                except FakebenchError as exc:
-                    failed[rec.image_id] = str(exc)
-            for shape in dict.fromkeys(tuple(x.shape) for x in images):  # decoded sizes can differ from the header's
-                group = [(r, x) for r, x in zip(batch, images) if tuple(x.shape) == shape]
-                x = torch.stack([x for _, x in group])
+    device = torch.device(getattr(generator, "device", "cpu"))
+    with PngWriter() as writer:
+        for unit in unit_loader(units, DecodedImage(source, usable), default_workers(),
+                                pin_memory=device.type == "cuda"):
+            failed.update({usable[pos].image_id: err for pos, err in unit.failed})
+            for positions, pixels in unit.batches:  # one batch per decoded size (it can differ from the header's)
+                x = uint8_to_float(pixels, device)
                 out = run_in_batches(lambda a, b: generator.reconstruct(x[a:b]), len(x), len(x),
                                      what=f"reconstruction with {generator.info.name}")
-                for (rec, _), y in zip(group, out):
-                    writer.submit(target(rec), y)
+                writer.submit_batch([target(usable[pos]) for pos in positions], out)
             bar.update(len(unit))
     bar.close()
     merged: dict[str, str] = {}

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from diffusers import AutoencoderKL, DDIMScheduler, UNet2DModel
 
+from fakebench.execution import channels_last, nhwc
 from generators.base import Generator, GeneratorInfo
 
 
@@ -48,7 +49,7 @@ class LatentDiffusionGenerator(Generator):
         device: str | torch.device = "cpu",
     ) -> None:
         self.info = info
-        self.vae = vae.eval().to(device)
+        self.vae = channels_last(vae.eval().to(device))
         self.unet = unet.eval().to(device)
         self.scheduler = scheduler
         self.num_inference_steps = num_inference_steps
@@ -79,7 +80,7 @@ class LatentDiffusionGenerator(Generator):
 
     @torch.inference_mode()
     def decode(self, latents: torch.Tensor) -> torch.Tensor:
-        x = self.vae.decode(latents / self.scaling_factor).sample
+        x = self.vae.decode(nhwc(latents / self.scaling_factor)).sample
         return ((x + 1) / 2).clamp(0, 1)
 
     @torch.inference_mode()
@@ -93,7 +94,7 @@ class LatentDiffusionGenerator(Generator):
     def reconstruct(self, images: torch.Tensor) -> torch.Tensor:
         """Encode (posterior mode, deterministic) and decode; pad to the latent stride, crop back."""
         h, w = images.shape[-2:]
-        x = pad_to_stride(images.to(self.device) * 2 - 1, self.downscale)
+        x = nhwc(pad_to_stride(images.to(self.device) * 2 - 1, self.downscale))
         z = self.vae.encode(x).latent_dist.mode()
         y = self.vae.decode(z).sample[..., :h, :w]
         return ((y + 1) / 2).clamp(0, 1).cpu()

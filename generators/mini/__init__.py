@@ -6,6 +6,7 @@ from pathlib import Path
 
 import torch
 
+from fakebench.cache import stable_hash
 from generators.base import GeneratorInfo
 from generators.latent import LatentDiffusionGenerator
 from generators.mini.architectures import GENERATORS as SPECS
@@ -49,7 +50,8 @@ def build_mini_generator(spec: MiniGeneratorSpec, device: str | torch.device = "
         UNETS[spec.unet].sampler(),
         num_inference_steps=spec.num_inference_steps,
         fingerprint=fingerprint,
-        reconstruction_fingerprint=verify_component(spec.vae, weights_dir)[:16],
+        # salted with the cache schema: how the autoencoder runs (channels-last) can move its output bits
+        reconstruction_fingerprint=stable_hash("mini-autoencoder", verify_component(spec.vae, weights_dir)),
         device=device,
     )
 
