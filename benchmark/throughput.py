@@ -14,6 +14,7 @@ Inputs and outputs go to a temporary folder in `scratch` (default: the system's)
 pointed at the disk a real job would use."""
 from __future__ import annotations
 
+import logging
 import tempfile
 import time
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from benchmark.perturbations import Identity
 from benchmark.scoring import ScoringConfig, score_images
 from fakebench.imageio import default_writer_threads, load_rgb, pil_to_tensor
 from generators.folders import image_folder, load_folder_dataset
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -92,14 +95,17 @@ def scoring_rates(cfg: ThroughputConfig, folder: Path) -> tuple[float, float]:
                   lambda: [detector.score(b) for b in batches])
 
 
-def reconstruction_rates(cfg: ThroughputConfig, folder: Path, side: int) -> tuple[float, float]:
+def reconstruction_rates(cfg: ThroughputConfig, folder: Path, side: int, native: int) -> tuple[float, float]:
+    """Images/s of `reconstruct_into` and of the bare round trip at `side`; above the native side
+    a round holds fewer images (by area, at least two batches), so every side costs about the same."""
     from generators import create_generator
     from generators.imagesets import reconstruct_into
 
     generator = create_generator(cfg.generator, device=cfg.device)
-    imageset, _ = image_folder(synthetic_folder(folder / f"recon{side}", cfg.images, side), name="throughput-recon")
+    n = min(cfg.images, max(32, round(cfg.images * (native / side) ** 2)))
+    imageset, _ = image_folder(synthetic_folder(folder / f"recon{side}", n, side), name="throughput-recon")
     batches = [torch.stack(b).to(cfg.device) for b in (lambda t: [t[s : s + 16] for s in range(0, len(t), 16)])(
-        _tensors(imageset, cfg.images))]
+        _tensors(imageset, n))]
     generator.reconstruct(batches[0])
     rounds = iter(range(1_000))  # a fresh output folder each round: reconstruct_into skips finished files
 
@@ -107,7 +113,7 @@ def reconstruction_rates(cfg: ThroughputConfig, folder: Path, side: int) -> tupl
         out = folder / f"recon{side}-out{next(rounds)}"
         reconstruct_into(generator, imageset, lambda r: out / f"{r.image_id}.png", batch_size=16)
 
-    return _rates(cfg.images, pipeline, lambda: [generator.reconstruct(b) for b in batches])
+    return _rates(n, pipeline, lambda: [generator.reconstruct(b) for b in batches])
 
 
 def _on(detector, device: str):
@@ -180,10 +186,14 @@ def bench_throughput(cfg: ThroughputConfig) -> str:
     with tempfile.TemporaryDirectory(prefix="fakebench-throughput-", dir=cfg.scratch) as tmp:
         folder = Path(tmp)
         s_pipe, s_bare = scoring_rates(cfg, folder / "score")
+        log.info("scoring: pipeline %.1f img/s, bare %.1f img/s", s_pipe, s_bare)  # a long run shows its progress
         from generators import create_generator
 
         native = create_generator(cfg.generator).info.resolution
-        recon = [(side, *reconstruction_rates(cfg, folder, side)) for side in dict.fromkeys((native, *cfg.recon_sides))]
+        recon = []
+        for side in dict.fromkeys((native, *cfg.recon_sides)):
+            recon.append((side, *reconstruction_rates(cfg, folder, side, native)))
+            log.info("reconstruction at %d px: pipeline %.1f img/s, bare %.1f img/s", *recon[-1])
         memory = peak_memory(cfg, folder) if cfg.memory_sizes else []
     execution = execution_rates(cfg)
     workers = ScoringConfig(num_workers=cfg.workers).workers
@@ -198,6 +208,7 @@ def bench_throughput(cfg: ThroughputConfig) -> str:
     exe = tabulate([[label, rate, rate / execution[0][1], f"{secs:.0f}" if secs else ""] for label, rate, secs in execution],
                    headers=[f"{cfg.detector} bare forward ({cfg.side}px)", "img/s", "vs NCHW", "compile s"],
                    floatfmt=".2f") if execution else ""
-    return (f"{table}\n\n{mem}\n\n{exe}\n\n{cfg.images} images per rate, batch size {cfg.batch_size}, decoding "
+    return (f"{table}\n\n{mem}\n\n{exe}\n\n{cfg.images} images per rate (reconstruction above {native} px: "
+            f"fewer, by area), batch size {cfg.batch_size}, decoding "
             f"workers {workers}, PNG writer threads {default_writer_threads()}, torch threads "
             f"{torch.get_num_threads()}, device {cfg.device}, scratch {cfg.scratch or tempfile.gettempdir()}")
