@@ -56,9 +56,8 @@ class PerturbedImage:
         return pil_to_uint8(apply(self.perturbation, self.imageset.read(rec), self.seed, rec.image_id))
 
 
-def _score_unit(detector: Detector, unit: PreparedUnit) -> dict[int, tuple[float, str]]:
+def _score_unit(detector: Detector, unit: PreparedUnit, device: torch.device | None) -> dict[int, tuple[float, str]]:
     results = {pos: (float("nan"), err) for pos, err in unit.failed}
-    device = _model_device(detector)
     for positions, batch in unit.batches:
         probs = detector.score(detector.policy.apply(uint8_to_float(batch, device)))
         results.update({pos: (float(p), "") for pos, p in zip(positions, probs.tolist())})
@@ -94,7 +93,7 @@ def score_units(detector: Detector, imageset: ImageSet, perturbation: Perturbati
     bar = tqdm(total=sum(len(u) for u in todo), desc=f"score {imageset.name} [{perturbation.id}]", leave=False,
                disable=not progress, delay=0.5)
     for k, unit in enumerate(loader, 1):
-        results.update(_score_unit(detector, unit))
+        results.update(_score_unit(detector, unit, device))
         bar.update(len(unit))
         if save is not None and k % cfg.flush_every == 0:
             save(results)

@@ -292,7 +292,7 @@ def default_writer_threads() -> int:
 
 def to_uint8_hwc(batch: torch.Tensor) -> np.ndarray:
     """N x 3 x H x W floats in [0, 1] -> N x H x W x 3 uint8 (rounded, clamped), for a whole batch at
-    once; the same values `tensor_to_pil` gives image by image."""
+    once."""
     x = batch.detach().clamp(0, 1).mul(255).round().to(torch.uint8).permute(0, 2, 3, 1)
     return x.contiguous().cpu().numpy()
 
@@ -377,12 +377,6 @@ def uint8_to_float(x: torch.Tensor, device: torch.device | str | None = None) ->
 def pil_to_tensor(im: Image.Image) -> torch.Tensor:
     """PIL RGB -> float tensor 3 x H x W in [0, 1] (a view of H x W x 3 memory)."""
     return uint8_to_float(pil_to_uint8(im).permute(2, 0, 1))
-
-
-def tensor_to_pil(x: torch.Tensor) -> Image.Image:
-    """Float tensor 3 x H x W in [0, 1] -> PIL RGB (rounded, clamped)."""
-    arr = x.detach().clamp(0, 1).mul(255).round().to(torch.uint8).permute(1, 2, 0).cpu().numpy()
-    return Image.fromarray(arr, mode="RGB")
 
 
 def encode(im: Image.Image, fmt: str, quality: int | None = None) -> bytes:

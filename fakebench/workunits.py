@@ -55,8 +55,8 @@ class PreparedUnit:
 
 class UnitItems(Dataset):
     """Item k = work unit k, each image made by `prepare(position)` as H x W x C (contiguous, so that
-    stacking is a plain copy), in a DataLoader worker when there are workers. An image that cannot be prepared is reported with its reason, never dropped and
-    never fatal."""
+    stacking is a plain copy), in a DataLoader worker when there are workers. An image that cannot be
+    prepared is reported with its reason, never dropped and never fatal."""
 
     def __init__(self, units: list[list[int]], prepare: Callable[[int], torch.Tensor]) -> None:
         self.units, self.prepare = units, prepare
