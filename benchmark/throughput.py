@@ -66,15 +66,22 @@ def synthetic_folder(folder: Path, n: int, side: int, seed: int = 0) -> Path:
     return folder
 
 
+def _rate(n: int, fn, device: str = "cpu") -> float:
+    """Images/s of one call of `fn` that handles n images (waiting for a GPU's queued work)."""
+    _sync(device)
+    start = time.perf_counter()
+    fn()
+    _sync(device)
+    return n / (time.perf_counter() - start)
+
+
 def _rates(n: int, pipeline, bare, rounds: int = 5) -> tuple[float, float]:
     """Best images/s of each side over interleaved rounds: the best round is the one least disturbed
     by the rest of the machine, and interleaving gives both sides the same conditions."""
     best = [0.0, 0.0]
     for _ in range(rounds):
         for k, fn in enumerate((pipeline, bare)):
-            start = time.perf_counter()
-            fn()
-            best[k] = max(best[k], n / (time.perf_counter() - start))
+            best[k] = max(best[k], _rate(n, fn))
     return best[0], best[1]
 
 
@@ -139,16 +146,9 @@ def execution_rates(cfg: ThroughputConfig) -> list[tuple[str, float, float]]:
     rows = []
 
     def rate(fn) -> float:
-        best = 0.0
         with torch.inference_mode():
-            fn()
-            for _ in range(3):
-                _sync(cfg.device)
-                start = time.perf_counter()
-                fn()
-                _sync(cfg.device)
-                best = max(best, len(x) / (time.perf_counter() - start))
-        return best
+            fn()  # warm-up
+            return max(_rate(len(x), fn, cfg.device) for _ in range(3))
 
     for label, fmt in (("contiguous (NCHW)", torch.contiguous_format), ("channels-last (NHWC)", torch.channels_last)):
         network.to(memory_format=fmt)
