@@ -21,7 +21,7 @@ from benchmark.perturbations import (
 from detectors.augment import AugmentConfig
 from detectors.registry import DETECTORS
 from detectors.train import RECIPES, DetectorSpec, TrainConfig, is_trainable
-from fakebench.errors import FakebenchError
+from fakebench.core.errors import FakebenchError
 from generators.corpus import CorpusConfig
 
 FLOOR = 0.6  # balanced accuracy a detector must reach on a case it is expected to handle

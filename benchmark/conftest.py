@@ -1,9 +1,9 @@
-"""Loads the fakebench plugin for `pytest benchmark/` (hooks live in benchmark.plugin)."""
-from benchmark.plugin import (  # noqa: F401
-    bench,
-    live,
-    pytest_addoption,
-    pytest_configure,
-    pytest_generate_tests,
-    pytest_terminal_summary,
-)
+"""`pytest benchmark/` runs the benchmark: this wakes the fakebench plugin (registered through the
+`pytest11` entry point; its hooks live in `fakebench.pytest_plugin`)."""
+import pytest
+
+from fakebench.pytest_plugin import activate
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    activate(config)

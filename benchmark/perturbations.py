@@ -13,10 +13,10 @@ from typing import Callable, Protocol
 import numpy as np
 from PIL import Image, ImageFilter
 
-from fakebench.errors import FakebenchError
-from fakebench.imageio import decode, encode
-from fakebench.registry import Registry
-from fakebench.seeds import derived_seed
+from fakebench.core.errors import FakebenchError
+from fakebench.core.imageio import decode, encode
+from fakebench.core.registry import Registry
+from fakebench.core.seeds import derived_seed
 
 
 class Perturbation(Protocol):

@@ -2,7 +2,7 @@
 batch images of equal size, and keep one row per image (failures included, with their reason).
 
 Images stream through a DataLoader: each item is one work unit (a batch formed in image order, see
-`fakebench.workunits`), decoded and perturbed by the loader's workers while the model runs, so
+`fakebench.core.workunits`), decoded and perturbed by the loader's workers while the model runs, so
 memory stays flat in the set's size. Under torchrun each rank scores its own units and the ranks
 gather the rows; a unit is computed identically at any world size, so the scores are too."""
 from __future__ import annotations
@@ -17,10 +17,10 @@ from tqdm.auto import tqdm
 
 from benchmark.perturbations import Identity, Perturbation, apply
 from detectors.base import Detector
-from fakebench import distributed
-from fakebench.cache import artifact_dir, atomic_path, stable_hash
-from fakebench.imageio import pil_to_uint8, uint8_to_float
-from fakebench.workunits import PreparedUnit, default_workers, size_batches, unit_loader
+from fakebench.core import distributed
+from fakebench.core.cache import artifact_dir, atomic_path, stable_hash
+from fakebench.core.imageio import pil_to_uint8, uint8_to_float
+from fakebench.core.workunits import PreparedUnit, default_workers, size_batches, unit_loader
 from generators.imagesets import ImageSet
 from leaderboard.store import read_scores_csv
 
@@ -143,7 +143,7 @@ def cached_scores(detector: Detector, checkpoint: str, imageset: ImageSet, pertu
 
     Each rank saves its progress every few units (`<key>.rank<r>of<w>.partial.csv`), so a killed run
     resumes mid-set; the finished table is written once, by rank 0, under the key."""
-    from fakebench.locks import artifact_lock
+    from fakebench.core.locks import artifact_lock
 
     key = stable_hash("scores", SCORES_FORMAT, detector.name, checkpoint, imageset.key, perturbation.id, seed,
                       detector.policy, cfg.batch_size, getattr(detector, "compiled", False))

@@ -2,11 +2,11 @@
 (cached, per training seed), is judged from the store, and passes or fails on its own numbers. The
 known limits (C4) are expected failures: the test asserts the aligned detector is *not* hurt, which
 the paper says it is, so a shown limit reads XFAIL and a missing one XPASS; never hidden. The plugin
-parametrizes `claim_id` (benchmark.plugin.claim_params)."""
+parametrizes `claim_id` (fakebench.pytest_plugin.claim_params)."""
 import pytest
 
-from benchmark.plugin import SEEDS_KEY
-from fakebench.errors import FakebenchError, WeightsMissingError
+from fakebench.pytest_plugin import SEEDS_KEY
+from fakebench.core.errors import FakebenchError, WeightsMissingError
 
 
 def test_claim(claim_id, bench, live, request):

@@ -2,7 +2,7 @@
 every score in the store, and hold the detector to the case's declared floor."""
 import pytest
 
-from fakebench.errors import FakebenchError, WeightsMissingError
+from fakebench.core.errors import FakebenchError, WeightsMissingError
 
 
 def test_case(case, bench, live):

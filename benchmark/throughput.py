@@ -7,7 +7,7 @@ memory stays flat as a dataset grows.
   bare `generator.reconstruct` on tensors made beforehand, at the generator's native side and at a
   larger one (per-image file costs are fixed, so a tiny autoencoder on tiny images shows them most);
 - peak memory of `fakebench score` on a folder of 1k vs 20k images, each in its own child process;
-- how the model runs (`fakebench.execution`): the detector's bare forward in contiguous (NCHW) vs
+- how the model runs (`fakebench.core.execution`): the detector's bare forward in contiguous (NCHW) vs
   channels-last memory, and compiled with `torch.compile` when asked (`--compile`).
 The ratios are the pipelines' efficiency; both sides run in one process, one after the other.
 Inputs and outputs go to a temporary folder in `scratch` (default: the system's), so a run can be
@@ -27,7 +27,7 @@ from tabulate import tabulate
 
 from benchmark.perturbations import Identity
 from benchmark.scoring import ScoringConfig, score_images
-from fakebench.imageio import default_writer_threads, load_rgb, pil_to_tensor
+from fakebench.core.imageio import default_writer_threads, load_rgb, pil_to_tensor
 from generators.folders import image_folder, load_folder_dataset
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageFilter
 
-from fakebench.imageio import decode, encode
+from fakebench.core.imageio import decode, encode
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from detectors.base import InputPolicy
 from detectors.trainable import CheckpointInfo, load_checkpoint, save_checkpoint
-from fakebench.errors import FakebenchError
+from fakebench.core.errors import FakebenchError
 
 log = logging.getLogger(__name__)
 

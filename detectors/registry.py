@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from detectors.base import Detector
-from fakebench.registry import Registry
+from fakebench.core.registry import Registry
 
 DETECTORS: Registry[Detector] = Registry(kind="detector", entry_point_group="fakebench.detectors")
 

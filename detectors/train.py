@@ -17,19 +17,19 @@ import torch
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm.auto import tqdm
 
-import fakebench
+from fakebench.core.version import __version__
 from detectors.augment import AugmentConfig, augment
 from detectors.base import Detector
 from detectors.registry import create_detector
 from detectors.trainable import CheckpointInfo, NetworkDetector, Trainable, sidecar_path
-from fakebench import distributed
-from fakebench.cache import artifact_dir, atomic_path, stable_hash
-from fakebench.errors import FakebenchError
-from fakebench.execution import nhwc
-from fakebench.imageio import pil_to_tensor
-from fakebench.locks import artifact_lock
-from fakebench.schedules import warmup_cosine
-from fakebench.seeds import derived_seed
+from fakebench.core import distributed
+from fakebench.core.cache import artifact_dir, atomic_path, stable_hash
+from fakebench.core.errors import FakebenchError
+from fakebench.core.execution import nhwc
+from fakebench.core.imageio import pil_to_tensor
+from fakebench.core.locks import artifact_lock
+from fakebench.core.schedules import warmup_cosine
+from fakebench.core.seeds import derived_seed
 from generators.base import Generator
 from generators.corpus import CorpusConfig
 from generators.imagesets import ImageSet, generated_set, real_split, reconstructed_set
@@ -271,7 +271,7 @@ def trained_detector(spec: DetectorSpec, generator: Generator, reals: tuple[Imag
         info = CheckpointInfo(
             detector=spec.detector, config=detector.config, recipe=spec.recipe, generator=spec.generator,
             train_config=asdict(cfg), data=data.hashes(), validation=validation,
-            versions={"fakebench": fakebench.__version__, "torch": torch.__version__,
+            versions={"fakebench": __version__, "torch": torch.__version__,
                       "python": platform.python_version()},
             seconds=round(time.perf_counter() - started, 2), kwargs=dict(spec.kwargs),
         )
@@ -304,8 +304,8 @@ def load_trained(path: Path, device: str | torch.device = "cpu") -> tuple[Traina
 def init_pretrained(detector: Trainable, source: str) -> str:
     """Initialise a ResNet-50 detector from ImageNet weights: a file, or "imagenet" for torchvision's
     file in the local torch cache (never downloaded). Returns the file's sha256 (part of the key)."""
-    from fakebench.cache import file_sha256
-    from fakebench.safeload import load_tensors
+    from fakebench.core.cache import file_sha256
+    from fakebench.core.safeload import load_tensors
 
     path = imagenet_weights() if source == "imagenet" else Path(source).expanduser()
     if not path.is_file():

@@ -13,9 +13,9 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from detectors.base import InputPolicy
-from fakebench.cache import atomic_path, atomic_write_json, file_sha256
-from fakebench.errors import FakebenchError
-from fakebench.execution import channels_last, nhwc
+from fakebench.core.cache import atomic_path, atomic_write_json, file_sha256
+from fakebench.core.errors import FakebenchError
+from fakebench.core.execution import channels_last, nhwc
 
 if TYPE_CHECKING:
     from detectors.train import TrainConfig, TrainingData
@@ -88,7 +88,7 @@ def load_checkpoint(path: Path) -> tuple[dict[str, torch.Tensor], CheckpointInfo
 
 class NetworkDetector(nn.Module):
     """Wraps a logit network with ImageNet normalisation and a sigmoid for `score`. The network and
-    its inputs live in channels-last memory (see `fakebench.execution`)."""
+    its inputs live in channels-last memory (see `fakebench.core.execution`)."""
 
     def __init__(self, name: str, network: nn.Module, policy: InputPolicy, config: dict[str, Any]) -> None:
         super().__init__()

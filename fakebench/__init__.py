@@ -1,13 +1,10 @@
 """fakebench: a benchmark for detectors of latent-diffusion images.
 
-Shared infrastructure lives here (registries, cache, image I/O, CLI); the domain packages are
-`generators`, `detectors`, `benchmark` and `leaderboard`.
+`fakebench.core` is the base layer every package imports (errors, cache, image I/O, registries, seeds,
+devices, distributed helpers); `fakebench.cli`, `fakebench.jobs` and `fakebench.pytest_plugin` are the
+application on top of `generators`, `detectors`, `benchmark` and `leaderboard` (see DESIGN.md, "Layers").
+This file imports nothing of either, so importing a base module never loads the application.
 """
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("fakebench")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0+source"
+from fakebench.core.version import __version__
 
 __all__ = ["__version__"]

@@ -10,7 +10,7 @@ import logging
 import sys
 from pathlib import Path
 
-from fakebench.errors import FakebenchError
+from fakebench.core.errors import FakebenchError
 
 
 def _cmd_mini_train(args: argparse.Namespace) -> int:
@@ -86,7 +86,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
                     "webp": "webp50", "blur": "blur1"}
         print(tabulate([[n, PERTURBATIONS.origin(n), examples.get(n, n)] for n in PERTURBATIONS.names(args.pattern)],
                        headers=["perturbation", "source", "example id"]))
-    from fakebench.registry import plugin_failures
+    from fakebench.core.registry import plugin_failures
 
     for f in plugin_failures():
         print(f"left out: {f.group} {f.name!r}: {f.error}", file=sys.stderr)
@@ -110,7 +110,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if not args.store:
         raise FakebenchError("fakebench report needs a STORE or --compare OLD NEW",
                              fix="e.g. fakebench report results/scores.parquet")
-    from fakebench.cache import read_json
+    from fakebench.core.cache import read_json
     from leaderboard.reports import write_reports
     from leaderboard.store import cost_path
     from leaderboard.tables import terminal_table
@@ -180,7 +180,7 @@ def _scoring(args: argparse.Namespace):
 
 
 def _cmd_reconstruct(args: argparse.Namespace) -> int:
-    from fakebench import distributed
+    from fakebench.core import distributed
     from fakebench.jobs import reconstruct_folder
 
     r = reconstruct_folder(args.generator, args.input, args.output, args.batch_size, args.device, args.dtype)
@@ -193,7 +193,7 @@ def _cmd_reconstruct(args: argparse.Namespace) -> int:
 def _cmd_train(args: argparse.Namespace) -> int:
     from detectors.augment import AugmentConfig
     from detectors.train import TrainConfig
-    from fakebench import distributed
+    from fakebench.core import distributed
     from fakebench.jobs import TrainJob, train_from_folders
 
     cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
@@ -208,7 +208,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    from fakebench import distributed
+    from fakebench.core import distributed
     from fakebench.jobs import ScoreJob, score_folder
     from leaderboard.tables import terminal_table
 
@@ -225,7 +225,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 def _cmd_bench_throughput(args: argparse.Namespace) -> int:
     from benchmark.throughput import ThroughputConfig, bench_throughput
-    from fakebench.devices import resolve_device
+    from fakebench.core.devices import resolve_device
 
     print(bench_throughput(ThroughputConfig(detector=args.detector, generator=args.generator, images=args.images,
                                             batch_size=args.batch_size, workers=args.workers,
@@ -367,8 +367,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         if getattr(args, "distributed", False):
-            from fakebench import distributed
-            from fakebench.devices import resolve_device
+            from fakebench.core import distributed
+            from fakebench.core.devices import resolve_device
 
             args.device = str(resolve_device(args.device))
             distributed.init(args.device)
@@ -379,8 +379,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fakebench: error: {exc}", file=sys.stderr)
         return 2
     finally:
-        if "fakebench.distributed" in sys.modules:  # only runs that imported torch have a group to leave
-            sys.modules["fakebench.distributed"].shutdown()
+        if "fakebench.core.distributed" in sys.modules:  # only runs that imported torch have a group to leave
+            sys.modules["fakebench.core.distributed"].shutdown()
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Each is resumable (per-file outputs written atomically and skipped when present; training resumes
 from its last epoch; scores from their last saved unit), runs unchanged under torchrun (work sharded
-by image order, see `fakebench.distributed`), and accounts for every input file in `skipped.csv`."""
+by image order, see `fakebench.core.distributed`), and accounts for every input file in `skipped.csv`."""
 from __future__ import annotations
 
 import logging
@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-import fakebench
-from fakebench import distributed
-from fakebench.cache import atomic_path, atomic_write_json, ensure_writable_dir
-from fakebench.errors import FakebenchError
+from fakebench.core.version import __version__
+from fakebench.core import distributed
+from fakebench.core.cache import atomic_path, atomic_write_json, ensure_writable_dir
+from fakebench.core.errors import FakebenchError
 from generators.folders import (
     SkippedFile,
     image_folder,
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 def run_record(**config) -> dict:
     """What made an output: versions, command line and configuration (written beside every output)."""
-    return {"fakebench": fakebench.__version__, "torch": torch.__version__, "python": platform.python_version(),
+    return {"fakebench": __version__, "torch": torch.__version__, "python": platform.python_version(),
             "argv": sys.argv, "world_size": distributed.current().world, "config": config}
 
 
@@ -145,7 +145,7 @@ class ScoreJob:
     out: Path = Path("results")
     bench_seed: int = 0
     device: str = "cpu"
-    compile: bool = False  # torch.compile each network detector (pays back on large sets; see fakebench.execution)
+    compile: bool = False  # torch.compile each network detector (pays back on large sets; see fakebench.core.execution)
 
 
 def _detectors(job: ScoreJob) -> list[tuple[str, object]]:
@@ -204,7 +204,7 @@ def score_folder(job: ScoreJob, cfg) -> tuple[pd.DataFrame, dict[str, Path]]:
     for label, detector in detectors:
         checkpoint = getattr(detector, "checkpoint_hash", "") or "none"
         common = dict(detector=label, checkpoint=checkpoint, seed=0, bench_seed=job.bench_seed,
-                      fakebench_version=fakebench.__version__)
+                      fakebench_version=__version__)
         if calibration is not None:
             frame = scores(detector, calibration, Identity())
             rows.append(frame.assign(case_id=f"{label}-calibration", generator="", split=CALIBRATION_SPLIT,

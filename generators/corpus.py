@@ -66,7 +66,7 @@ def photo_path(photo: Photo) -> Path:
 def load_photo(photo: Photo) -> Image.Image:
     path = photo_path(photo)
     if not path.is_file():
-        from fakebench.errors import FakebenchError
+        from fakebench.core.errors import FakebenchError
 
         raise FakebenchError(
             f"photo {photo.name!r} is missing from {photo.package} ({path})",
@@ -146,6 +146,6 @@ def render_crop(spec: CropSpec) -> Image.Image:
 
 def crop_jpeg_bytes(spec: CropSpec) -> bytes:
     """The crop as stored in the corpus: JPEG at the crop's own quality."""
-    from fakebench.imageio import encode
+    from fakebench.core.imageio import encode
 
     return encode(render_crop(spec), "JPEG", spec.jpeg_quality)

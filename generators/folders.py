@@ -25,15 +25,15 @@ from pathlib import Path, PurePosixPath
 from PIL import Image
 from tqdm.auto import tqdm
 
-from fakebench.cache import (
+from fakebench.core.cache import (
     artifact_dir,
     atomic_write_json,
     file_sha256,
     read_json,
     stable_hash,
 )
-from fakebench.errors import FakebenchError
-from fakebench.imageio import load_rgb
+from fakebench.core.errors import FakebenchError
+from fakebench.core.imageio import load_rgb
 from generators.imagesets import FAKE, REAL, ImageRecord, ImageSet
 
 log = logging.getLogger(__name__)
@@ -270,7 +270,7 @@ def write_skipped_report(path: Path, skipped: list[SkippedFile]) -> Path:
     """`skipped.csv`: every file a run left out or could not use, and why (written even when empty)."""
     import pandas as pd
 
-    from fakebench.cache import atomic_path
+    from fakebench.core.cache import atomic_path
 
     with atomic_path(path) as tmp:
         pd.DataFrame({"path": [s.path for s in skipped], "reason": [s.reason for s in skipped]}).to_csv(tmp, index=False)

@@ -25,11 +25,11 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 
-from fakebench.cache import stable_hash
-from fakebench.devices import DTYPE_NAMES, AdaptiveBatch, resolve_device, resolve_dtype
-from fakebench.errors import FakebenchError, WeightsMissingError, first_line
-from fakebench.execution import channels_last, nhwc
-from fakebench.seeds import derived_seed
+from fakebench.core.cache import stable_hash
+from fakebench.core.devices import DTYPE_NAMES, AdaptiveBatch, resolve_device, resolve_dtype
+from fakebench.core.errors import FakebenchError, WeightsMissingError, first_line
+from fakebench.core.execution import channels_last, nhwc
+from fakebench.core.seeds import derived_seed
 from generators.base import Generator
 from generators.hub_models import (
     GENERATION_EXCLUDE,

@@ -18,8 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
-from fakebench.cache import bytes_sha256, file_sha256
-from fakebench.errors import FakebenchError
+from fakebench.core.cache import bytes_sha256, file_sha256
+from fakebench.core.errors import FakebenchError
 from generators.base import GeneratorInfo
 
 AUTOENCODER_KINDS = ("kl", "vq", "paella", "none")

@@ -14,8 +14,8 @@ from typing import Callable
 import torch
 from tqdm.auto import tqdm
 
-from fakebench import distributed
-from fakebench.cache import (
+from fakebench.core import distributed
+from fakebench.core.cache import (
     artifact_dir,
     atomic_write_bytes,
     atomic_write_json,
@@ -24,15 +24,15 @@ from fakebench.cache import (
     read_json,
     stable_hash,
 )
-from fakebench.devices import run_in_batches
-from fakebench.imageio import (
+from fakebench.core.devices import run_in_batches
+from fakebench.core.imageio import (
     PngWriter,
     load_verified,
     pil_to_uint8,
     uint8_to_float,
 )
-from fakebench.locks import artifact_lock
-from fakebench.workunits import default_workers, size_batches, unit_loader
+from fakebench.core.locks import artifact_lock
+from fakebench.core.workunits import default_workers, size_batches, unit_loader
 from generators.base import Generator
 from generators.corpus import (
     CorpusConfig,

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from diffusers import AutoencoderKL, DDIMScheduler, UNet2DModel
 
-from fakebench.execution import channels_last, nhwc
+from fakebench.core.execution import channels_last, nhwc
 from generators.base import Generator, GeneratorInfo
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from fakebench.registry import Registry
+from fakebench.core.registry import Registry
 from generators.base import Generator
 
 GENERATORS: Registry[Generator] = Registry(kind="generator", entry_point_group="fakebench.generators")

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fakebench import __version__
+from fakebench.core.version import __version__
 from leaderboard.store import default_store_name, write_store
 
 DETECTORS = ("aligned-resnet50", "baseline-resnet50")

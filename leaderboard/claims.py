@@ -20,7 +20,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from fakebench.seeds import derived_seed
+from fakebench.core.seeds import derived_seed
 from leaderboard.metrics import resample_counts
 from leaderboard.store import TEST_SPLIT
 from leaderboard.tables import calibration_thresholds

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from fakebench.cache import atomic_write_bytes
+from fakebench.core.cache import atomic_write_bytes
 from leaderboard.claims import ClaimContext, evaluate_claims, has_evidence
 from leaderboard.html import render_html
 from leaderboard.metrics import BootstrapConfig

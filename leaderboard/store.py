@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from fakebench.cache import atomic_path
-from fakebench.errors import FakebenchError
+from fakebench.core.cache import atomic_path
+from fakebench.core.errors import FakebenchError
 
 STORE_COLUMNS: tuple[str, ...] = (
     "case_id",  # e.g. aligned-resnet50-mini-playground-jpeg75; `<detector>-calibration` for calibration reals

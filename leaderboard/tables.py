@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
-from fakebench.seeds import derived_seed
+from fakebench.core.seeds import derived_seed
 from leaderboard.metrics import (
     METRIC_NAMES,
     BootstrapConfig,

@@ -1,7 +1,7 @@
 """A corpus of awkward and broken image files, generated in code (deterministic, ~90 KB, well under 1 s).
 
 `make_bad_image_corpus(folder)` writes the files and returns filename -> expected outcome: "ok" or
-the quarantine reason `fakebench.imageio.load_rgb` must give. `EXPECTED_SIZE` and `EXPECTED_PIXELS`
+the quarantine reason `fakebench.core.imageio.load_rgb` must give. `EXPECTED_SIZE` and `EXPECTED_PIXELS`
 say what the decodable files must look like, so any test (decoding, scoring, reconstruction) can use
 the corpus. Import it as `from badimages import ...` (pytest puts tests/ on sys.path) or
 `from tests.badimages import ...` from the repository root.

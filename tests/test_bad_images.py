@@ -18,9 +18,9 @@ from badimages import (
 )
 from PIL import Image, ImageFile, ImageOps
 
-from fakebench.cache import file_sha256
-from fakebench.errors import BadImageError, FakebenchError
-from fakebench.imageio import MIN_SIDE, REASONS, decode, encode, load_rgb, pil_to_tensor
+from fakebench.core.cache import file_sha256
+from fakebench.core.errors import BadImageError, FakebenchError
+from fakebench.core.imageio import MIN_SIDE, REASONS, decode, encode, load_rgb, pil_to_tensor
 
 OUTCOMES = expected_outcomes()
 QUARANTINED = {name: reason for name, reason in OUTCOMES.items() if reason != OK}

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from benchmark.cases import MINI_WORLD, build_cases
-from fakebench.errors import FakebenchError
+from fakebench.core.errors import FakebenchError
 from leaderboard.store import read_store
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fakebench import __version__
+from fakebench.core.version import __version__
 from leaderboard.claims import (
     ClaimContext,
     claim_c1,

@@ -3,9 +3,9 @@ import sys
 
 import pytest
 
-from fakebench.cache import ensure_writable_dir
+from fakebench.core.cache import ensure_writable_dir
 from fakebench.cli import main
-from fakebench.errors import FakebenchError
+from fakebench.core.errors import FakebenchError
 
 
 def test_list_generators_and_detectors(capsys):

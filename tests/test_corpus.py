@@ -2,7 +2,7 @@ import io
 
 from PIL import Image
 
-from fakebench.cache import home
+from fakebench.core.cache import home
 from generators.corpus import SPLIT_SCENES, CorpusConfig, crop_specs, split_photos
 from generators.imagesets import REAL, real_split
 

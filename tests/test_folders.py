@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from fakebench.errors import FakebenchError
+from fakebench.core.errors import FakebenchError
 from generators.folders import image_folder, load_folder_dataset, write_skipped_report
 from generators.imagesets import FAKE, REAL
 from tests.folder_layouts import (

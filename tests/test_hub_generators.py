@@ -15,14 +15,14 @@ import huggingface_hub.constants
 import pytest
 import torch
 
-from fakebench import devices
-from fakebench.devices import (
+from fakebench.core import devices
+from fakebench.core.devices import (
     AdaptiveBatch,
     resolve_device,
     resolve_dtype,
     run_in_batches,
 )
-from fakebench.errors import FakebenchError, WeightsMissingError
+from fakebench.core.errors import FakebenchError, WeightsMissingError
 from generators import GENERATORS, create_generator, list_generators
 from generators.hub import DiffusersGenerator, autoencoder_class
 from generators.hub_models import (
@@ -216,7 +216,7 @@ def test_oom_in_reconstruction_halves_the_batch(sd_folder, caplog):
         return real(images)
 
     ae.round_trip = fits_one
-    with caplog.at_level(logging.WARNING, logger="fakebench.devices"):
+    with caplog.at_level(logging.WARNING, logger="fakebench.core.devices"):
         out = gen.reconstruct(torch.rand(5, 3, 8, 8))
     assert out.shape == (5, 3, 8, 8) and gen._reconstruct_batch.size == 1
     reports = _reports(caplog)
@@ -382,7 +382,7 @@ def test_batch_fallback_halves_on_oom_and_reports_once(caplog):
         return torch.arange(start, stop)
 
     batch = AdaptiveBatch(8, "test work")
-    with caplog.at_level(logging.WARNING, logger="fakebench.devices"):
+    with caplog.at_level(logging.WARNING, logger="fakebench.core.devices"):
         out = batch.run(fn, 10)
         assert torch.equal(out, torch.arange(10)) and batch.size == 2 and tried[:3] == [8, 4, 2]
         assert _reports(caplog) == ["out of memory in test work at batch size 8; continuing with batch size 2"]
@@ -406,4 +406,4 @@ def test_batch_fallback_halves_on_oom_and_reports_once(caplog):
 
 
 def _reports(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "fakebench.devices"]
+    return [r.getMessage() for r in caplog.records if r.name == "fakebench.core.devices"]

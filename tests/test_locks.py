@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from fakebench.errors import FakebenchError
-from fakebench.locks import artifact_lock, build_once, lock_path
+from fakebench.core.errors import FakebenchError
+from fakebench.core.locks import artifact_lock, build_once, lock_path
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -21,8 +21,8 @@ RACER = """
 import logging, os, sys, time
 from pathlib import Path
 logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s %(message)s")
-from fakebench.cache import atomic_write_bytes
-from fakebench.locks import build_once
+from fakebench.core.cache import atomic_write_bytes
+from fakebench.core.locks import build_once
 marker, counter, go = map(Path, sys.argv[1:4])
 print("ready", flush=True)
 while not go.exists():
@@ -41,7 +41,7 @@ print("result", build_once(marker, build, marker.read_text, "the test artifact")
 HOLDER = """
 import sys, time
 from pathlib import Path
-from fakebench.locks import artifact_lock
+from fakebench.core.locks import artifact_lock
 with artifact_lock(Path(sys.argv[1]), "a held artifact"):
     print("locked", flush=True)
     time.sleep(120)
@@ -96,7 +96,7 @@ def test_killed_holder_does_not_deadlock(tmp_path, caplog):
     try:
         _expect_line(holder, "locked")
         assert _is_locked(lock_path(marker))
-        caplog.set_level(logging.INFO, logger="fakebench.locks")
+        caplog.set_level(logging.INFO, logger="fakebench.core.locks")
         with pytest.raises(FakebenchError, match="a blocked artifact"):
             with artifact_lock(marker, "a blocked artifact", timeout=0.3):
                 pass
@@ -115,6 +115,6 @@ def test_killed_holder_does_not_deadlock(tmp_path, caplog):
 
 
 def test_build_that_forgets_its_marker_is_reported(tmp_path, caplog):
-    caplog.set_level(logging.WARNING, logger="fakebench.locks")
+    caplog.set_level(logging.WARNING, logger="fakebench.core.locks")
     assert build_once(tmp_path / "never", lambda: 1, lambda: 2, "a sloppy artifact") == 1
     assert "did not write" in caplog.text

@@ -3,7 +3,7 @@ import shutil
 import pytest
 import torch
 
-from fakebench.errors import FakebenchError, IntegrityError
+from fakebench.core.errors import FakebenchError, IntegrityError
 from generators import create_generator
 from generators.mini import build_mini_generator
 from generators.mini.architectures import GENERATORS as SPECS

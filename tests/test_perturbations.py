@@ -10,7 +10,7 @@ from benchmark.perturbations import (
     perturbation_rng,
     register_perturbation,
 )
-from fakebench.errors import FakebenchError, UnknownNameError
+from fakebench.core.errors import FakebenchError, UnknownNameError
 
 
 def _image(w=100, h=80):

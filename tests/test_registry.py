@@ -4,9 +4,9 @@ import pytest
 
 import detectors
 import generators
-from fakebench import registry as registry_mod
-from fakebench.errors import UnknownNameError
-from fakebench.registry import Registry
+from fakebench.core import registry as registry_mod
+from fakebench.core.errors import UnknownNameError
+from fakebench.core.registry import Registry
 
 
 def test_register_list_create_with_globs():
@@ -41,7 +41,7 @@ def test_builtin_registries_are_discoverable():
 
 def test_entry_point_plugins_load_and_broken_ones_are_skipped(monkeypatch, caplog):
     group = "fakebench.test-plugins"
-    good = EntryPoint(name="good", value="fakebench.errors:FakebenchError", group=group)
+    good = EntryPoint(name="good", value="fakebench.core.errors:FakebenchError", group=group)
     bad = EntryPoint(name="broken", value="no_such_module_xyz:factory", group=group)
     monkeypatch.setattr(registry_mod, "entry_points", lambda group: [good, bad])
     reg: Registry[object] = Registry(kind="detector", entry_point_group=group)

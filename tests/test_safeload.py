@@ -9,8 +9,8 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from fakebench.errors import BadWeightsError, FakebenchError, UnsafePickleError
-from fakebench.safeload import load_tensors
+from fakebench.core.errors import BadWeightsError, FakebenchError, UnsafePickleError
+from fakebench.core.safeload import load_tensors
 
 
 class TouchOnLoad:

@@ -15,9 +15,9 @@ from benchmark.perturbations import parse_perturbation
 from benchmark.scoring import ScoringConfig, cached_scores, score_images
 from benchmark.throughput import ThroughputConfig, bench_throughput
 from detectors import InputPolicy, create_detector
-from fakebench.cache import atomic_write_bytes
-from fakebench.errors import FakebenchError
-from fakebench.workunits import UnitItems
+from fakebench.core.cache import atomic_write_bytes
+from fakebench.core.errors import FakebenchError
+from fakebench.core.workunits import UnitItems
 from generators import create_generator
 from generators.imagesets import real_split, reconstruct_into
 
@@ -37,14 +37,14 @@ def test_decoding_workers_do_not_change_scores(tiny_corpus):
 
 
 def test_reconstruction_is_the_same_with_workers_and_writer_threads(tiny_corpus, tmp_path, monkeypatch):
-    import fakebench.imageio
+    import fakebench.core.imageio
     import generators.imagesets
 
     reals = real_split("test", tiny_corpus)
     generator = create_generator("mini-sd")
     reconstruct_into(generator, reals, lambda r: tmp_path / "inline" / f"{r.image_id}.png", batch_size=3)
     monkeypatch.setattr(generators.imagesets, "default_workers", lambda: 2)
-    monkeypatch.setattr(fakebench.imageio, "default_writer_threads", lambda: 3)
+    monkeypatch.setattr(fakebench.core.imageio, "default_writer_threads", lambda: 3)
     reconstruct_into(generator, reals, lambda r: tmp_path / "parallel" / f"{r.image_id}.png", batch_size=3)
     inline, parallel = _files(tmp_path / "inline"), _files(tmp_path / "parallel")
     assert len(inline) == len(reals) and inline == parallel

@@ -16,7 +16,7 @@ from detectors.train import (
     validate,
 )
 from detectors.trainable import sidecar_path
-from fakebench.errors import FakebenchError
+from fakebench.core.errors import FakebenchError
 from generators import create_generator
 
 TINY = TrainConfig(epochs=1, batch_size=4, augment=AugmentConfig(crop=32))
@@ -71,7 +71,7 @@ def test_checkpoint_cache_round_trip_and_integrity(tiny_corpus):
 
 
 def _checkpoints():
-    from fakebench.cache import home
+    from fakebench.core.cache import home
 
     return sorted((home() / "checkpoints").rglob("*.safetensors"))
 

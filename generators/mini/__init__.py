@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from fakebench.cache import stable_hash
+from fakebench.core.cache import stable_hash
 from generators.base import GeneratorInfo
 from generators.latent import LatentDiffusionGenerator
 from generators.mini.architectures import GENERATORS as SPECS
@@ -36,7 +36,7 @@ def mini_info(spec: MiniGeneratorSpec) -> GeneratorInfo:
 def build_mini_generator(spec: MiniGeneratorSpec, device: str | torch.device = "cpu",
                          weights_dir: Path | None = None, dtype: str = "fp32") -> LatentDiffusionGenerator:
     if dtype != "fp32":
-        from fakebench.errors import FakebenchError
+        from fakebench.core.errors import FakebenchError
 
         raise FakebenchError(f"the mini world runs in fp32, not {dtype}", fix="drop --dtype (it is for real models)")
     fingerprint = file_sha256_of_digests(

@@ -20,9 +20,9 @@ import torch.nn.functional as F
 from diffusers.utils import logging as diffusers_logging
 from tqdm.auto import tqdm
 
-from fakebench.cache import atomic_write_json
-from fakebench.imageio import decode, pil_to_tensor
-from fakebench.schedules import warmup_cosine
+from fakebench.core.cache import atomic_write_json
+from fakebench.core.imageio import decode, pil_to_tensor
+from fakebench.core.schedules import warmup_cosine
 from generators.corpus import CorpusConfig, crop_jpeg_bytes, crop_specs
 from generators.mini.architectures import (
     GENERATORS,

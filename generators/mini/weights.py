@@ -14,8 +14,8 @@ from pathlib import Path
 import torch
 from diffusers import AutoencoderKL, UNet2DModel
 
-from fakebench.cache import bytes_sha256, file_sha256
-from fakebench.errors import FakebenchError, IntegrityError
+from fakebench.core.cache import bytes_sha256, file_sha256
+from fakebench.core.errors import FakebenchError, IntegrityError
 
 log = logging.getLogger(__name__)
 

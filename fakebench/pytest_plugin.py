@@ -1,5 +1,9 @@
 """The pytest plugin behind `pytest benchmark/`: options, parametrized cases, the session fixture
-and the leaderboard in the terminal summary."""
+and the leaderboard in the terminal summary.
+
+Registered through the `pytest11` entry point (as pytest-benchmark and pytest-xdist are), so every
+hook here runs without being re-exported anywhere. It stays dormant, adding only its options, until
+`benchmark/conftest.py` calls `activate`: a plain `pytest tests/` builds no benchmark session."""
 from __future__ import annotations
 
 import contextlib
@@ -11,8 +15,8 @@ import pytest
 
 from benchmark.cases import WORLDS, build_cases
 from benchmark.session import BenchSession
-from fakebench.cache import ensure_writable_dir, home
-from fakebench.errors import FakebenchError
+from fakebench.core.cache import ensure_writable_dir, home
+from fakebench.core.errors import FakebenchError
 from leaderboard.store import default_store_name
 
 SESSION_KEY = pytest.StashKey[BenchSession]()
@@ -68,14 +72,15 @@ def _verify_mini_weights(generator_names: set[str]) -> None:
             verify_component(spec.unet)
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    if not hasattr(config.option, "world"):
+def activate(config: pytest.Config) -> None:
+    """Build the benchmark session and its cases from the options; a bad option is a usage error."""
+    if SESSION_KEY in config.stash:
         return
     logging.getLogger("fakebench").setLevel(logging.INFO)
     try:
         from benchmark.scoring import ScoringConfig
-        from fakebench import distributed
-        from fakebench.devices import resolve_device
+        from fakebench.core import distributed
+        from fakebench.core.devices import resolve_device
         from generators.folders import load_folder_dataset
 
         world = WORLDS[config.option.world]
@@ -137,6 +142,8 @@ def claim_params(config: pytest.Config) -> list:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if SESSION_KEY not in metafunc.config.stash:
+        return
     if "claim_id" in metafunc.fixturenames:
         metafunc.parametrize("claim_id", claim_params(metafunc.config))
     if "case" not in metafunc.fixturenames:
@@ -193,7 +200,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
 
 
 def _report_plugin_failures(tr) -> None:
-    from fakebench.registry import plugin_failures
+    from fakebench.core.registry import plugin_failures
 
     failures = plugin_failures()
     if failures:

@@ -1,7 +1,7 @@
 """torch.distributed for `torchrun`: which rank this is, which work units are its own, and how the
 ranks meet. One process without torchrun is rank 0 of 1, so every code path is the same.
 
-Work is sharded by *unit* (a batch of images formed in image-id order, see `fakebench.workunits`),
+Work is sharded by *unit* (a batch of images formed in image-id order, see `fakebench.core.workunits`),
 unit i going to rank i % world. A unit is computed the same way whatever the number of ranks, so a
 2-process run writes the same scores as a 1-process run."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any, Sequence, TypeVar
 import torch
 import torch.distributed as dist
 
-from fakebench.errors import FakebenchError
+from fakebench.core.errors import FakebenchError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

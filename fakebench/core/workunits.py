@@ -13,7 +13,7 @@ from typing import Callable, Hashable, Sequence, TypeVar
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from fakebench.errors import FakebenchError
+from fakebench.core.errors import FakebenchError
 
 T = TypeVar("T")
 

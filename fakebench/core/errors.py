@@ -36,7 +36,7 @@ class IntegrityError(FakebenchError):
 class BadImageError(FakebenchError):
     """An image file that cannot be used: quarantined (one failed row), never a crashed run.
 
-    `reason` is a short machine-readable code (see `fakebench.imageio.REASONS`); `path` names the file.
+    `reason` is a short machine-readable code (see `fakebench.core.imageio.REASONS`); `path` names the file.
     """
 
     def __init__(self, message: str, fix: str | None = None, *, reason: str = "corrupt", path: str = "") -> None:

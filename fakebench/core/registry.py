@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Callable, Generic, Iterable, TypeVar
 
-from fakebench.errors import UnknownNameError
+from fakebench.core.errors import UnknownNameError
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from fakebench.errors import BadWeightsError, UnsafePickleError
+from fakebench.core.errors import BadWeightsError, UnsafePickleError
 
 log = logging.getLogger(__name__)
 

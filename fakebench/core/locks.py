@@ -4,7 +4,7 @@
 `.<name>.lock`. On Linux and macOS that is flock(2), which the kernel drops when the holder dies,
 even by SIGKILL: a crashed run never leaves a lock that blocks the next one. The empty lock file
 itself stays (deleting it while another process waits would let two processes lock different
-inodes). Artifacts are still written atomically (`fakebench.cache.atomic_path`), so readers never
+inodes). Artifacts are still written atomically (`fakebench.core.cache.atomic_path`), so readers never
 need the lock; only builders take it. On a filesystem without flock (some network mounts) filelock
 falls back to a marker file and warns; recent filelock versions break a marker whose owner died.
 """
@@ -17,7 +17,7 @@ from typing import Callable, Iterator, TypeVar
 
 from filelock import FileLock, Timeout
 
-from fakebench.errors import FakebenchError
+from fakebench.core.errors import FakebenchError
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from typing import Callable
 
 import torch
 
-from fakebench.errors import FakebenchError, first_line
+from fakebench.core.errors import FakebenchError, first_line
 
 log = logging.getLogger(__name__)
 

@@ -49,8 +49,8 @@ import numpy as np
 import torch
 from PIL import Image, ImageFile, UnidentifiedImageError
 
-from fakebench.cache import atomic_write_bytes
-from fakebench.errors import BadImageError, FakebenchError
+from fakebench.core.cache import atomic_write_bytes
+from fakebench.core.errors import BadImageError, FakebenchError
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +284,7 @@ def default_writer_threads() -> int:
     """PNG writer threads: none on a small CPU (measured on 2 cores: a writer thread beside the
     model's two threads slows the model more than it saves), else up to half the cores: PNG encoding
     (about 5 ms for a 256 px image) is the slowest step of reconstruction beside a GPU."""
-    from fakebench.workunits import available_cores
+    from fakebench.core.workunits import available_cores
 
     cpus = available_cores()
     return 0 if cpus <= 2 else min(8, cpus // 2)
@@ -347,7 +347,7 @@ class PngWriter:
 def load_verified(path: Path, sha256: str) -> Image.Image:
     """`load_rgb` of a file whose bytes must still be the ones a manifest recorded: a cached artifact
     or a scanned dataset file that changed since is refused, naming the file and how to rebuild it."""
-    from fakebench.cache import file_sha256
+    from fakebench.core.cache import file_sha256
 
     path = Path(path)
     try:

@@ -1,0 +1,1 @@
+"""The base layer: what every other package imports and what imports none of them."""
