@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 import torch
@@ -17,7 +20,6 @@ from detectors.registry import create_detector
 from detectors.train import DetectorSpec, trained_detector
 from fakebench.core.version import __version__
 from fakebench.core.cache import atomic_write_json
-from fakebench.core.errors import FakebenchError
 from generators import create_generator
 from generators.base import Generator
 from generators.folders import FolderDataset
@@ -48,28 +50,38 @@ def _checkpoint(detector: Detector) -> str:
 
 
 class BenchSession:
+    """The artifacts of one run, built lazily and once: generators, test sets, trained detectors,
+    calibration thresholds, and every case's scores in the store.
+
+    `pytest benchmark/` and `fakebench score` both run their cases here. A session scores the world's
+    generators and any folder datasets' generators (`datasets`); detectors come from their specs
+    (trained by recipe, or built by name) unless one was handed over ready (`add_detector`, e.g. a
+    checkpoint file). The 5%-FPR threshold is calibrated on `calibration` reals (default: the world's
+    held-out validation photos; None: no calibration rows, the calibrated metrics read NaN)."""
+
     def __init__(self, world: WorldConfig, bench_seed: int = 0, device: str = "cpu",
                  store_path: Path | None = None, scoring: ScoringConfig = ScoringConfig(),
-                 datasets: list[FolderDataset] = ()) -> None:
+                 datasets: Sequence[FolderDataset] = (), calibration: ImageSet | None | Literal["world"] = "world",
+                 ) -> None:
         self.world, self.bench_seed, self.device = world, bench_seed, torch.device(device)
         self.scoring = scoring
         self.store = ScoreStore(store_path)
         # generators whose test images come from folder datasets (`--data folder:PATH`): name -> (reals, fakes)
-        self.folder_sets: dict[str, tuple[ImageSet, ImageSet]] = {}
+        self.folder_sets: dict[str, tuple[ImageSet | None, ImageSet]] = {}
         self.skipped: list = []
         for ds in datasets:
             self.skipped += ds.skipped + ds.failed()
-            for gen in ds.generators:
-                reals = ds.real_set(gen)
-                if reals is None:
-                    raise FakebenchError(f"folder dataset {str(ds.root)!r} has fakes of {gen!r} but no reals",
-                                         fix="add a real/ (or 0_real/, nature/) folder")
-                self.folder_sets[gen if gen == ds.name else f"{ds.name}-{gen}"] = (reals, ds.fakes[gen])
+            self.folder_sets.update(ds.case_sets())
+        self._calibration = calibration
         self._generators: dict[str, Generator] = {}
         self._detectors: dict[tuple[DetectorSpec, int], Detector] = {}
         self._fakes: dict[str, ImageSet] = {}
         self._thresholds: dict[tuple[DetectorSpec, int], float] = {}
         self.cost: dict | None = None  # the C5 cost record, once measured
+
+    def add_detector(self, spec: DetectorSpec, detector: Detector, seed: int = 0) -> None:
+        """Use a detector that is already built (a loaded checkpoint) for `spec`'s cases."""
+        self._detectors[spec, seed] = detector
 
     def generator(self, name: str) -> Generator:
         if name not in self._generators:
@@ -81,9 +93,12 @@ class BenchSession:
         return real_split("test", self.world.corpus)
 
     @cached_property
-    def calibration_reals(self) -> ImageSet:
-        """Clean held-out reals (the validation photos) that set each detector's 5%-FPR threshold."""
-        return real_split("val", self.world.corpus)
+    def calibration_reals(self) -> ImageSet | None:
+        """Clean held-out reals that set each detector's 5%-FPR threshold (the world's validation photos
+        unless the session was given others, or none)."""
+        if self._calibration == "world":
+            return real_split("val", self.world.corpus)
+        return self._calibration
 
     def test_fakes(self, generator: str) -> ImageSet:
         if generator not in self._fakes:
@@ -115,8 +130,12 @@ class BenchSession:
                             fakebench_version=__version__)
 
     def calibration_threshold(self, spec: DetectorSpec, seed: int = 0) -> float:
-        """Score the clean calibration reals once per detector and seed, store them, return the threshold."""
+        """Score the clean calibration reals once per detector and seed, store them, return the threshold
+        (NaN without calibration reals)."""
         if (spec, seed) not in self._thresholds:
+            if self.calibration_reals is None:
+                self._thresholds[spec, seed] = math.nan
+                return math.nan
             detector = self.detector(spec, seed)
             frame = self._scores(detector, self.calibration_reals, Identity())
             rows = self.store.add(self._rows(frame, spec, seed, _checkpoint(detector), f"{spec.label}-calibration",
@@ -129,7 +148,7 @@ class BenchSession:
         threshold = self.calibration_threshold(case.detector, case.seed)
         perturbation = parse_perturbation(case.perturbation)
         sets = self.folder_sets.get(case.generator) or (self.test_reals, self.test_fakes(case.generator))
-        parts = [self._scores(detector, imageset, perturbation) for imageset in sets]
+        parts = [self._scores(detector, imageset, perturbation) for imageset in sets if imageset is not None]
         frame = self.store.add(self._rows(pd.concat(parts, ignore_index=True), case.detector, case.seed,
                                           _checkpoint(detector), case.case_id, case.generator, case.perturbation,
                                           TEST_SPLIT))

@@ -9,6 +9,7 @@ import inspect
 import logging
 import platform
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -220,6 +221,16 @@ class DetectorSpec:
     @property
     def label(self) -> str:
         return f"{self.recipe}-{self.detector}" if self.recipe else self.detector
+
+    @classmethod
+    def of(cls, detector: str, recipe: str = "", generator: str = "",
+           kwargs: Mapping[str, object] | None = None) -> DetectorSpec:
+        """A spec from plain factory arguments (as a sidecar or a command line gives them): sorted, with
+        lists frozen into tuples, so that equal arguments make equal, hashable specs."""
+        def freeze(value: object) -> object:
+            return tuple(freeze(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+        return cls(detector, recipe, generator, tuple(sorted((k, freeze(v)) for k, v in (kwargs or {}).items())))
 
 
 @functools.lru_cache(maxsize=None)
