@@ -18,7 +18,6 @@ import torch
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm.auto import tqdm
 
-from fakebench.core.version import __version__
 from detectors.augment import AugmentConfig, augment
 from detectors.base import Detector
 from detectors.registry import create_detector
@@ -31,6 +30,7 @@ from fakebench.core.imageio import pil_to_tensor
 from fakebench.core.locks import artifact_lock
 from fakebench.core.schedules import warmup_cosine
 from fakebench.core.seeds import derived_seed
+from fakebench.core.version import __version__
 from generators.base import Generator
 from generators.corpus import CorpusConfig
 from generators.imagesets import ImageSet, generated_set, real_split, reconstructed_set

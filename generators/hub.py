@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -28,8 +27,9 @@ import torch
 from fakebench.core.cache import stable_hash
 from fakebench.core.devices import DTYPE_NAMES, AdaptiveBatch, resolve_device, resolve_dtype
 from fakebench.core.errors import FakebenchError, WeightsMissingError, first_line
-from fakebench.core.execution import channels_last, nhwc
+from fakebench.core.execution import channels_last
 from fakebench.core.seeds import derived_seed
+from generators.autoencoders import AUTOENCODER_CLASSES, AutoencoderRoundTrip, autoencoder_class
 from generators.base import Generator
 from generators.hub_models import (
     GENERATION_EXCLUDE,
@@ -48,29 +48,9 @@ from generators.hub_models import (
     resolve_source,
     weights_files,
 )
-from generators.latent import pad_to_stride
 from generators.registry import register_generator
 
 log = logging.getLogger(__name__)
-
-AUTOENCODER_CLASSES = {"kl": "AutoencoderKL", "vq": "VQModel", "paella": "PaellaVQModel"}
-
-
-# ---------------------------------------------------------------- autoencoders
-
-
-def autoencoder_class(kind: str) -> type:
-    """The diffusers class of an autoencoder kind (Paella moved under `deprecated` in diffusers 0.3x)."""
-    import diffusers
-
-    if kind == "paella":
-        try:
-            from diffusers.pipelines.deprecated.wuerstchen import PaellaVQModel
-        except ImportError:  # older diffusers
-            from diffusers.pipelines.wuerstchen import PaellaVQModel
-        return PaellaVQModel
-    return getattr(diffusers, AUTOENCODER_CLASSES[kind])
-
 
 @lru_cache(maxsize=1)
 def dtype_kwarg() -> str:
@@ -82,56 +62,6 @@ def dtype_kwarg() -> str:
     except (OSError, TypeError):
         return "torch_dtype"
     return "dtype" if 'kwargs.pop("dtype"' in source else "torch_dtype"
-
-
-def latent_stride(model: torch.nn.Module, kind: str) -> int:
-    """Pixels per latent cell: images are padded to a multiple of it before encoding."""
-    cfg = model.config
-    if kind == "paella":
-        return int(cfg.up_down_scale_factor) * 2 ** (int(cfg.levels) - 1)
-    return 2 ** (len(cfg.block_out_channels) - 1)
-
-
-@dataclass
-class AutoencoderRoundTrip:
-    """An autoencoder and its deterministic round trip: KL posterior mode, VQ latents decoded
-    without snapping to the codebook (as the pipelines decode diffusion outputs)."""
-
-    model: torch.nn.Module
-    kind: str  # "kl" | "vq" | "paella"
-    device: torch.device
-    dtype: torch.dtype
-    tile_above: int | None = None  # enable tiling for images with a side above this (AutoencoderKL)
-
-    def __post_init__(self) -> None:
-        self.stride = latent_stride(self.model, self.kind)
-        self.pixels_signed = self.kind != "paella"  # Paella (Wuerstchen stage A) works in [0, 1]
-
-    def _set_tiling(self, side: int) -> None:
-        if hasattr(self.model, "use_tiling"):
-            if self.tile_above is not None and side > self.tile_above:
-                self.model.enable_tiling()
-            else:
-                self.model.disable_tiling()
-
-    @torch.inference_mode()
-    def round_trip(self, images: torch.Tensor) -> torch.Tensor:
-        """N x 3 x H x W in [0, 1] -> same size: pad to the stride, encode, decode, crop back."""
-        h, w = images.shape[-2:]
-        x = images.to(self.device, torch.float32)
-        if self.pixels_signed:
-            x = x * 2 - 1
-        x = nhwc(pad_to_stride(x, self.stride).to(self.dtype))
-        self._set_tiling(max(h, w))
-        m = self.model
-        if self.kind == "kl":
-            y = m.decode(m.encode(x).latent_dist.mode()).sample
-        else:
-            y = m.decode(m.encode(x).latents, force_not_quantize=True).sample
-        y = y[..., :h, :w].float()
-        if self.pixels_signed:
-            y = (y + 1) / 2
-        return y.clamp(0, 1).cpu()
 
 
 def images_to_tensor(images: Any) -> torch.Tensor:

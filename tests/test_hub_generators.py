@@ -24,7 +24,8 @@ from fakebench.core.devices import (
 )
 from fakebench.core.errors import FakebenchError, WeightsMissingError
 from generators import GENERATORS, create_generator, list_generators
-from generators.hub import DiffusersGenerator, autoencoder_class
+from generators.autoencoders import autoencoder_class
+from generators.hub import DiffusersGenerator
 from generators.hub_models import (
     HUB_MODELS,
     SPECS_BY_NAME,
