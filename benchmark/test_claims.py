@@ -6,13 +6,12 @@ parametrizes `claim_id` (fakebench.pytest_plugin.claim_params)."""
 import pytest
 
 from fakebench.core.errors import FakebenchError, WeightsMissingError
-from fakebench.pytest_plugin import SEEDS_KEY
 
 
-def test_claim(claim_id, bench, live, request):
+def test_claim(claim_id, bench_session, training_seeds, live):
     try:
         with live():
-            r = bench.evaluate_claim(claim_id, request.config.stash[SEEDS_KEY])
+            r = bench_session.evaluate_claim(claim_id, training_seeds)
     except WeightsMissingError as exc:  # a real model not on this machine: skip, saying how to fetch it
         pytest.skip(str(exc))
     except FakebenchError as exc:

@@ -26,8 +26,8 @@ from fakebench.core import distributed
 from fakebench.core.cache import artifact_dir, atomic_path, stable_hash
 from fakebench.core.errors import FakebenchError
 from fakebench.core.execution import nhwc
-from fakebench.core.imageio import pil_to_tensor
 from fakebench.core.locks import artifact_lock
+from fakebench.core.pixels import pil_to_tensor
 from fakebench.core.schedules import warmup_cosine
 from fakebench.core.seeds import derived_seed
 from fakebench.core.version import __version__

@@ -63,10 +63,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _verify_mini_weights(generator_names: set[str]) -> None:
     """Fail at start-up, in one line, on missing or corrupted mini-world weights."""
-    from generators.mini.architectures import GENERATORS as MINI
+    from generators.mini.architectures import MINI_SPECS
     from generators.mini.weights import verify_component
 
-    for spec in MINI:
+    for spec in MINI_SPECS:
         if spec.name in generator_names:
             verify_component(spec.vae)
             verify_component(spec.unet)
@@ -156,8 +156,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(scope="session")
-def bench(request: pytest.FixtureRequest) -> BenchSession:
+def bench_session(request: pytest.FixtureRequest) -> BenchSession:
+    """The run's BenchSession: every artifact the selected cases need, built once."""
     return request.config.stash[SESSION_KEY]
+
+
+@pytest.fixture(scope="session")
+def training_seeds(request: pytest.FixtureRequest) -> tuple[int, ...]:
+    """The training seeds of this run (`--seeds`)."""
+    return request.config.stash[SEEDS_KEY]
 
 
 @contextlib.contextmanager
