@@ -19,12 +19,13 @@ from detectors.base import Detector
 from detectors.registry import create_detector
 from detectors.train import DetectorSpec, trained_detector
 from fakebench.core.cache import atomic_write_json
+from fakebench.core.errors import FakebenchError
 from fakebench.core.version import __version__
 from generators import create_generator
 from generators.base import Generator
 from generators.folders import FolderDataset
 from generators.imagesets import ImageSet, generated_set, real_split
-from leaderboard.claims import ClaimContext, ClaimResult, evaluate_claims
+from leaderboard.claims import CLAIMS_BY_ID, FLOPS_GENERATOR, ClaimContext, ClaimResult, evaluate
 from leaderboard.metrics import (
     BootstrapConfig,
     CaseMetrics,
@@ -160,27 +161,37 @@ class BenchSession:
     # --- claims -------------------------------------------------------------------------------------
 
     def claim_context(self) -> ClaimContext:
+        """The world's roles for the claims. C6 reads the detector trained aligned on procedural reals;
+        until a spec says which, it is found by its naming convention (aligned-shader-<backbone>)."""
         w = self.world
         return ClaimContext(self.store.frame(), cost=self.cost, trained_on=w.train_generator,
                             denoiser_differs=w.denoiser_differs, autoencoder_differs=w.autoencoder_differs)
 
     def evaluate_claim(self, claim_id: str, seeds: tuple[int, ...]) -> ClaimResult:
         """Score every case the claim reads (per seed; cached), then judge it from the store."""
-        if claim_id == "C5" and self.cost is None:
+        claim = CLAIMS_BY_ID[claim_id]
+        if not claim.reads_detectors and self.cost is None:
             self.measure_cost()
-        for detector, generator, perturbation in self.claim_context().needs()[claim_id]:
+        for detector, generator, perturbation in claim.needs(self.claim_context()):
             for case in build_cases(self.world, [detector], [generator], [perturbation], seeds):
                 self.run_case(case)
-        return next(r for r in evaluate_claims(self.claim_context()) if r.id == claim_id)
+        return evaluate(claim, self.claim_context())
 
     def measure_cost(self) -> dict:
-        """Time generation and reconstruction of the training generator in this run (C5), and keep the
-        record next to the store so that reports rebuilt from the store can judge C5 too."""
+        """The C5 cost record: FLOPs per image of sd15 (the paper's count) and of this world's training
+        generator, counted from their configs; and, as information, the training generator's measured
+        wall-clock ratio in this run. Kept next to the store, so reports rebuilt from it judge C5 too."""
         from generators.cost import measure_cost
+        from generators.flops import flop_record
 
-        result = measure_cost(self.generator(self.world.train_generator))
-        self.cost = {**asdict(result), "ratio": result.ratio, "breakdown": result.breakdown(),
-                     "device": str(self.device), "threads": torch.get_num_threads()}
+        try:
+            timed = measure_cost(self.generator(self.world.train_generator))
+            wallclock = {**asdict(timed), "ratio": timed.ratio, "breakdown": timed.breakdown(),
+                         "device": str(self.device), "threads": torch.get_num_threads()}
+        except FakebenchError as exc:  # e.g. a real model's weights are absent: the count does not need them
+            wallclock = {"generator": self.world.train_generator, "error": str(exc)}
+        self.cost = {**flop_record(list(dict.fromkeys([FLOPS_GENERATOR, self.world.train_generator]))),
+                     "wallclock": wallclock}
         if self.store.path is not None:
             atomic_write_json(cost_path(self.store.path), self.cost)
         return self.cost
