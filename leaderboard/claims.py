@@ -308,7 +308,7 @@ def needs_c6(ctx: ClaimContext) -> list[Case]:
 
 CLAIMS: tuple[Claim, ...] = (
     Claim("C1", "aligned-beats-baseline-other-denoiser", "aligned beats baseline on a generator whose denoiser differs",
-          "Playground v2.5 (same autoencoder, other denoiser), Table 3 accuracy: baseline 86.25 -> aligned 98.80 "
+          "Playground v2.5 (a denoiser unlike SD's), Table 3 accuracy: baseline 86.25 -> aligned 98.80 "
           "clean, 24.11 -> 63.83 post-processed", needs_c1, judge_c1),
     Claim("C2a", "baseline-calls-downscaled-fakes-real", "the baseline calls downscaled fakes real",
           "resize sweep: the baseline's fake probability falls to about 0.05 at 0.5x; the aligned detector still "
