@@ -64,16 +64,6 @@ def _score_unit(detector: Detector, unit: PreparedUnit, device: torch.device | N
     return results
 
 
-def _model_device(detector: Detector) -> torch.device | None:
-    """Where a torch detector's weights are (None for others: they get CPU tensors)."""
-    if isinstance(detector, torch.nn.Module):
-        tensor = next(iter(detector.parameters()), None)
-        if tensor is None:
-            tensor = next(iter(detector.buffers()), None)
-        return tensor.device if tensor is not None else None
-    return None
-
-
 def units_of(imageset: ImageSet, batch_size: int) -> list[list[int]]:
     return size_batches(imageset.records, lambda r: (r.height, r.width), batch_size)
 
@@ -87,7 +77,7 @@ def score_units(detector: Detector, imageset: ImageSet, perturbation: Perturbati
     todo = [u for _, u in units if not all(p in results for p in u)]
     if not todo:
         return results
-    device = _model_device(detector)
+    device = detector.device  # None: CPU tensors
     loader = unit_loader(todo, PerturbedImage(imageset, perturbation, seed), cfg.workers,
                          pin_memory=device is not None and device.type == "cuda")
     bar = tqdm(total=sum(len(u) for u in todo), desc=f"score {imageset.name} [{perturbation.id}]", leave=False,
@@ -146,7 +136,7 @@ def cached_scores(detector: Detector, checkpoint: str, imageset: ImageSet, pertu
     from fakebench.core.locks import artifact_lock
 
     key = stable_hash("scores", SCORES_FORMAT, detector.name, checkpoint, imageset.key, perturbation.id, seed,
-                      detector.policy, cfg.batch_size, getattr(detector, "compiled", False))
+                      detector.policy, cfg.batch_size, detector.compiled)
     folder = artifact_dir("scores", key[:2])
     path = folder / f"{key}.csv"
     if path.is_file():
@@ -174,7 +164,6 @@ def detector_scores(detector: Detector, imageset: ImageSet, perturbation: Pertur
                     cfg: ScoringConfig = ScoringConfig()) -> pd.DataFrame:
     """Scores are cached only for a detector that names its weights (`checkpoint_hash`): one without
     (a plugin) is scored afresh each run, so an edit to it can never meet stale scores."""
-    checkpoint = getattr(detector, "checkpoint_hash", "")
-    if checkpoint:
-        return cached_scores(detector, checkpoint, imageset, perturbation, seed, cfg)
+    if detector.checkpoint_hash:
+        return cached_scores(detector, detector.checkpoint_hash, imageset, perturbation, seed, cfg)
     return score_images(detector, imageset, perturbation, seed, cfg, progress=True)

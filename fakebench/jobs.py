@@ -158,17 +158,13 @@ def _detectors(job: ScoreJob) -> list[tuple[str, object]]:
         found.append((f"{info.recipe}-{info.detector}" if info.recipe else info.detector, detector))
     for name in job.detectors:
         torch.manual_seed(0)  # a detector built with random parts is built the same on every rank and run
-        detector = create_detector(name)
-        if isinstance(detector, torch.nn.Module):
-            detector = detector.to(job.device)
+        detector = create_detector(name).to(job.device)
         found.append((name, detector))
     if not found:
         raise FakebenchError("nothing to score", fix="pass --checkpoint FILE or --detector NAME")
     if job.compile:
         for label, detector in found:
-            if hasattr(detector, "compile_network"):
-                detector.compile_network()
-            else:
+            if not detector.compile_network():
                 log.warning("--compile: %s has no torch network to compile; it runs as it is", label)
     return found
 
@@ -202,7 +198,7 @@ def score_folder(job: ScoreJob, cfg) -> tuple[pd.DataFrame, dict[str, Path]]:
 
     rows = []
     for label, detector in detectors:
-        checkpoint = getattr(detector, "checkpoint_hash", "") or "none"
+        checkpoint = detector.checkpoint_hash or "none"
         common = dict(detector=label, checkpoint=checkpoint, seed=0, bench_seed=job.bench_seed,
                       fakebench_version=__version__)
         if calibration is not None:
