@@ -90,12 +90,13 @@ def test_the_registry_leaves_out_a_product_outside_the_protocol(installed):
 
 
 def test_fakebench_list_shows_the_plugin_left_out_with_why(installed, capsys):
-    assert main(["list", "detectors"]) == 0
+    """Filtered to the plugins' names (building the built-in ResNets is not the point here)."""
+    assert main(["list", "detectors", "m*"]) == 0
     out = capsys.readouterr().out
     table, left_out = out.split("plugins left out")
     assert "myplugin" in table and "meanbright" not in table
     assert "'meanbright' from fakebench-meanbright: lacks policy" in left_out
-    assert main(["list", "generators"]) == 0
+    assert main(["list", "generators", "[mn]*"]) == 0
     out = capsys.readouterr().out
     table, left_out = out.split("plugins left out")
     assert "mini-sd" in table and "nocap" not in table
