@@ -4,10 +4,9 @@ from detectors.base import Detector, InputPolicy, TorchDetector
 from detectors.registry import (
            DETECTORS,
            create_detector,
-           get_detector,
            list_detectors,
            register_detector,
 )
 
-__all__ = ["DETECTORS", "Detector", "InputPolicy", "TorchDetector", "create_detector", "get_detector",
-           "list_detectors", "register_detector"]
+__all__ = ["DETECTORS", "Detector", "InputPolicy", "TorchDetector", "create_detector", "list_detectors",
+           "register_detector"]

@@ -8,6 +8,7 @@ import functools
 import logging
 import platform
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -16,7 +17,6 @@ import torch
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm.auto import tqdm
 
-from fakebench.core.version import __version__
 from detectors.augment import AugmentConfig, augment
 from detectors.base import Detector
 from detectors.registry import create_detector
@@ -25,10 +25,11 @@ from fakebench.core import distributed
 from fakebench.core.cache import artifact_dir, atomic_path, stable_hash
 from fakebench.core.errors import FakebenchError
 from fakebench.core.execution import nhwc
-from fakebench.core.imageio import pil_to_tensor
 from fakebench.core.locks import artifact_lock
+from fakebench.core.pixels import pil_to_tensor
 from fakebench.core.schedules import warmup_cosine
 from fakebench.core.seeds import derived_seed
+from fakebench.core.version import __version__
 from generators.base import Generator
 from generators.corpus import CorpusConfig
 from generators.imagesets import ImageSet, generated_set, real_split, reconstructed_set
@@ -219,6 +220,16 @@ class DetectorSpec:
     @property
     def label(self) -> str:
         return f"{self.recipe}-{self.detector}" if self.recipe else self.detector
+
+    @classmethod
+    def of(cls, detector: str, recipe: str = "", generator: str = "",
+           kwargs: Mapping[str, object] | None = None) -> DetectorSpec:
+        """A spec from plain factory arguments (as a sidecar or a command line gives them): sorted, with
+        lists frozen into tuples, so that equal arguments make equal, hashable specs."""
+        def freeze(value: object) -> object:
+            return tuple(freeze(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+        return cls(detector, recipe, generator, tuple(sorted((k, freeze(v)) for k, v in (kwargs or {}).items())))
 
 
 @functools.lru_cache(maxsize=None)
