@@ -165,11 +165,13 @@ def expected_failure(recipe: str, generator: str, perturbation: str, world: Worl
     return ""
 
 
-def _select(names: list[str], patterns: list[str] | None, what: str) -> list[str]:
+def _select(names: list[str], patterns: list[str] | None, what: str, left_out: tuple[str, ...] = ()) -> list[str]:
+    """The names matching any pattern. A pattern that matches nothing is an error, unless it names a
+    plugin left out: that one is reported at the end of the run, and the rest of the selection runs."""
     if not patterns:
         return names
     chosen = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
-    unmatched = [p for p in patterns if not any(fnmatch.fnmatchcase(n, p) for n in names)]
+    unmatched = [p for p in patterns if not any(fnmatch.fnmatchcase(n, p) for n in (*names, *left_out))]
     if unmatched:
         raise FakebenchError(f"no {what} matches {', '.join(repr(p) for p in unmatched)}; known: {', '.join(names)}",
                              fix=f"pick from the known {what}s (glob patterns work)")
@@ -181,8 +183,9 @@ def detector_specs(world: WorldConfig) -> tuple[dict[str, DetectorSpec], list[st
 
     A trainable detector becomes one entry per recipe (`aligned-resnet50`, `baseline-resnet50`), trained
     on the world's training generator; any other detector is scored as it comes (`myplugin`). The
-    defaults are the world's detectors plus every installed plugin. A plugin whose factory raises is
-    reported and left out; the rest of the run goes on."""
+    defaults are the world's detectors plus every installed plugin. A plugin whose factory raises, or
+    whose detector lacks the protocol (`detectors.base.as_detector`), is reported and left out; the
+    rest of the run goes on."""
     configured = dict(world.detectors)
     specs: dict[str, DetectorSpec] = {}
     defaults: list[str] = []
@@ -190,7 +193,7 @@ def detector_specs(world: WorldConfig) -> tuple[dict[str, DetectorSpec], list[st
         kwargs = configured.get(name, ())
         try:
             trainable = is_trainable(name, kwargs)
-        except Exception as exc:  # a broken plugin must not take the run down
+        except Exception as exc:  # a broken plugin must not take the run down (recorded once per name)
             DETECTORS.record_failure(name, exc)
             continue
         labels = []
@@ -209,7 +212,8 @@ def build_cases(world: WorldConfig, detectors: list[str] | None = None, generato
     """Cases for a selection. `folder_generators` come from folder datasets: their relation to the
     training generator is unknown, so the paper predicts nothing about them (no expected failure)."""
     specs, defaults = detector_specs(world)
-    det_names = _select(sorted(specs), detectors, "detector") if detectors else defaults
+    left_out = tuple(label for f in DETECTORS.failures for label in (f.name, *(f"{r}-{f.name}" for r in RECIPES)))
+    det_names = _select(sorted(specs), detectors, "detector", left_out) if detectors else defaults
     gen_names = _select(list(world.generators) + list(folder_generators), generators, "generator")
     pert_ids = world.perturbation_ids(perturbations)
     seeds = tuple(dict.fromkeys(seeds))

@@ -76,7 +76,7 @@ def cached_scores(detector: Detector, checkpoint: str, imageset: ImageSet, pertu
     from fakebench.core.locks import artifact_lock
 
     key = stable_hash("scores", SCORES_FORMAT, detector.name, checkpoint, imageset.key, perturbation.id, seed,
-                      detector.policy, cfg.batch_size, getattr(detector, "compiled", False))
+                      detector.policy, cfg.batch_size, detector.compiled)
     folder = artifact_dir("scores", key[:2])
     path = folder / f"{key}.csv"
     if path.is_file():
@@ -102,7 +102,6 @@ def detector_scores(detector: Detector, imageset: ImageSet, perturbation: Pertur
                     cfg: ScoringConfig = ScoringConfig()) -> pd.DataFrame:
     """Scores are cached only for a detector that names its weights (`checkpoint_hash`): one without
     (a plugin) is scored afresh each run, so an edit to it can never meet stale scores."""
-    checkpoint = getattr(detector, "checkpoint_hash", "")
-    if checkpoint:
-        return cached_scores(detector, checkpoint, imageset, perturbation, seed, cfg)
+    if detector.checkpoint_hash:
+        return cached_scores(detector, detector.checkpoint_hash, imageset, perturbation, seed, cfg)
     return score_images(detector, imageset, perturbation, seed, cfg, progress=True)

@@ -47,7 +47,7 @@ class CaseResult:
 
 
 def _checkpoint(detector: Detector) -> str:
-    return getattr(detector, "checkpoint_hash", "") or "none"
+    return detector.checkpoint_hash or "none"
 
 
 class BenchSession:
@@ -115,9 +115,7 @@ class BenchSession:
                 detector, _, _ = trained_detector(spec, self.generator(spec.generator), self.world.corpus,
                                                replace(self.world.train, seed=seed), device=self.device)
             else:
-                detector = create_detector(spec.detector, **dict(spec.kwargs))
-                if isinstance(detector, torch.nn.Module):
-                    detector = detector.to(self.device)
+                detector = create_detector(spec.detector, **dict(spec.kwargs)).to(self.device)
             self._detectors[spec, seed] = detector
         return self._detectors[spec, seed]
 

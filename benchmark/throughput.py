@@ -94,7 +94,7 @@ def _tensors(imageset, n: int) -> list[torch.Tensor]:
 def scoring_rates(cfg: ThroughputConfig, folder: Path) -> tuple[float, float]:
     from detectors import create_detector
 
-    detector = _on(create_detector(cfg.detector), cfg.device)
+    detector = create_detector(cfg.detector).to(cfg.device)
     imageset, _ = image_folder(synthetic_folder(folder, cfg.images, cfg.side), name="throughput")
     scoring = ScoringConfig(batch_size=cfg.batch_size, num_workers=cfg.workers)
     batches = [torch.stack([detector.policy.apply(x) for x in _tensors(imageset, cfg.images)[s : s + cfg.batch_size]])
@@ -125,10 +125,6 @@ def reconstruction_rates(cfg: ThroughputConfig, folder: Path, side: int, native:
     return _rates(n, pipeline, lambda: [generator.reconstruct(b) for b in batches])
 
 
-def _on(detector, device: str):
-    return detector.to(device) if isinstance(detector, torch.nn.Module) else detector
-
-
 def _sync(device: str) -> None:
     if device.startswith("cuda"):
         torch.cuda.synchronize()
@@ -138,11 +134,12 @@ def execution_rates(cfg: ThroughputConfig) -> list[tuple[str, float, float]]:
     """Bare forward images/s of the detector's network by memory format (and compiled, if asked),
     on one batch of the benchmark's side: (variant, images/s, seconds spent compiling)."""
     from detectors import create_detector
+    from detectors.trainable import NetworkDetector
 
-    detector = _on(create_detector(cfg.detector), cfg.device)
-    network = getattr(detector, "network", None)
-    if network is None:
+    detector = create_detector(cfg.detector).to(cfg.device)
+    if not isinstance(detector, NetworkDetector):  # no torch network to time bare
         return []
+    network = detector.network
     network.eval()
     x = torch.rand(cfg.batch_size, 3, cfg.side, cfg.side, device=cfg.device)
     rows = []

@@ -1,6 +1,6 @@
 """Detectors: a registry of name -> factory, and the training recipes (baseline, aligned)."""
 from detectors import builtin as _builtin  # noqa: F401  (registers the built-in detectors)
-from detectors.base import Detector, InputPolicy
+from detectors.base import Detector, InputPolicy, TorchDetector
 from detectors.registry import (
            DETECTORS,
            create_detector,
@@ -8,5 +8,5 @@ from detectors.registry import (
            register_detector,
 )
 
-__all__ = ["DETECTORS", "Detector", "InputPolicy", "create_detector", "list_detectors",
+__all__ = ["DETECTORS", "Detector", "InputPolicy", "TorchDetector", "create_detector", "list_detectors",
            "register_detector"]

@@ -1,11 +1,16 @@
-"""What a detector is: images in, probability of "fake" out, with a declared input policy."""
+"""What a detector is: images in, probability of "fake" out, with a declared input policy; the check
+that adapts a plugin's detector to that contract where it enters the registry."""
 from __future__ import annotations
 
+import itertools
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
 
 import torch
 import torch.nn.functional as F
+from torch import nn
+
+from fakebench.core.errors import ProtocolError
 
 
 @dataclass(frozen=True)
@@ -48,13 +53,104 @@ class InputPolicy:
         return x
 
 
-@runtime_checkable
-class Detector(Protocol):
-    """The one thing a detector must do. Register a factory for it with `register_detector`."""
+class Detector(ABC):
+    """The detector contract: images in, probability of "fake" out, with a declared input policy.
+
+    Subclass it (or `TorchDetector` for a torch module, or `detectors.trainable.Trainable` to be trained
+    by the recipes) and register a factory with `register_detector`. A plugin object that only has
+    `name`, `policy` and `score` is wrapped into `PluginDetector` where it enters the registry
+    (`as_detector`), so every caller sees this contract and never has to guess."""
 
     name: str
     policy: InputPolicy
+    checkpoint_hash: str = ""  # names the weights; scores are cached only when it is set
+    compiled: bool = False  # whether `compile_network` compiled it (scores may move in their last bits)
 
+    @abstractmethod
     def score(self, images: torch.Tensor) -> torch.Tensor:
         """N x 3 x H x W in [0, 1] (already through `policy`) -> N probabilities of "fake"."""
-        ...
+
+    def to(self, device: str | torch.device) -> Detector:
+        """Move to `device`; a detector without torch weights stays where it is (CPU)."""
+        return self
+
+    @property
+    def device(self) -> torch.device | None:
+        """Where the images for `score` go: its weights' device, or None for CPU tensors."""
+        return None
+
+    def compile_network(self, mode: str | None = None) -> bool:
+        """Compile its torch network in place; False when it has none to compile."""
+        return False
+
+    def parameter_count(self) -> int | None:
+        """Learned parameters, for listings; None when it has no torch weights."""
+        return None
+
+
+def module_device(module: nn.Module) -> torch.device | None:
+    """The device of a module's first parameter (or buffer); None when it has neither."""
+    tensor = next(itertools.chain(module.parameters(), module.buffers()), None)
+    return tensor.device if tensor is not None else None
+
+
+class TorchDetector(nn.Module, Detector):
+    """A detector that is a torch module: `to` is nn.Module's, `device` is where its weights are."""
+
+    @property
+    def device(self) -> torch.device | None:
+        return module_device(self)
+
+    def parameter_count(self) -> int | None:
+        return sum(p.numel() for p in self.parameters())
+
+
+class PluginDetector(Detector):
+    """A plugin object that has the detector protocol (`name`, `policy`, `score`) without subclassing
+    `Detector`, adapted to it: `score` is its own; `to(device)` calls its `to` when it has one (a torch
+    module) and remembers the device for the images; `checkpoint_hash` is its own when it sets one."""
+
+    def __init__(self, plugin: object) -> None:
+        self.plugin = plugin
+        self.name = plugin.name
+        self.policy = plugin.policy
+        self._device: torch.device | None = None
+
+    @property
+    def checkpoint_hash(self) -> str:
+        return getattr(self.plugin, "checkpoint_hash", "") or ""
+
+    def score(self, images: torch.Tensor) -> torch.Tensor:
+        return self.plugin.score(images)
+
+    def to(self, device: str | torch.device) -> PluginDetector:
+        move = getattr(self.plugin, "to", None)
+        if callable(move):
+            self.plugin = move(device) or self.plugin
+            self._device = torch.device(device)
+        return self
+
+    @property
+    def device(self) -> torch.device | None:
+        return self._device
+
+
+DETECTOR_PROTOCOL = "a detector needs name (str), policy (detectors.InputPolicy) and score(images) -> probabilities"
+
+
+def as_detector(product: object) -> Detector:
+    """The check where a detector enters the registry: a `Detector` as it is, a duck-typed plugin object
+    wrapped into `PluginDetector`, anything lacking the protocol refused with what it lacks."""
+    missing = []
+    name = getattr(product, "name", None)
+    if not isinstance(name, str) or not name:
+        missing.append("name (a str)" if name is None else f"name as a str (it is {type(name).__name__})")
+    policy = getattr(product, "policy", None)
+    if not isinstance(policy, InputPolicy):
+        missing.append("policy (a detectors.InputPolicy)" if policy is None
+                       else f"policy as a detectors.InputPolicy (it is {type(policy).__name__})")
+    if not callable(getattr(product, "score", None)):
+        missing.append("score(images)")
+    if missing:
+        raise ProtocolError(f"lacks {', '.join(missing)}", fix=DETECTOR_PROTOCOL)
+    return product if isinstance(product, Detector) else PluginDetector(product)

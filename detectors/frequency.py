@@ -25,7 +25,7 @@ from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 from detectors.base import InputPolicy
-from detectors.trainable import CheckpointInfo, load_checkpoint, save_checkpoint
+from detectors.trainable import CheckpointInfo, Trainable, load_checkpoint, save_checkpoint
 from fakebench.core.errors import FakebenchError
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,9 @@ def spectral_features(images: torch.Tensor) -> torch.Tensor:
     return torch.cat([radial, dct], dim=1)
 
 
-class FrequencyDetector:
-    """Spectral and block-DCT features + logistic regression (scikit-learn)."""
+class FrequencyDetector(Trainable):
+    """Spectral and block-DCT features + logistic regression (scikit-learn). CPU-only (the base's `to`
+    keeps it there): features are cheap, the classifier is scikit-learn's."""
 
     def __init__(self, c: float = 1.0, min_side: int = BLOCK * 2) -> None:
         self.name = "freq-lr"
@@ -73,9 +74,6 @@ class FrequencyDetector:
         self.checkpoint_hash = "untrained"
         self._params: dict[str, torch.Tensor] | None = None
 
-    def to(self, device) -> FrequencyDetector:  # CPU-only: features are cheap, the classifier is sklearn's
-        return self
-
     def score(self, images: torch.Tensor) -> torch.Tensor:
         if self._params is None:
             raise RuntimeError("freq-lr is untrained: train it with a recipe or load a checkpoint")
@@ -83,7 +81,8 @@ class FrequencyDetector:
         z = ((spectral_features(images.float().cpu()).double() - p["mean"]) / p["scale"]) @ p["coef"] + p["intercept"]
         return torch.sigmoid(z)
 
-    def train_on(self, data, cfg, desc: str = "train") -> None:
+    def train_on(self, data, cfg, desc: str = "train", state_path: Path | None = None) -> None:
+        """One pass (features, then the regression): nothing to resume, so `state_path` goes unused."""
         from detectors.train import LabeledImages
 
         dataset = LabeledImages([data.real, data.fake], cfg.augment, cfg.seed)  # one augmented view each

@@ -62,16 +62,6 @@ class TransformedImage:
         return pil_to_uint8(image)
 
 
-def _model_device(detector: Detector) -> torch.device | None:
-    """Where a torch detector's weights are (None for others: they get CPU tensors)."""
-    if isinstance(detector, torch.nn.Module):
-        tensor = next(iter(detector.parameters()), None)
-        if tensor is None:
-            tensor = next(iter(detector.buffers()), None)
-        return tensor.device if tensor is not None else None
-    return None
-
-
 def _score_unit(detector: Detector, unit: PreparedUnit, device: torch.device | None) -> Results:
     results = {pos: (float("nan"), err) for pos, err in unit.failed}
     for positions, batch in unit.batches:
@@ -94,7 +84,7 @@ def score_units(detector: Detector, imageset: ImageSet, units: list[tuple[int, l
     todo = [u for _, u in units if not all(p in results for p in u)]
     if not todo:
         return results
-    device = _model_device(detector)
+    device = detector.device  # None: CPU tensors
     loader = unit_loader(todo, TransformedImage(imageset, transform), cfg.workers,
                          pin_memory=device is not None and device.type == "cuda")
     bar = tqdm(total=sum(len(u) for u in todo), desc=desc or f"score {imageset.name}", leave=False,

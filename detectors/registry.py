@@ -1,12 +1,15 @@
 """The detector registry: `register_detector`, `list_detectors`, `create_detector`."""
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
-from detectors.base import Detector
+from detectors.base import Detector, as_detector
 from fakebench.core.registry import Registry
 
-DETECTORS: Registry[Detector] = Registry(kind="detector", entry_point_group="fakebench.detectors")
+# every detector built through the registry is checked against the protocol (and a duck-typed plugin
+# adapted to the `Detector` base) where it enters: see `detectors.base.as_detector`
+DETECTORS: Registry[Detector] = Registry(kind="detector", entry_point_group="fakebench.detectors",
+                                         check=as_detector)
 
 
 def register_detector(name: str, factory: Callable[..., Detector] | None = None, **kwargs):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import inspect
 import logging
 import platform
 import time
@@ -239,10 +238,6 @@ def is_trainable(name: str, kwargs: tuple[tuple[str, object], ...] = ()) -> bool
     return isinstance(create_detector(name, **dict(kwargs)), Trainable)
 
 
-def _accepts_state_path(detector: Trainable) -> bool:
-    return "state_path" in inspect.signature(detector.train_on).parameters
-
-
 def trained_detector(spec: DetectorSpec, generator: Generator, reals: tuple[ImageSet, ImageSet] | CorpusConfig =
                      CorpusConfig(), cfg: TrainConfig = TrainConfig(), device: str | torch.device = "cpu",
                      ) -> tuple[Trainable, CheckpointInfo, Path]:
@@ -255,11 +250,10 @@ def trained_detector(spec: DetectorSpec, generator: Generator, reals: tuple[Imag
         detector = create_detector(spec.detector, **dict(spec.kwargs))
     if not isinstance(detector, Trainable):
         raise FakebenchError(f"detector {spec.detector!r} cannot be trained by the {spec.recipe!r} recipe: it lacks "
-                             "train_on/save/load/config", fix="implement detectors.trainable.Trainable, or run it "
+                             "train_on/save/load/config", fix="subclass detectors.trainable.Trainable, or run it "
                              "without a recipe")
     pretrained = init_pretrained(detector, cfg.pretrained) if cfg.pretrained else ""
-    if isinstance(detector, torch.nn.Module):
-        detector = detector.to(device)
+    detector = detector.to(device)
     real, val_real = corpus_reals(reals) if isinstance(reals, CorpusConfig) else reals
     data = training_data(spec.recipe, generator, real, val_real, cfg.seed)
     key = stable_hash("detector", spec, detector.config, data.hashes(), cfg, pretrained)
@@ -276,8 +270,8 @@ def trained_detector(spec: DetectorSpec, generator: Generator, reals: tuple[Imag
     with lock:
         if sidecar_path(path).is_file():  # another run trained it while we waited
             return detector, detector.load(path), path
-        extra = {"state_path": path.with_name("train-state.pt")} if _accepts_state_path(detector) else {}
-        detector.train_on(data, cfg, desc=f"train {spec.label} ({spec.generator})", **extra)
+        detector.train_on(data, cfg, desc=f"train {spec.label} ({spec.generator})",
+                          state_path=path.with_name("train-state.pt"))
         validation = validate(detector, data)
         info = CheckpointInfo(
             detector=spec.detector, config=detector.config, recipe=spec.recipe, generator=spec.generator,
@@ -306,9 +300,7 @@ def load_trained(path: Path, device: str | torch.device = "cpu") -> tuple[Traina
         raise FakebenchError(f"checkpoint {str(path)!r} has no sidecar {sidecar.name}",
                              fix="pass a model.safetensors written by fakebench train")
     meta = CheckpointInfo(**__import__("json").loads(sidecar.read_text()))
-    detector = create_detector(meta.detector, **meta.kwargs)
-    if isinstance(detector, torch.nn.Module):
-        detector = detector.to(device)
+    detector = create_detector(meta.detector, **meta.kwargs).to(device)
     return detector, detector.load(path)
 
 
@@ -322,9 +314,9 @@ def init_pretrained(detector: Trainable, source: str) -> str:
     if not path.is_file():
         raise FakebenchError(f"pretrained weights {str(path)!r} not found",
                              fix="pass --pretrained FILE, or put torchvision's resnet50 file in the torch cache")
-    network = getattr(detector, "network", None)
-    if network is None:
+    if not isinstance(detector, NetworkDetector):
         raise FakebenchError(f"detector {detector.name!r} has no network to initialise", fix="drop --pretrained")
+    network = detector.network
     own = network.state_dict()
     tensors = {k: v for k, v in load_tensors(path).items() if k in own and own[k].shape == v.shape}
     if not tensors:

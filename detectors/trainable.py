@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+from abc import abstractmethod
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from detectors.base import InputPolicy
+from detectors.base import Detector, InputPolicy, TorchDetector
 from fakebench.core.cache import atomic_path, atomic_write_json, file_sha256
 from fakebench.core.errors import FakebenchError
 from fakebench.core.execution import channels_last, nhwc
@@ -43,22 +44,23 @@ class CheckpointInfo:
     kwargs: dict[str, Any] = field(default_factory=dict)  # the factory's arguments, to rebuild it from the file
 
 
-@runtime_checkable
-class Trainable(Protocol):
+class Trainable(Detector):
     """A detector the `baseline` / `aligned` recipes can train: it learns from a recipe's sets and
-    saves itself as tensors. `config` (JSON-able) must say everything that shapes it."""
+    saves itself as tensors. `config` (JSON-able) must say everything that shapes it; `save` and `load`
+    set `checkpoint_hash`. Subclass it (or return a `NetworkDetector`) to have the recipes train yours."""
 
-    name: str
-    policy: InputPolicy
     config: dict[str, Any]
-    checkpoint_hash: str
 
-    def score(self, images: torch.Tensor) -> torch.Tensor: ...
+    @abstractmethod
+    def train_on(self, data: TrainingData, cfg: TrainConfig, desc: str = "train",
+                 state_path: Path | None = None) -> None:
+        """Learn from `data`. `state_path` is where a detector that trains in epochs keeps its resume
+        state (a killed run resumes from the last finished epoch); one that trains in one pass ignores it."""
 
-    def train_on(self, data: TrainingData, cfg: TrainConfig, desc: str = "train") -> None: ...
-
+    @abstractmethod
     def save(self, path: Path, info: CheckpointInfo) -> Path: ...
 
+    @abstractmethod
     def load(self, path: Path) -> CheckpointInfo: ...
 
 
@@ -86,7 +88,7 @@ def load_checkpoint(path: Path) -> tuple[dict[str, torch.Tensor], CheckpointInfo
     return load_file(str(path)), info, digest
 
 
-class NetworkDetector(nn.Module):
+class NetworkDetector(TorchDetector, Trainable):
     """Wraps a logit network with ImageNet normalisation and a sigmoid for `score`. The network and
     its inputs live in channels-last memory (see `fakebench.core.execution`)."""
 
@@ -107,13 +109,14 @@ class NetworkDetector(nn.Module):
     def logits(self, images: torch.Tensor) -> torch.Tensor:
         return self.network(self.normalize(nhwc(images)))
 
-    def compile_network(self, mode: str | None = None) -> None:
+    def compile_network(self, mode: str | None = None) -> bool:
         """Compile the network's forward in place (`nn.Module.compile`: its state dict is unchanged);
         scores may move in their last bits, so score caches key on `compiled`."""
         log.info("compiling %s with torch.compile (mode %s): the first batch of each new shape is slow",
                  self.name, mode or "default")
         self.network.compile(mode=mode)
         self.compiled = True
+        return True
 
     @torch.inference_mode()
     def score(self, images: torch.Tensor) -> torch.Tensor:
@@ -122,7 +125,8 @@ class NetworkDetector(nn.Module):
         # them to exactly 0 or 1), so thresholds calibrated at low FPR stay meaningful
         return torch.sigmoid(self.logits(images.to(self.mean.device)).double()).cpu()
 
-    def train_on(self, data: TrainingData, cfg: TrainConfig, desc: str = "train", state_path: Path | None = None) -> None:
+    def train_on(self, data: TrainingData, cfg: TrainConfig, desc: str = "train",
+                 state_path: Path | None = None) -> None:
         from detectors.train import (
             fit_network,  # the shared SGD loop of every network detector
         )

@@ -49,10 +49,12 @@ def _detector_rows(pattern: str | None) -> list[list]:
         try:
             det = DETECTORS.create(name)
         except Exception as exc:  # a plugin that cannot be built is listed with why, not fatal
-            rows.append([name, DETECTORS.origin(name), "?", "?", "?", f"cannot be built: {type(exc).__name__}: {exc}"])
+            if name in DETECTORS:  # not left out (a product outside the protocol is): show why here
+                rows.append([name, DETECTORS.origin(name), "?", "?", "?",
+                             f"cannot be built: {type(exc).__name__}: {exc}"])
             continue
-        network = getattr(det, "network", None)
-        params = f"{sum(p.numel() for p in network.parameters()) / 1e6:.2f} M" if network is not None else "-"
+        count = det.parameter_count()
+        params = f"{count / 1e6:.2f} M" if count is not None else "-"
         policy = det.policy
         shown = policy.mode + (f" {policy.size}" if policy.size else "") + f", min side {policy.min_side}"
         rows.append([name, DETECTORS.origin(name), "baseline, aligned" if isinstance(det, Trainable) else "no",
@@ -71,6 +73,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
             try:
                 info = GENERATORS.create(name).info
             except Exception as exc:
+                if name not in GENERATORS:  # left out: listed below with why
+                    continue
                 rows.append([name, GENERATORS.origin(name), "", "", "", f"cannot be built: {exc}"])
                 continue
             rows.append([name, GENERATORS.origin(name), info.autoencoder, info.denoiser, info.resolution,
@@ -86,11 +90,19 @@ def _cmd_list(args: argparse.Namespace) -> int:
                     "webp": "webp50", "blur": "blur1"}
         print(tabulate([[n, PERTURBATIONS.origin(n), examples.get(n, n)] for n in PERTURBATIONS.names(args.pattern)],
                        headers=["perturbation", "source", "example id"]))
+    _print_left_out()
+    return 0
+
+
+def _print_left_out() -> None:
+    """Plugins that failed to load, to build or to meet their protocol: one line each, after the table."""
     from fakebench.core.registry import plugin_failures
 
-    for f in plugin_failures():
-        print(f"left out: {f.group} {f.name!r}: {f.error}", file=sys.stderr)
-    return 0
+    failures = plugin_failures()
+    if failures:
+        print("\nplugins left out:")
+        for f in failures:
+            print(f"  {f.line()}")
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -327,6 +339,7 @@ def _at_least_one(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fakebench", description=__doc__.splitlines()[0])
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.set_defaults(distributed=False)  # the data jobs that run under torchrun set it
     sub = parser.add_subparsers(dest="command", required=True)
     mini = sub.add_parser("mini", help="the embedded mini world").add_subparsers(dest="mini_command", required=True)
     train = mini.add_parser("train", help="retrain every mini-world model from a seed")
@@ -388,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        if getattr(args, "distributed", False):
+        if args.distributed:
             from fakebench.core import distributed
             from fakebench.core.devices import resolve_device
 

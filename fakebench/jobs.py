@@ -167,17 +167,13 @@ def _detectors(job: ScoreJob) -> list[tuple[DetectorSpec, Detector]]:
                       detector))
     for name in job.detectors:
         torch.manual_seed(0)  # a detector built with random parts is built the same on every rank and run
-        detector = create_detector(name)
-        if isinstance(detector, torch.nn.Module):
-            detector = detector.to(job.device)
+        detector = create_detector(name).to(job.device)
         found.append((DetectorSpec(name, "", ""), detector))
     if not found:
         raise FakebenchError("nothing to score", fix="pass --checkpoint FILE or --detector NAME")
     if job.compile:
         for spec, detector in found:
-            if hasattr(detector, "compile_network"):
-                detector.compile_network()
-            else:
+            if not detector.compile_network():
                 log.warning("--compile: %s has no torch network to compile; it runs as it is", spec.label)
     return found
 

@@ -214,4 +214,4 @@ def _report_plugin_failures(tr) -> None:
     if failures:
         tr.write_sep("-", "plugins left out")
         for f in failures:
-            tr.write_line(f"{f.group} {f.name!r}: {f.error}")
+            tr.write_line(f.line())

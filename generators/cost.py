@@ -59,5 +59,5 @@ def measure_cost(generator: Generator, images: int = 32, batch_size: int = 8) ->
         latents = torch.randn(batch_size, unet.in_channels, unet.sample_size, unet.sample_size,
                               generator=torch.Generator().manual_seed(0)).to(generator.device)
         dec_ips = _images_per_second(lambda b: generator.decode(latents), batches, batch_size)
-    return CostResult(generator.info.name, getattr(generator, "num_inference_steps", None), batch_size,
+    return CostResult(generator.info.name, generator.num_inference_steps, batch_size,
                       batches * batch_size, gen_ips, rec_ips, dec_ips)

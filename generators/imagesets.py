@@ -203,7 +203,7 @@ def reconstruct_into(generator: Generator, source: ImageSet, target: Callable[[I
     units = [u for u in units if not all(target(usable[p]).is_file() for p in u)]
     failed: dict[str, str] = {}
     bar = tqdm(total=sum(len(u) for u in units), desc=desc, leave=False, delay=0.5)
-    device = torch.device(getattr(generator, "device", "cpu"))
+    device = torch.device(generator.device)
     with PngWriter() as writer:
         for unit in unit_loader(units, DecodedImage(source, usable), default_workers(),
                                 pin_memory=device.type == "cuda"):

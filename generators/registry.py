@@ -1,12 +1,15 @@
 """The generator registry: `register_generator`, `list_generators`, `create_generator`."""
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from fakebench.core.registry import Registry
-from generators.base import Generator
+from generators.base import Generator, as_generator
 
-GENERATORS: Registry[Generator] = Registry(kind="generator", entry_point_group="fakebench.generators")
+# every generator built through the registry is checked against the protocol (and a duck-typed plugin
+# adapted to the `Generator` base) where it enters: see `generators.base.as_generator`
+GENERATORS: Registry[Generator] = Registry(kind="generator", entry_point_group="fakebench.generators",
+                                           check=as_generator)
 
 
 def register_generator(name: str, factory: Callable[..., Generator] | None = None, **kwargs):

@@ -4,11 +4,11 @@ import torch
 
 from benchmark.perturbations import parse_perturbation
 from benchmark.scoring import cached_scores, score_images
-from detectors import InputPolicy
+from detectors import Detector, InputPolicy
 from generators.imagesets import real_split
 
 
-class MeanBrightness:
+class MeanBrightness(Detector):
     """A stand-in detector: its score is the image's mean, so expected values are computable."""
 
     name = "mean"

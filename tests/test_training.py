@@ -103,11 +103,11 @@ def test_every_zoo_detector_trains_by_the_recipes_and_reloads(tiny_corpus):
 
 
 def test_a_detector_without_training_methods_cannot_take_a_recipe(tiny_corpus):
-    from detectors import register_detector
+    from detectors import InputPolicy, register_detector
     from detectors.registry import DETECTORS
 
-    class Fixed:
-        name, policy = "fixed-test", None
+    class Fixed:  # the detector protocol, duck-typed, without train_on/save/load
+        name, policy = "fixed-test", InputPolicy()
 
         def score(self, images):
             return torch.full((len(images),), 0.5)

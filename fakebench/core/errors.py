@@ -60,3 +60,8 @@ class UnsafePickleError(BadWeightsError):
 
 class WeightsMissingError(FakebenchError):
     """A real model's weights are not on this machine; `fix` is the command that fetches them."""
+
+
+class ProtocolError(FakebenchError):
+    """What a registry factory built lacks what its protocol needs (a detector without `policy`, a
+    generator without a capability): the message names the missing pieces, the fix the protocol."""

@@ -1,17 +1,21 @@
 """A name -> factory registry in the style of timm's `register_model` / `list_models`.
 
 Built-ins register with a decorator; other packages register through a Python entry-point group,
-loaded lazily on first lookup. A plugin that fails to import is logged and skipped, never fatal.
+loaded lazily on first lookup. What a factory builds passes the registry's `check` (the protocol of
+its kind: `detectors.base.as_detector`, `generators.base.as_generator`) where it enters. A plugin that
+fails to import, whose factory raises, or whose product lacks what the protocol needs is logged with
+one line (plugin, distribution, reason), recorded for the run's report and left out, never fatal.
 """
 from __future__ import annotations
 
 import fnmatch
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Callable, Generic, Iterable, TypeVar
+from typing import Any, Generic, TypeVar
 
-from fakebench.core.errors import UnknownNameError
+from fakebench.core.errors import FakebenchError, ProtocolError, UnknownNameError
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +26,17 @@ BUILTIN_PACKAGES = ("fakebench", "generators", "detectors", "benchmark", "leader
 
 @dataclass
 class PluginFailure:
-    """A plugin entry point that could not be loaded, kept for reporting."""
+    """A plugin left out (it failed to load, to build, or to meet its protocol), kept for reporting."""
 
     group: str
     name: str
     error: str
+    distribution: str = ""  # the installed distribution (or module) that provides it, when known
+
+    def line(self) -> str:
+        """One line for `fakebench list` and the pytest summary: plugin, distribution, reason."""
+        source = f" from {self.distribution}" if self.distribution else ""
+        return f"{self.group} {self.name!r}{source}: {self.error}"
 
 
 @dataclass
@@ -35,6 +45,9 @@ class Registry(Generic[T]):
 
     kind: str
     entry_point_group: str
+    # the protocol check: takes what a factory built, returns it as a T (adapting a duck-typed
+    # product) or raises ProtocolError naming what it lacks
+    check: Callable[[Any], T] | None = None
     _factories: dict[str, Callable[..., T]] = field(default_factory=dict)
     _entry_points_loaded: bool = False
     _distributions: dict[str, str] = field(default_factory=dict)  # entry-point name -> distribution
@@ -65,18 +78,25 @@ class Registry(Generic[T]):
         for ep in entry_points(group=self.entry_point_group):
             if ep.name in self._factories:
                 continue
+            self._distributions[ep.name] = ep.dist.name if ep.dist else ep.value
             try:
                 self._factories[ep.name] = ep.load()
-                self._distributions[ep.name] = ep.dist.name if ep.dist else ep.value
             except Exception as exc:  # a broken plugin must not take the run down
-                self.record_failure(ep.name, exc, where=ep.value)
+                self.record_failure(ep.name, exc)
 
-    def record_failure(self, name: str, exc: BaseException, where: str = "") -> None:
-        """Report a plugin that failed to load or to build, and forget it so the run goes on."""
-        msg = f"{type(exc).__name__}: {exc}"
-        self.failures.append(PluginFailure(self.entry_point_group, name, msg))
+    def record_failure(self, name: str, exc: BaseException) -> None:
+        """Report a plugin that failed to load, to build or to meet its protocol, and forget it so the
+        run goes on. Recorded once per name, however many callers meet the failure."""
+        if any(f.name == name for f in self.failures):
+            self._factories.pop(name, None)
+            return
+        msg = str(exc) if isinstance(exc, FakebenchError) else f"{type(exc).__name__}: {exc}"
+        source = self._distributions.get(name) or (self.origin(name).removeprefix("plugin ")
+                                                   if name in self._factories else "")
+        failure = PluginFailure(self.entry_point_group, name, msg, source)
+        self.failures.append(failure)
         self._factories.pop(name, None)
-        log.warning("skipping %s plugin %r%s: %s", self.kind, name, f" ({where})" if where else "", msg)
+        log.warning("leaving out %s plugin %s", self.kind, failure.line())
 
     def origin(self, name: str) -> str:
         """"built-in", or "plugin <distribution or module>" for anything registered from outside."""
@@ -109,7 +129,18 @@ class Registry(Generic[T]):
             ) from None
 
     def create(self, name: str, **kwargs) -> T:
-        return self.factory(name)(**kwargs)
+        """Build `name` and check it against the protocol. A plugin whose product fails the check is
+        recorded and left out (see `plugin_failures`); the ProtocolError still reaches the caller."""
+        product = self.factory(name)(**kwargs)
+        if self.check is None:
+            return product
+        try:
+            return self.check(product)
+        except ProtocolError as exc:
+            origin = self.origin(name)
+            if origin != "built-in":
+                self.record_failure(name, exc)
+            raise ProtocolError(f"{self.kind} {name!r} ({origin}) {exc.message}", fix=exc.fix) from None
 
     def __contains__(self, name: str) -> bool:
         self.load_entry_points()
