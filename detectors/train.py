@@ -199,11 +199,11 @@ def fit_network(detector: NetworkDetector, data: TrainingData, cfg: TrainConfig,
 
 
 def validate(detector: Detector, data: TrainingData) -> dict[str, float]:
-    from benchmark.scoring import score_images  # scoring owns the input-policy batching
+    from detectors.inference import score_imageset
     from leaderboard.metrics import case_metrics
 
-    reals = score_images(detector, data.val_real)
-    fakes = score_images(detector, data.val_fake)
+    reals = score_imageset(detector, data.val_real)
+    fakes = score_imageset(detector, data.val_fake)
     m = case_metrics([0] * len(reals) + [1] * len(fakes), list(reals["score"]) + list(fakes["score"]))
     return {"bal_acc": m.bal_acc, "auc": m.auc, "real_acc": m.real_acc, "fake_acc": m.fake_acc}
 

@@ -174,7 +174,7 @@ def _kwargs(pairs: list[str] | None) -> dict:
 
 
 def _scoring(args: argparse.Namespace):
-    from benchmark.scoring import ScoringConfig
+    from detectors.inference import ScoringConfig
 
     return ScoringConfig(batch_size=args.batch_size, num_workers=args.workers)
 

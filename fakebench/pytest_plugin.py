@@ -78,7 +78,7 @@ def activate(config: pytest.Config) -> None:
         return
     logging.getLogger("fakebench").setLevel(logging.INFO)
     try:
-        from benchmark.scoring import ScoringConfig
+        from detectors.inference import ScoringConfig
         from fakebench.core import distributed
         from fakebench.core.devices import resolve_device
         from generators.folders import load_folder_dataset

@@ -246,10 +246,7 @@ def reconstruct_into(generator: Generator, source: ImageSet, target: Callable[[I
                 writer.submit_batch([target(usable[pos]) for pos in positions], out)
             bar.update(len(unit))
     bar.close()
-    merged: dict[str, str] = {}
-    for part in distributed.all_gather(failed):
-        merged.update(part)
-    return merged
+    return distributed.gather_merged(failed)
 
 
 def reconstructed_set(generator: Generator, source: ImageSet) -> ImageSet:

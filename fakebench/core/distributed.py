@@ -18,6 +18,8 @@ from fakebench.core.errors import FakebenchError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,15 @@ def all_gather(obj: Any) -> list[Any]:
     out: list[Any] = [None] * rank.world
     dist.all_gather_object(out, obj)
     return out
+
+
+def gather_merged(part: dict[K, V]) -> dict[K, V]:
+    """Every rank's share of a keyed result, merged into one dict on every rank (each key is owned by
+    exactly one rank, so merging never overwrites)."""
+    merged: dict[K, V] = {}
+    for other in all_gather(part):
+        merged.update(other)
+    return merged
 
 
 def broadcast(obj: Any, src: int = 0) -> Any:
