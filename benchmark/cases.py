@@ -20,7 +20,9 @@ from benchmark.perturbations import (
 )
 from detectors.augment import AugmentConfig
 from detectors.registry import DETECTORS
-from detectors.train import RECIPES, DetectorSpec, TrainConfig, is_trainable
+from detectors.recipes import RECIPES
+from detectors.spec import DetectorSpec, is_trainable
+from detectors.training_loop import TrainConfig
 from fakebench.core.errors import FakebenchError
 from generators.corpus import CorpusConfig
 

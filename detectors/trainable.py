@@ -6,19 +6,18 @@ import json
 import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
 from detectors.base import InputPolicy
+from detectors.recipes import TrainingData
+from detectors.training_loop import TrainConfig, fit_network
 from fakebench.core.cache import atomic_path, atomic_write_json, file_sha256
 from fakebench.core.errors import FakebenchError
 from fakebench.core.execution import channels_last, nhwc
-
-if TYPE_CHECKING:
-    from detectors.train import TrainConfig, TrainingData
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +33,9 @@ class CheckpointInfo:
     config: dict[str, Any]
     recipe: str = ""
     generator: str = ""
+    augment: str = ""  # the augmentation preset (its every field is in train_config)
+    schedule: str = ""
+    reals: str = ""  # where the training reals came from: "corpus", "procedural:N", a folder
     train_config: dict[str, Any] = field(default_factory=dict)
     data: dict[str, str] = field(default_factory=dict)  # set name -> content hash
     validation: dict[str, float] = field(default_factory=dict)
@@ -41,12 +43,14 @@ class CheckpointInfo:
     seconds: float = 0.0
     weights_sha256: str = ""
     kwargs: dict[str, Any] = field(default_factory=dict)  # the factory's arguments, to rebuild it from the file
+    training: dict[str, Any] = field(default_factory=dict)  # what the loop did: epochs, best epoch, pairs left out
 
 
 @runtime_checkable
 class Trainable(Protocol):
-    """A detector the `baseline` / `aligned` recipes can train: it learns from a recipe's sets and
-    saves itself as tensors. `config` (JSON-able) must say everything that shapes it."""
+    """A detector the recipes (`baseline`, `aligned`, `aligned-sync`) can train: it learns from a
+    recipe's sets (resuming from `state_path` when it can) and saves itself as tensors; `train_on`
+    returns what training did (JSON-able, for the sidecar). `config` must say everything that shapes it."""
 
     name: str
     policy: InputPolicy
@@ -55,7 +59,8 @@ class Trainable(Protocol):
 
     def score(self, images: torch.Tensor) -> torch.Tensor: ...
 
-    def train_on(self, data: TrainingData, cfg: TrainConfig, desc: str = "train") -> None: ...
+    def train_on(self, data: TrainingData, cfg: TrainConfig, desc: str = "train",
+                 state_path: Path | None = None) -> dict[str, Any]: ...
 
     def save(self, path: Path, info: CheckpointInfo) -> Path: ...
 
@@ -122,12 +127,10 @@ class NetworkDetector(nn.Module):
         # them to exactly 0 or 1), so thresholds calibrated at low FPR stay meaningful
         return torch.sigmoid(self.logits(images.to(self.mean.device)).double()).cpu()
 
-    def train_on(self, data: TrainingData, cfg: TrainConfig, desc: str = "train", state_path: Path | None = None) -> None:
-        from detectors.train import (
-            fit_network,  # the shared SGD loop of every network detector
-        )
-
-        fit_network(self, data, cfg, desc, state_path)
+    def train_on(self, data: TrainingData, cfg: TrainConfig, desc: str = "train",
+                 state_path: Path | None = None) -> dict[str, Any]:
+        """The shared SGD loop of every network detector (detectors.training_loop)."""
+        return asdict(fit_network(self, data, cfg, desc, state_path))
 
     def save(self, path: Path, info: CheckpointInfo) -> Path:
         self.checkpoint_hash = save_checkpoint(path, self.network.state_dict(), info, self.name)[:16]

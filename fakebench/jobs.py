@@ -107,7 +107,9 @@ class TrainJob:
 def train_from_folders(job: TrainJob, cfg) -> tuple[Path, dict]:
     """Train a detector by a recipe on a folder of reals (the paper's recipe on real data); returns
     the checkpoint (copied to `job.out` when given) and its validation metrics."""
-    from detectors.train import DetectorSpec, holdout_split, trained_detector
+    from detectors.recipes import holdout_split
+    from detectors.spec import DetectorSpec
+    from detectors.trained import trained_detector
     from generators import create_generator
 
     reals, skipped = image_folder(job.real)
@@ -150,7 +152,7 @@ class ScoreJob:
 
 def _detectors(job: ScoreJob) -> list[tuple[str, object]]:
     from detectors.registry import create_detector
-    from detectors.train import load_trained
+    from detectors.trained import load_trained
 
     found: list[tuple[str, object]] = []
     for path in job.checkpoints:
