@@ -37,7 +37,7 @@ class TrainingData:
     val_real: ImageSet
     val_fake: ImageSet
     paired: bool = False
-    dropped_pairs: int = 0  # reals left out because their reconstruction is missing
+    dropped_pairs: int = 0  # usable training reals left out with their pair: no reconstruction (of their size)
 
     def __post_init__(self) -> None:
         if self.paired:
@@ -92,10 +92,24 @@ def pair_up(reals: ImageSet, fakes: ImageSet) -> tuple[ImageSet, ImageSet, int]:
     return real_part, fake_part, dropped
 
 
-def _aligned_pair(generator: Generator, reals: ImageSet) -> tuple[ImageSet, ImageSet]:
-    """Reals and their reconstructions, less any image that could not be decoded or reconstructed."""
+def _given_reconstructions(reals: ImageSet, given: ImageSet) -> ImageSet:
+    """The reconstructions of `reals` among `given` (ids `<real id>-recon`, e.g. a folder that
+    `fakebench reconstruct` wrote); the reals without one are listed in `failed`, as a failed
+    reconstruction would be."""
+    wanted = {r.image_id + RECON_SUFFIX: r.image_id for r in reals.records}
+    usable = given.usable()
+    found = {f.image_id for f in usable.records if f.image_id in wanted}
+    fakes = usable.subset(found, given.name)
+    fakes.failed.update({real: f"no reconstruction in {given.name}" for rid, real in wanted.items()
+                         if rid not in found})
+    return fakes
+
+
+def _aligned_pair(generator: Generator, reals: ImageSet, given: ImageSet | None = None) -> tuple[ImageSet, ImageSet]:
+    """Reals and their reconstructions (made here, or taken from `given`), less any image that could
+    not be decoded or reconstructed."""
     reals = reals.usable()
-    fakes = reconstructed_set(generator, reals)
+    fakes = reconstructed_set(generator, reals) if given is None else _given_reconstructions(reals, given)
     if fakes.failed:
         log.warning("%d of %d reals of %s left out of training: they could not be reconstructed",
                     len(fakes.failed), len(reals), reals.name)
@@ -103,19 +117,28 @@ def _aligned_pair(generator: Generator, reals: ImageSet) -> tuple[ImageSet, Imag
     return reals, fakes
 
 
-def training_data(recipe: str, generator: Generator, real: ImageSet, val_real: ImageSet, seed: int) -> TrainingData:
+def training_data(recipe: str, generator: Generator, real: ImageSet, val_real: ImageSet, seed: int,
+                  reconstructions: ImageSet | None = None) -> TrainingData:
     """The recipe's sets. Only the fakes differ: reconstructions (aligned, aligned-sync) or generations
-    (baseline)."""
+    (baseline). `reconstructions` (ids `<real id>-recon`) replaces reconstructing here."""
     if recipe in ("aligned", "aligned-sync"):
         if not generator.can_reconstruct:
             raise FakebenchError(f"generator {generator.info.name!r} has no autoencoder to reconstruct with, so the "
                                  f"{recipe} recipe does not apply to it", fix="use the baseline recipe")
-        (real, fake), (val_real, val_fake) = _aligned_pair(generator, real), _aligned_pair(generator, val_real)
+        n_reals = len(real.usable())
+        (real, fake), (val_real, val_fake) = (_aligned_pair(generator, real, reconstructions),
+                                              _aligned_pair(generator, val_real, reconstructions))
+        if not len(fake) or not len(val_fake):
+            where = reconstructions.name if reconstructions is not None else generator.info.name
+            raise FakebenchError(f"no reconstruction of the reals in {real.name if not len(fake) else val_real.name} "
+                                 f"({where}), so the {recipe} recipe has nothing to train on",
+                                 fix=f"build them with fakebench reconstruct --generator {generator.info.name} "
+                                     "--input REALS --output RECON (and pass --recon RECON)")
         if recipe == "aligned":
             return TrainingData(real, fake, val_real, val_fake)
-        real, fake, dropped = pair_up(real, fake)
+        real, fake, _ = pair_up(real, fake)
         val_real, val_fake, _ = pair_up(val_real, val_fake)
-        return TrainingData(real, fake, val_real, val_fake, paired=True, dropped_pairs=dropped)
+        return TrainingData(real, fake, val_real, val_fake, paired=True, dropped_pairs=n_reals - len(real))
     if recipe == "baseline":
         if not generator.can_generate:
             raise FakebenchError(f"generator {generator.info.name!r} cannot generate images, so the baseline recipe "

@@ -48,12 +48,13 @@ def _reals(spec: DetectorSpec, reals: Reals) -> tuple[ImageSet, ImageSet, str]:
 
 def trained_detector(spec: DetectorSpec, generator: Generator, reals: Reals = DEFAULT_CORPUS,
                      cfg: TrainConfig = DEFAULT_TRAIN, device: str | torch.device = "cpu",
-                     ) -> tuple[Trainable, CheckpointInfo, Path]:
+                     reconstructions: ImageSet | None = None) -> tuple[Trainable, CheckpointInfo, Path]:
     """Load the cached checkpoint for (detector, recipe, data, config), training it if absent.
 
     `reals` are the training and validation reals (the mini world's corpus by default; a spec whose
     `reals` names procedural images uses those). A run killed while training resumes from the last
-    finished epoch. Returns the detector, its sidecar and path."""
+    finished epoch. `reconstructions` (ids `<real id>-recon`) are taken instead of reconstructing here.
+    Returns the detector, its sidecar and path."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)  # initial weights depend on the seed alone, not on what ran before
         detector = create_detector(spec.detector, **dict(spec.kwargs))
@@ -65,7 +66,7 @@ def trained_detector(spec: DetectorSpec, generator: Generator, reals: Reals = DE
     if isinstance(detector, torch.nn.Module):
         detector = detector.to(device)
     real, val_real, reals_name = _reals(spec, reals)
-    data = training_data(spec.recipe, generator, real, val_real, cfg.seed)
+    data = training_data(spec.recipe, generator, real, val_real, cfg.seed, reconstructions)
     key = stable_hash("detector", spec, detector.config, data.hashes(), cfg, pretrained)
     path = artifact_dir("checkpoints", f"{spec.label}-{spec.generator}-{key}") / "model.safetensors"
     if sidecar_path(path).is_file():

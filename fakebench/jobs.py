@@ -16,16 +16,17 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from fakebench.core.version import __version__
 from fakebench.core import distributed
 from fakebench.core.cache import atomic_path, atomic_write_json, ensure_writable_dir
 from fakebench.core.errors import FakebenchError
+from fakebench.core.version import __version__
 from generators.folders import (
     SkippedFile,
     image_folder,
     load_folder_dataset,
     write_skipped_report,
 )
+from generators.imagesets import ImageSet
 
 log = logging.getLogger(__name__)
 
@@ -96,39 +97,87 @@ def reconstruct_folder(generator_name: str, input_dir: Path, output_dir: Path, b
 class TrainJob:
     recipe: str
     generator: str
-    real: Path
+    real: str  # a folder of reals, or procedural:N
     val_real: Path | None = None
+    recon: Path | None = None  # reconstructions of `real` written by `fakebench reconstruct` (else made here)
     detector: str = "resnet50"
     detector_kwargs: dict = field(default_factory=dict)
     out: Path | None = None
     device: str = "cpu"
 
 
+def folder_reconstructions(reals: list[ImageSet], recon_dir: Path, generator: str) -> ImageSet:
+    """The reconstructions that `fakebench reconstruct` wrote for the reals' folder(s) (same relative
+    paths, .png), with ids `<real id>-recon` so the recipes pair them; reals without one are left to
+    the recipe, which drops them with their pair."""
+    from dataclasses import replace
+
+    from detectors.recipes import RECON_SUFFIX
+    from generators.imagesets import FAKE
+
+    fix = "; ".join(f"fakebench reconstruct --generator {generator} --input {s.root} --output {recon_dir}"
+                    for s in reals)
+    if not Path(recon_dir).is_dir():
+        raise FakebenchError(f"reconstruction folder {str(recon_dir)!r} does not exist", fix=fix)
+    recon, _ = image_folder(recon_dir, label=FAKE, name=f"recon-{Path(recon_dir).name}")
+    by_file = {r.file: r for r in recon.records}
+    records, failed = [], {}
+    for s in reals:
+        names = _output_names([r.file for r in s.records])
+        for r in s.records:
+            found = by_file.get(names[r.file])
+            if found is not None:
+                records.append(replace(found, image_id=r.image_id + RECON_SUFFIX))
+                if found.image_id in recon.failed:
+                    failed[r.image_id + RECON_SUFFIX] = recon.failed[found.image_id]
+    if not records:
+        raise FakebenchError(f"{str(recon_dir)!r} holds no reconstruction of the reals in "
+                             f"{', '.join(str(s.root) for s in reals)}", fix=fix)
+    return replace(recon, records=records, failed=failed)
+
+
 def train_from_folders(job: TrainJob, cfg) -> tuple[Path, dict]:
-    """Train a detector by a recipe on a folder of reals (the paper's recipe on real data); returns
-    the checkpoint (copied to `job.out` when given) and its validation metrics."""
+    """Train a detector by a recipe on a folder of reals or on procedural images (the paper's recipe
+    on real data); returns the checkpoint (copied to `job.out` when given, with run.json and
+    skipped.csv) and its validation metrics."""
     from detectors.recipes import holdout_split
     from detectors.spec import DetectorSpec
     from detectors.trained import trained_detector
     from generators import create_generator
+    from generators.procedural import parse_procedural
 
-    reals, skipped = image_folder(job.real)
-    if job.val_real:
-        val, more = image_folder(job.val_real)
-        skipped += more
+    kwargs = tuple(sorted(job.detector_kwargs.items()))
+    skipped: list[SkippedFile] = []
+    reconstructions = None
+    if parse_procedural(str(job.real)) is not None:
+        if job.val_real or job.recon:
+            raise FakebenchError("procedural reals bring their own validation split and are reconstructed here",
+                                 fix="drop --val-real and --recon with --real procedural:N")
+        spec, sets = DetectorSpec(job.detector, job.recipe, job.generator, kwargs, reals=str(job.real)), None
     else:
-        reals, val = holdout_split(reals, seed=cfg.seed)
-    for s in (reals, val):
-        skipped += [SkippedFile(str(s.root / i), why) for i, why in sorted(s.failed.items())]
-    spec = DetectorSpec(job.detector, job.recipe, job.generator, tuple(sorted(job.detector_kwargs.items())))
+        full, skipped = image_folder(job.real)
+        if job.val_real:
+            val, more = image_folder(job.val_real)
+            skipped += more
+            reals = full
+        else:
+            reals, val = holdout_split(full, seed=cfg.seed)
+        for s in (reals, val):
+            skipped += [SkippedFile(str(s.root / i), why) for i, why in sorted(s.failed.items())]
+        if job.recon:
+            reconstructions = folder_reconstructions([full] + ([val] if job.val_real else []), job.recon,
+                                                     job.generator)
+        spec, sets = DetectorSpec(job.detector, job.recipe, job.generator, kwargs), (reals, val)
     generator = create_generator(job.generator, device=job.device)
-    _, info, path = trained_detector(spec, generator, (reals, val), cfg, device=job.device)
+    _, info, path = trained_detector(spec, generator, sets, cfg, device=job.device, reconstructions=reconstructions)
     if job.out and distributed.current().is_main:
         out = ensure_writable_dir(Path(job.out).resolve(), "output folder")
         for src in (path, path.with_suffix(".json")):
             with atomic_path(out / src.name) as tmp:
                 shutil.copyfile(src, tmp)
         write_skipped_report(out / "skipped.csv", skipped)
+        atomic_write_json(out / "run.json", run_record(**{k: str(v) for k, v in asdict(job).items()},
+                                                       train=asdict(cfg), training=info.training))
         path = out / path.name
     distributed.barrier()
     return path, info.validation
@@ -152,12 +201,14 @@ class ScoreJob:
 
 def _detectors(job: ScoreJob) -> list[tuple[str, object]]:
     from detectors.registry import create_detector
+    from detectors.spec import DetectorSpec
     from detectors.trained import load_trained
 
     found: list[tuple[str, object]] = []
     for path in job.checkpoints:
         detector, info = load_trained(path, job.device)
-        found.append((f"{info.recipe}-{info.detector}" if info.recipe else info.detector, detector))
+        spec = DetectorSpec(info.detector, info.recipe, info.generator, reals=info.reals)
+        found.append((spec.label, detector))
     for name in job.detectors:
         torch.manual_seed(0)  # a detector built with random parts is built the same on every rank and run
         detector = create_detector(name)
