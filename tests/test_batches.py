@@ -101,3 +101,13 @@ def test_reals_without_any_reconstruction_name_the_command_that_builds_them(tiny
     empty = full.fake.subset(set(), "recon-empty")
     with pytest.raises(FakebenchError, match="fakebench reconstruct"):
         training_data("aligned-sync", gen, *corpus_reals(tiny_corpus), 0, reconstructions=empty)
+
+
+def test_every_trainable_kind_takes_synced_pairs(paired):
+    """freq-lr reads the same paired loader (one augmented view per image, pairs together)."""
+    from detectors import create_detector
+    from detectors.training_loop import TrainConfig
+
+    det = create_detector("freq-lr")
+    facts = det.train_on(paired, TrainConfig(batch_size=7, augment=augment_preset("light", crop=32)))
+    assert facts["images"] == 2 * len(paired.real)
