@@ -17,7 +17,8 @@ from benchmark.perturbations import Identity, Perturbation, parse_perturbation
 from benchmark.scoring import ScoringConfig, detector_scores
 from detectors.base import Detector
 from detectors.registry import create_detector
-from detectors.train import DetectorSpec, trained_detector
+from detectors.spec import DetectorSpec
+from detectors.trained import trained_detector
 from fakebench.core.cache import atomic_write_json
 from fakebench.core.errors import FakebenchError
 from fakebench.core.version import __version__
@@ -36,7 +37,7 @@ from leaderboard.store import CALIBRATION_SPLIT, TEST_SPLIT, ScoreStore, cost_pa
 
 log = logging.getLogger(__name__)
 
-TEST_FAKE_SEED = 0  # test fakes use seeds 0..; training fakes use 10_000+ (see detectors.train)
+TEST_FAKE_SEED = 0  # test fakes use seeds 0..; training fakes use 10_000+ (see detectors.recipes)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Detectors: a registry of name -> factory, and the training recipes (baseline, aligned)."""
+"""Detectors: a registry of name -> factory, and the training recipes (baseline, aligned, aligned-sync)."""
 from detectors import builtin as _builtin  # noqa: F401  (registers the built-in detectors)
 from detectors.base import Detector, InputPolicy, TorchDetector
 from detectors.registry import (

@@ -21,11 +21,13 @@ import torch
 import torch.nn.functional as F
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
-from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 from detectors.base import InputPolicy
+from detectors.batches import training_loader
+from detectors.recipes import TrainingData
 from detectors.trainable import CheckpointInfo, Trainable, load_checkpoint, save_checkpoint
+from detectors.training_loop import TrainConfig
 from fakebench.core.errors import FakebenchError
 
 log = logging.getLogger(__name__)
@@ -81,13 +83,13 @@ class FrequencyDetector(Trainable):
         z = ((spectral_features(images.float().cpu()).double() - p["mean"]) / p["scale"]) @ p["coef"] + p["intercept"]
         return torch.sigmoid(z)
 
-    def train_on(self, data, cfg, desc: str = "train", state_path: Path | None = None) -> None:
-        """One pass (features, then the regression): nothing to resume, so `state_path` goes unused."""
-        from detectors.train import LabeledImages
-
-        dataset = LabeledImages([data.real, data.fake], cfg.augment, cfg.seed)  # one augmented view each
+    def train_on(self, data: TrainingData, cfg: TrainConfig, desc: str = "train",
+                 state_path: Path | None = None) -> dict[str, Any]:
+        """One augmented view of every training image (pairs stay together; the order does not matter to
+        a logistic regression); fits in one go, so there is no state to resume from."""
+        _, _, loader = training_loader(data, cfg.augment, cfg.seed, 2 * max(1, cfg.batch_size // 2),
+                                       num_workers=cfg.num_workers, shuffle=False, drop_last=False)
         feats, labels = [], []
-        loader = DataLoader(dataset, batch_size=cfg.batch_size, num_workers=cfg.num_workers)  # crops share a size
         for x, y in tqdm(loader, desc=f"{desc}: features", leave=False, delay=0.5):
             feats.append(spectral_features(x))
             labels.append(y)
@@ -103,6 +105,7 @@ class FrequencyDetector(Trainable):
         }
         log.info("%s: logistic regression on %d images x %d features, train accuracy %.3f", desc, len(y_train),
                  x_train.shape[1], clf.score(scaler.transform(x_train), y_train))
+        return {"images": len(y_train), "train_accuracy": float(clf.score(scaler.transform(x_train), y_train))}
 
     def save(self, path: Path, info: CheckpointInfo) -> Path:
         if self._params is None:

@@ -7,19 +7,18 @@ import logging
 from abc import abstractmethod
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
 from detectors.base import Detector, InputPolicy, TorchDetector
+from detectors.recipes import TrainingData
+from detectors.training_loop import TrainConfig, fit_network
 from fakebench.core.cache import atomic_path, atomic_write_json, file_sha256
 from fakebench.core.errors import FakebenchError
 from fakebench.core.execution import channels_last, nhwc
-
-if TYPE_CHECKING:
-    from detectors.train import TrainConfig, TrainingData
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +34,9 @@ class CheckpointInfo:
     config: dict[str, Any]
     recipe: str = ""
     generator: str = ""
+    augment: str = ""  # the augmentation preset (its every field is in train_config)
+    schedule: str = ""
+    reals: str = ""  # where the training reals came from: "corpus", "procedural:N", a folder
     train_config: dict[str, Any] = field(default_factory=dict)
     data: dict[str, str] = field(default_factory=dict)  # set name -> content hash
     validation: dict[str, float] = field(default_factory=dict)
@@ -42,18 +44,21 @@ class CheckpointInfo:
     seconds: float = 0.0
     weights_sha256: str = ""
     kwargs: dict[str, Any] = field(default_factory=dict)  # the factory's arguments, to rebuild it from the file
+    training: dict[str, Any] = field(default_factory=dict)  # what the loop did: epochs, best epoch, pairs left out
 
 
 class Trainable(Detector):
-    """A detector the `baseline` / `aligned` recipes can train: it learns from a recipe's sets and
-    saves itself as tensors. `config` (JSON-able) must say everything that shapes it; `save` and `load`
-    set `checkpoint_hash`. Subclass it (or return a `NetworkDetector`) to have the recipes train yours."""
+    """A detector the recipes (`baseline`, `aligned`, `aligned-sync`) can train: it learns from a
+    recipe's sets (resuming from `state_path` when it can) and saves itself as tensors; `train_on`
+    returns what training did (JSON-able, for the sidecar). `config` must say everything that shapes
+    it; `save` and `load` set `checkpoint_hash`. Subclass it (or return a `NetworkDetector`) to have the
+    recipes train yours."""
 
     config: dict[str, Any]
 
     @abstractmethod
     def train_on(self, data: TrainingData, cfg: TrainConfig, desc: str = "train",
-                 state_path: Path | None = None) -> None:
+                 state_path: Path | None = None) -> dict[str, Any]:
         """Learn from `data`. `state_path` is where a detector that trains in epochs keeps its resume
         state (a killed run resumes from the last finished epoch); one that trains in one pass ignores it."""
 
@@ -126,12 +131,9 @@ class NetworkDetector(TorchDetector, Trainable):
         return torch.sigmoid(self.logits(images.to(self.mean.device)).double()).cpu()
 
     def train_on(self, data: TrainingData, cfg: TrainConfig, desc: str = "train",
-                 state_path: Path | None = None) -> None:
-        from detectors.train import (
-            fit_network,  # the shared SGD loop of every network detector
-        )
-
-        fit_network(self, data, cfg, desc, state_path)
+                 state_path: Path | None = None) -> dict[str, Any]:
+        """The shared SGD loop of every network detector (detectors.training_loop)."""
+        return asdict(fit_network(self, data, cfg, desc, state_path))
 
     def save(self, path: Path, info: CheckpointInfo) -> Path:
         self.checkpoint_hash = save_checkpoint(path, self.network.state_dict(), info, self.name)[:16]

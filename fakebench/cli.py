@@ -42,6 +42,7 @@ def _describe(factory) -> str:
 
 def _detector_rows(pattern: str | None) -> list[list]:
     from detectors import DETECTORS
+    from detectors.recipes import RECIPES
     from detectors.trainable import Trainable
 
     rows = []
@@ -57,9 +58,33 @@ def _detector_rows(pattern: str | None) -> list[list]:
         params = f"{count / 1e6:.2f} M" if count is not None else "-"
         policy = det.policy
         shown = policy.mode + (f" {policy.size}" if policy.size else "") + f", min side {policy.min_side}"
-        rows.append([name, DETECTORS.origin(name), "baseline, aligned" if isinstance(det, Trainable) else "no",
+        rows.append([name, DETECTORS.origin(name), ", ".join(RECIPES) if isinstance(det, Trainable) else "no",
                      shown, params, _describe(DETECTORS.factory(name))])
     return rows
+
+
+def _training_options() -> str:
+    """What `fakebench train` (and a world's config) can choose besides the detector."""
+    from detectors.augment import PRESETS
+    from detectors.recipes import RECIPES
+    from detectors.training_loop import SCHEDULE_DEFAULTS, train_config
+
+    def probs(cfg) -> str:
+        ops = [("resized crop", cfg.resized_crop_prob), ("jitter", cfg.jitter_prob), ("gray", cfg.grayscale_prob),
+               ("cutout", cfg.cutout_prob), ("noise", cfg.noise_prob), ("blur", cfg.blur_prob),
+               ("JPEG", cfg.jpeg_prob)]
+        return ", ".join(f"{op} p {p:g}" for op, p in ops if p) + (", rot90" if cfg.rot90 else "") + \
+            f", flip, crop {cfg.crop}"
+
+    lines = [f"recipes (--recipe): {', '.join(RECIPES)}; reals (--real): a folder or procedural:N"]
+    lines += [f"augmentation preset {name} (--augment): {probs(cfg)}" for name, cfg in PRESETS.items()]
+    for name in SCHEDULE_DEFAULTS:
+        cfg = train_config(name)
+        rule = ("Adam, lr / 10 after a plateau, early stop, best epoch kept" if name == "paper"
+                else "AdamW, warm-up cosine")
+        lines.append(f"schedule {name} (--schedule): {rule}; lr {cfg.lr:g}, weight decay {cfg.weight_decay:g}, "
+                     f"epochs {cfg.epochs}")
+    return "\n" + "\n".join(lines)
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -83,6 +108,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     elif args.what == "detectors":
         print(tabulate(_detector_rows(args.pattern),
                        headers=["detector", "source", "recipes", "input policy", "parameters", "description"]))
+        print(_training_options())
     else:
         from benchmark.perturbations import PERTURBATIONS
 
@@ -220,15 +246,21 @@ def _cmd_reconstruct(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from detectors.augment import AugmentConfig
-    from detectors.train import TrainConfig
+    from detectors.augment import augment_preset
+    from detectors.training_loop import train_config
     from fakebench.core import distributed
     from fakebench.jobs import TrainJob, train_from_folders
 
-    cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                      num_workers=args.workers, augment=AugmentConfig(crop=args.crop), pretrained=args.pretrained)
-    job = TrainJob(args.recipe, args.generator, args.real, args.val_real, args.detector, _kwargs(args.detector_arg),
-                   args.out, args.device)
+    augment = augment_preset(args.augment, **({"crop": args.crop} if args.crop else {}))
+    given = {"epochs": args.epochs, "lr": args.lr, "weight_decay": args.weight_decay}
+    cfg = train_config(args.schedule, batch_size=args.batch_size, seed=args.seed, num_workers=args.workers,
+                       augment=augment, pretrained=args.pretrained, **{k: v for k, v in given.items() if v is not None})
+    if args.patience is not None:
+        from dataclasses import replace
+
+        cfg = replace(cfg, plateau=replace(cfg.plateau, patience=args.patience))
+    job = TrainJob(args.recipe, args.generator, args.real, args.val_real, args.recon, args.detector,
+                   _kwargs(args.detector_arg), args.out, args.device)
     path, validation = train_from_folders(job, cfg)
     if distributed.current().is_main:
         print(f"checkpoint: {path}")
@@ -281,20 +313,35 @@ def _add_data_commands(sub) -> None:
     _add_device(rec, dtype=True)
     rec.set_defaults(func=_cmd_reconstruct, distributed=True)
 
-    tr = sub.add_parser("train", help="train a detector by the baseline or aligned recipe on a folder of reals",
-                        description="The paper's recipe on real data: reals vs their reconstructions (aligned) or "
-                                    "vs generated fakes (baseline). Resumes from the last epoch; DDP under torchrun.")
-    tr.add_argument("--recipe", required=True, choices=["aligned", "baseline"])
+    tr = sub.add_parser("train", help="train a detector by a recipe (baseline, aligned, aligned-sync) on reals",
+                        description="The paper's recipe on real data: reals vs their reconstructions (aligned; "
+                                    "aligned-sync trains each real and its reconstruction in one batch under the "
+                                    "same augmentation) or vs generated fakes (baseline). Defaults to the paper's "
+                                    "augmentations and schedule. Resumes from the last epoch; DDP under torchrun.")
+    tr.add_argument("--recipe", required=True, type=_recipe, help="baseline, aligned or aligned-sync")
     tr.add_argument("--generator", required=True)
-    tr.add_argument("--real", required=True, type=Path, help="folder of real training images")
+    tr.add_argument("--real", required=True, help="folder of real training images, or procedural:N (N procedural "
+                                                   "images, the paper's shader experiment)")
     tr.add_argument("--val-real", type=Path, default=None, help="folder of validation reals (default: 5%% held out)")
+    tr.add_argument("--recon", type=Path, default=None,
+                    help="reconstructions of --real (and --val-real) written by fakebench reconstruct "
+                         "(default: reconstructed here)")
+    tr.add_argument("--augment", default="paper", help="augmentation preset: light or paper (default)")
+    tr.add_argument("--schedule", default="paper",
+                    help="cosine (AdamW, warm-up cosine) or paper (Adam 1e-4, lr/10 on plateau, early stop; default)")
     tr.add_argument("--detector", default="resnet50")
     tr.add_argument("--detector-arg", action="append", metavar="KEY=VALUE", help="factory argument, e.g. width=16")
     tr.add_argument("--pretrained", default="", help="'imagenet' (torchvision's file in the torch cache) or a file")
-    tr.add_argument("--epochs", type=_at_least_one, default=5)
-    tr.add_argument("--batch-size", type=_at_least_one, default=64, help="global batch (split over processes)")
-    tr.add_argument("--lr", type=float, default=2e-3)
-    tr.add_argument("--crop", type=_at_least_one, default=256, help="random crop side (the paper's: 256)")
+    tr.add_argument("--epochs", type=_at_least_one, default=None,
+                    help="epochs (cosine, default 5) or the most epochs (paper, default 100)")
+    tr.add_argument("--batch-size", type=_at_least_one, default=128,
+                    help="global batch in images, split over processes (aligned-sync: pairs count as two)")
+    tr.add_argument("--lr", type=float, default=None, help="learning rate (default: cosine 2e-3, paper 1e-4)")
+    tr.add_argument("--weight-decay", type=float, default=None, help="default: cosine 1e-4, paper 0")
+    tr.add_argument("--patience", type=_at_least_one, default=None,
+                    help="paper schedule: epochs without improvement before lr / 10 (default 10)")
+    tr.add_argument("--crop", type=_at_least_one, default=None,
+                    help="final random crop side (default: the preset's: light 48, paper 96)")
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--workers", type=_positive_int, default=0, help="DataLoader workers")
     tr.add_argument("--out", type=Path, default=None, help="copy model.safetensors and its sidecar here")
@@ -317,6 +364,14 @@ def _add_data_commands(sub) -> None:
                     help="torch.compile the detectors' networks: slow first batches, faster after (large sets)")
     _add_device(sc)
     sc.set_defaults(func=_cmd_score, distributed=True)
+
+
+def _recipe(text: str) -> str:
+    from detectors.recipes import RECIPES
+
+    if text not in RECIPES:
+        raise argparse.ArgumentTypeError(f"unknown recipe {text!r}; recipes: {', '.join(RECIPES)}")
+    return text
 
 
 def _positive_int(text: str) -> int:

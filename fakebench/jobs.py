@@ -20,7 +20,7 @@ from benchmark.cases import Case, WorldConfig
 from benchmark.session import BenchSession
 from detectors.base import Detector
 from detectors.inference import ScoringConfig
-from detectors.train import DetectorSpec
+from detectors.spec import DetectorSpec
 from fakebench.core import distributed
 from fakebench.core.cache import atomic_path, atomic_write_json, ensure_writable_dir
 from fakebench.core.errors import FakebenchError
@@ -31,6 +31,7 @@ from generators.folders import (
     load_folder_dataset,
     write_skipped_report,
 )
+from generators.imagesets import ImageSet
 from leaderboard.store import default_store_name
 
 log = logging.getLogger(__name__)
@@ -102,37 +103,86 @@ def reconstruct_folder(generator_name: str, input_dir: Path, output_dir: Path, b
 class TrainJob:
     recipe: str
     generator: str
-    real: Path
+    real: str  # a folder of reals, or procedural:N
     val_real: Path | None = None
+    recon: Path | None = None  # reconstructions of `real` written by `fakebench reconstruct` (else made here)
     detector: str = "resnet50"
     detector_kwargs: dict = field(default_factory=dict)
     out: Path | None = None
     device: str = "cpu"
 
 
-def train_from_folders(job: TrainJob, cfg) -> tuple[Path, dict]:
-    """Train a detector by a recipe on a folder of reals (the paper's recipe on real data); returns
-    the checkpoint (copied to `job.out` when given) and its validation metrics."""
-    from detectors.train import holdout_split, trained_detector
-    from generators import create_generator
+def folder_reconstructions(reals: list[ImageSet], recon_dir: Path, generator: str) -> ImageSet:
+    """The reconstructions that `fakebench reconstruct` wrote for the reals' folder(s) (same relative
+    paths, .png), with ids `<real id>-recon` so the recipes pair them; reals without one are left to
+    the recipe, which drops them with their pair."""
+    from dataclasses import replace
 
-    reals, skipped = image_folder(job.real)
-    if job.val_real:
-        val, more = image_folder(job.val_real)
-        skipped += more
+    from detectors.recipes import RECON_SUFFIX
+    from generators.imagesets import FAKE
+
+    fix = "; ".join(f"fakebench reconstruct --generator {generator} --input {s.root} --output {recon_dir}"
+                    for s in reals)
+    if not Path(recon_dir).is_dir():
+        raise FakebenchError(f"reconstruction folder {str(recon_dir)!r} does not exist", fix=fix)
+    recon, _ = image_folder(recon_dir, label=FAKE, name=f"recon-{Path(recon_dir).name}")
+    by_file = {r.file: r for r in recon.records}
+    records, failed = [], {}
+    for s in reals:
+        names = _output_names([r.file for r in s.records])
+        for r in s.records:
+            found = by_file.get(names[r.file])
+            if found is not None:
+                records.append(replace(found, image_id=r.image_id + RECON_SUFFIX))
+                if found.image_id in recon.failed:
+                    failed[r.image_id + RECON_SUFFIX] = recon.failed[found.image_id]
+    if not records:
+        raise FakebenchError(f"{str(recon_dir)!r} holds no reconstruction of the reals in "
+                             f"{', '.join(str(s.root) for s in reals)}", fix=fix)
+    return replace(recon, records=records, failed=failed)
+
+
+def train_from_folders(job: TrainJob, cfg) -> tuple[Path, dict]:
+    """Train a detector by a recipe on a folder of reals or on procedural images (the paper's recipe
+    on real data); returns the checkpoint (copied to `job.out` when given, with run.json and
+    skipped.csv) and its validation metrics."""
+    from detectors.recipes import holdout_split
+    from detectors.trained import trained_detector
+    from generators import create_generator
+    from generators.procedural import parse_procedural
+
+    skipped: list[SkippedFile] = []
+    reconstructions = None
+    if parse_procedural(str(job.real)) is not None:
+        if job.val_real or job.recon:
+            raise FakebenchError("procedural reals bring their own validation split and are reconstructed here",
+                                 fix="drop --val-real and --recon with --real procedural:N")
+        spec, sets = DetectorSpec.of(job.detector, job.recipe, job.generator, job.detector_kwargs,
+                                     reals=str(job.real)), None
     else:
-        reals, val = holdout_split(reals, seed=cfg.seed)
-    for s in (reals, val):
-        skipped += [SkippedFile(str(s.root / i), why) for i, why in sorted(s.failed.items())]
-    spec = DetectorSpec.of(job.detector, job.recipe, job.generator, job.detector_kwargs)
+        full, skipped = image_folder(job.real)
+        if job.val_real:
+            val, more = image_folder(job.val_real)
+            skipped += more
+            reals = full
+        else:
+            reals, val = holdout_split(full, seed=cfg.seed)
+        for s in (reals, val):
+            skipped += [SkippedFile(str(s.root / i), why) for i, why in sorted(s.failed.items())]
+        if job.recon:
+            reconstructions = folder_reconstructions([full] + ([val] if job.val_real else []), job.recon,
+                                                     job.generator)
+        spec, sets = DetectorSpec.of(job.detector, job.recipe, job.generator, job.detector_kwargs), (reals, val)
     generator = create_generator(job.generator, device=job.device)
-    _, info, path = trained_detector(spec, generator, (reals, val), cfg, device=job.device)
+    _, info, path = trained_detector(spec, generator, sets, cfg, device=job.device, reconstructions=reconstructions)
     if job.out and distributed.current().is_main:
         out = ensure_writable_dir(Path(job.out).resolve(), "output folder")
         for src in (path, path.with_suffix(".json")):
             with atomic_path(out / src.name) as tmp:
                 shutil.copyfile(src, tmp)
         write_skipped_report(out / "skipped.csv", skipped)
+        atomic_write_json(out / "run.json", run_record(**{k: str(v) for k, v in asdict(job).items()},
+                                                       train=asdict(cfg), training=info.training))
         path = out / path.name
     distributed.barrier()
     return path, info.validation
@@ -158,12 +208,12 @@ def _detectors(job: ScoreJob) -> list[tuple[DetectorSpec, Detector]]:
     """The job's detectors, built: each checkpoint under the spec it was trained by, each registry name
     as it comes."""
     from detectors.registry import create_detector
-    from detectors.train import load_trained
+    from detectors.trained import load_trained
 
     found: list[tuple[DetectorSpec, Detector]] = []
     for path in job.checkpoints:
         detector, info = load_trained(path, job.device)
-        found.append((DetectorSpec.of(info.detector, info.recipe, info.generator, info.kwargs),
+        found.append((DetectorSpec.of(info.detector, info.recipe, info.generator, info.kwargs, reals=info.reals),
                       detector))
     for name in job.detectors:
         torch.manual_seed(0)  # a detector built with random parts is built the same on every rank and run

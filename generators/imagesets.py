@@ -6,6 +6,7 @@ build resumes by skipping the files that exist.
 """
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -25,6 +26,7 @@ from fakebench.core.cache import (
     stable_hash,
 )
 from fakebench.core.devices import run_in_batches
+from fakebench.core.errors import FakebenchError
 from fakebench.core.imageio import load_verified
 from fakebench.core.locks import artifact_lock
 from fakebench.core.pixels import pil_to_uint8, uint8_to_float
@@ -38,6 +40,7 @@ from generators.corpus import (
     photo_path,
     split_photos,
 )
+from generators.procedural import DEFAULT_PROCEDURAL, ProceduralConfig, procedural_jpeg_bytes
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +127,25 @@ def _own_share(root: Path, what: str):
     return artifact_lock(root / f".build-rank{rank.rank}of{rank.world}", what)
 
 
+def _jpeg_set(name: str, key: str, root: Path, items: list[tuple[str, Callable[[], bytes]]], desc: str) -> ImageSet:
+    """A set of stored JPEGs, each `(image_id, make_bytes)`: written once (atomically), then read back."""
+    records = []
+    with _own_share(root, desc):
+        for image_id, make in tqdm(items, desc=desc, leave=False, delay=0.5):
+            file = f"images/{image_id}.jpg"
+            path = root / file
+            if path.is_file():
+                data = path.read_bytes()
+            else:
+                data = make()
+                atomic_write_bytes(path, data)
+            w, h = _size_of(data)
+            records.append(ImageRecord(image_id, file, bytes_sha256(data), w, h))
+    imageset = ImageSet(name, key, REAL, root, records)
+    imageset.save(root)
+    return imageset
+
+
 def real_split(split: str, corpus: CorpusConfig = CorpusConfig()) -> ImageSet:
     """The mini world's real photos for a split, as JPEG files (built once, then read from cache)."""
     photo_hashes = [file_sha256(photo_path(p)) for p in split_photos(split)]
@@ -132,21 +154,27 @@ def real_split(split: str, corpus: CorpusConfig = CorpusConfig()) -> ImageSet:
     cached = ImageSet.load(root)
     if cached is not None:
         return cached
-    records = []
-    with _own_share(root, f"the real {split} corpus"):
-        for spec in tqdm(crop_specs(split, corpus), desc=f"real {split} corpus", leave=False, delay=0.5):
-            file = f"images/{spec.image_id}.jpg"
-            path = root / file
-            if path.is_file():
-                data = path.read_bytes()
-            else:
-                data = crop_jpeg_bytes(spec)
-                atomic_write_bytes(path, data)
-            w, h = _size_of(data)
-            records.append(ImageRecord(spec.image_id, file, bytes_sha256(data), w, h))
-    imageset = ImageSet(f"real-{split}", key, REAL, root, records)
-    imageset.save(root)
-    return imageset
+    items = [(spec.image_id, functools.partial(crop_jpeg_bytes, spec)) for spec in crop_specs(split, corpus)]
+    return _jpeg_set(f"real-{split}", key, root, items, f"real {split} corpus")
+
+
+def procedural_split(n: int, split: str = "train", config: ProceduralConfig = DEFAULT_PROCEDURAL) -> ImageSet:
+    """n procedural reals of a split (see generators.procedural), as JPEG files, cached like the corpus.
+    Index i of a split is the same image whatever n is, so a larger set extends a smaller one."""
+    key = stable_hash("procedural", split, n, config)
+    root = artifact_dir("imagesets", f"procedural-{split}-{n}-{key}")
+    cached = ImageSet.load(root)
+    if cached is not None:
+        return cached
+    items = [(f"proc-{split}-{i:06d}", functools.partial(procedural_jpeg_bytes, i, split, config)) for i in range(n)]
+    return _jpeg_set(f"procedural-{split}", key, root, items, f"procedural {split} reals")
+
+
+def procedural_reals(n: int, config: ProceduralConfig = DEFAULT_PROCEDURAL) -> tuple[ImageSet, ImageSet]:
+    """Training and validation reals for `--real procedural:N`: N images and a disjoint validation split."""
+    if n < 1:
+        raise FakebenchError(f"procedural:{n} names no image", fix="write procedural:N with N >= 1")
+    return procedural_split(n, "train", config), procedural_split(config.n_val(n), "val", config)
 
 
 def generated_set(generator: Generator, n: int, seed: int, batch_size: int = 32) -> ImageSet:

@@ -25,8 +25,14 @@ def test_case_ids_and_expected_failures():
     cases = build_cases(MINI_WORLD)
     ids = [c.id for c in cases]
     labels = sorted({c.detector.label for c in cases})
-    assert labels == [f"{r}-{d}" for r in ("aligned", "baseline") for d in ("freq-lr", "resnet50", "small-cnn")]
-    assert len(ids) == len(labels) * 3 * len(MINI_WORLD.perturbation_ids()) == len(set(ids))
+    full = [f"{r}-{d}" for r in ("aligned", "baseline") for d in ("freq-lr", "resnet50", "small-cnn")]
+    added = ["aligned-shader-resnet50", "aligned-sync-resnet50"]  # scored under the added_perturbations only
+    assert labels == sorted(full + added)
+    n_added = len(MINI_WORLD.perturbation_ids(MINI_WORLD.added_perturbations))
+    assert len(ids) == 3 * (len(full) * len(MINI_WORLD.perturbation_ids()) + len(added) * n_added) == len(set(ids))
+    assert "aligned-sync-resnet50-mini-sd-resize0.5+jpeg75" in ids and "aligned-sync-resnet50-mini-sd-blur1" not in ids
+    assert "WebP" in next(c for c in build_cases(MINI_WORLD, ["aligned-sync-resnet50"], ["mini-sd"], ["webp50"])
+                          ).expected_failure
     assert len(MINI_WORLD.perturbation_ids()) >= 20
     assert "aligned-resnet50-mini-playground-jpeg75" in ids
     by_id = {c.id: c for c in cases}
@@ -42,7 +48,10 @@ def test_case_ids_and_expected_failures():
 
 def test_detector_selection_by_label_and_glob():
     cases = build_cases(MINI_WORLD, detectors=["*-resnet50"], generators=["mini-sd"], perturbations=["identity"])
-    assert [c.id for c in cases] == ["aligned-resnet50-mini-sd-identity", "baseline-resnet50-mini-sd-identity"]
+    assert [c.id for c in cases] == ["aligned-resnet50-mini-sd-identity", "aligned-shader-resnet50-mini-sd-identity",
+                                     "aligned-sync-resnet50-mini-sd-identity", "baseline-resnet50-mini-sd-identity"]
+    shader = next(c.detector for c in cases if "shader" in c.id)
+    assert shader.recipe == "aligned" and shader.reals == "procedural:1400" and shader.procedural
     # a registered detector outside the world's defaults is selectable by name (trained, so per recipe)
     nodown = build_cases(MINI_WORLD, detectors=["aligned-resnet50-nodown"], generators=["mini-sd"],
                          perturbations=["identity"])
@@ -121,7 +130,8 @@ def test_corrupted_weights_stop_the_run_at_start_in_one_line(tmp_path):
 
 def test_seeds_train_each_detector_per_seed_and_the_leaderboard_aggregates(tmp_path):
     out = tmp_path / "out"
-    proc = _pytest(["--world", "mini-smoke", "--seeds", "0,1", "--detectors", "*-resnet50", "--generators", "mini-sd",
+    proc = _pytest(["--world", "mini-smoke", "--seeds", "0,1", "--detectors", "aligned-resnet50,baseline-resnet50",
+                    "--generators", "mini-sd",
                     "--perturbations", "identity", "--leaderboard-dir", str(out), "-v", "-k", "not claims"],
                    tmp_path / "home", tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:]
@@ -152,8 +162,8 @@ def test_claims_run_what_they_need_and_land_in_the_reports(tmp_path):
     read from detectors is skipped as indicative with its numbers; C5 (FLOP counts) is judged; C6 has
     no procedural-trained detector in this world and says so."""
     out = tmp_path / "out"
-    proc = _pytest(["--world", "mini-smoke", "-k", "claims", "--detectors", "*-resnet50", "--leaderboard-dir", str(out),
-                    "-rsxX"], tmp_path / "home", tmp_path)
+    proc = _pytest(["--world", "mini-smoke", "-k", "claims", "--detectors", "aligned-resnet50,baseline-resnet50",
+                    "--leaderboard-dir", str(out), "-rsxX"], tmp_path / "home", tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert proc.stdout.count("indicative (1 training seed; judging needs 3)") == 6, proc.stdout[-3000:]
     assert "claims-C5-reconstruction-10x-cheaper PASSED" in proc.stdout or "1 passed" in proc.stdout

@@ -38,7 +38,7 @@ def _context():
     """forkserver: children fork from a clean server process that imported fakebench once and started
     no thread (forking this pytest process, whose earlier tests left threads and locks, can deadlock)."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["fakebench.cli", "fakebench.jobs", "generators", "detectors.train",
+    ctx.set_forkserver_preload(["fakebench.cli", "fakebench.jobs", "generators", "detectors.trained",
                                 "benchmark.scoring", "leaderboard.reports", "tests.test_kill_resume"])
     return ctx
 

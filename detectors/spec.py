@@ -1,0 +1,51 @@
+"""A detector as the benchmark names it: registry name and factory kwargs, the recipe that trains it,
+the generator it trains on, and where its training reals come from."""
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from detectors.registry import create_detector
+from detectors.trainable import Trainable
+from generators.procedural import PREFIX as PROCEDURAL_PREFIX
+
+
+@dataclass(frozen=True)
+class DetectorSpec:
+    """A detector by registry name and factory kwargs, trained by a recipe (empty: used as it comes).
+    `reals` names the training reals when they are not the world's photos: `procedural:N` (the
+    paper's shader experiment; its label reads `<recipe>-shader-<detector>`)."""
+
+    detector: str
+    recipe: str
+    generator: str
+    kwargs: tuple[tuple[str, object], ...] = ()
+    reals: str = ""  # "" : the world's photo corpus (or the folder a job passes)
+
+    @classmethod
+    def of(cls, detector: str, recipe: str = "", generator: str = "", kwargs: Mapping[str, object] | None = None,
+           reals: str = "") -> DetectorSpec:
+        """A spec from plain factory arguments (as a sidecar or a command line gives them): sorted, with
+        lists frozen into tuples, so that equal arguments make equal, hashable specs."""
+        def freeze(value: object) -> object:
+            return tuple(freeze(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+        return cls(detector, recipe, generator, tuple(sorted((k, freeze(v)) for k, v in (kwargs or {}).items())),
+                   reals)
+
+    @property
+    def procedural(self) -> bool:
+        return self.reals.startswith(PROCEDURAL_PREFIX)
+
+    @property
+    def label(self) -> str:
+        if not self.recipe:
+            return self.detector
+        return f"{self.recipe}-shader-{self.detector}" if self.procedural else f"{self.recipe}-{self.detector}"
+
+
+@functools.cache
+def is_trainable(name: str, kwargs: tuple[tuple[str, object], ...] = ()) -> bool:
+    """Whether the recipes can train this detector (it implements `Trainable`); builds it once to see."""
+    return isinstance(create_detector(name, **dict(kwargs)), Trainable)
