@@ -273,9 +273,12 @@ def _add_data_commands(sub) -> None:
     tr.set_defaults(func=_cmd_train, distributed=True)
 
     sc = sub.add_parser("score", help="score detectors on a folder dataset and write the leaderboard",
-                        description="Score trained checkpoints or registered detectors on folder:PATH under "
+                        description="Score trained checkpoints or registered detectors on folder:PATH or hf:NAME under "
                                     "perturbations; writes the score store, the reports and skipped.csv.")
-    sc.add_argument("--data", required=True, help="folder:PATH (real/ + fake/, 0_real/1_fake, GenImage, or a CSV)")
+    sc.add_argument("--data", required=True,
+                    help="folder:PATH (real/ + fake/, 0_real/1_fake, GenImage, or a CSV), hf:OWNER/NAME[:SPLIT] (local "
+                         "Hugging Face cache, never downloaded) or hf:PATH[:SPLIT] (save_to_disk folder); hf columns "
+                         "by query: hf:NAME?image=COL&label=COL&generator=COL")
     sc.add_argument("--checkpoint", action="append", help="model.safetensors from fakebench train (repeatable)")
     sc.add_argument("--detector", action="append", help="registered detector scored as it comes (repeatable)")
     sc.add_argument("--perturbations", default="identity", help="ids, 'quick' or 'grid'")

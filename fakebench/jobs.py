@@ -23,9 +23,9 @@ from fakebench.core.errors import FakebenchError
 from generators.folders import (
     SkippedFile,
     image_folder,
-    load_folder_dataset,
     write_skipped_report,
 )
+from generators.sources import load_data_source
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def train_from_folders(job: TrainJob, cfg) -> tuple[Path, dict]:
 
 @dataclass
 class ScoreJob:
-    data: str  # folder:PATH
+    data: str  # folder:PATH or hf:NAME (generators.sources)
     detectors: list[str] = field(default_factory=list)  # registry names, scored as they come
     checkpoints: list[Path] = field(default_factory=list)  # files written by `fakebench train`
     perturbations: str = "identity"
@@ -191,7 +191,7 @@ def score_folder(job: ScoreJob, cfg) -> tuple[pd.DataFrame, dict[str, Path]]:
     out = Path(job.out).resolve()
     if rank.is_main:
         ensure_writable_dir(out, "results folder")
-    dataset = load_folder_dataset(job.data)
+    dataset = load_data_source(job.data)
     perturbations = [parse_perturbation(p) for p in WorldConfig("folder", (), "").perturbation_ids(job.perturbations)]
     calibration = image_folder(job.calibration, name="calibration")[0] if job.calibration else None
     store = ScoreStore(out / default_store_name() if rank.is_main else None)
