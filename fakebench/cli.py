@@ -117,7 +117,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     store = Path(args.store)
     cost = read_json(cost_path(store)) if cost_path(store).is_file() else None
-    board, paths = write_reports(read_store(store), Path(args.out) if args.out else store.parent, bootstrap, cost)
+    from leaderboard.protocol import read_protocol
+
+    board, paths = write_reports(read_store(store), Path(args.out) if args.out else store.parent, bootstrap, cost,
+                                 protocol=read_protocol(store))
     print(terminal_table(board))
     for kind, path in paths.items():
         print(f"{kind:>9}: {path}")

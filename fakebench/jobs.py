@@ -178,6 +178,7 @@ def score_folder(job: ScoreJob, cfg) -> tuple[pd.DataFrame, dict[str, Path]]:
     skipped.csv in `job.out`. Under torchrun the ranks share the images; rank 0 writes."""
     from benchmark.cases import WorldConfig
     from benchmark.perturbations import Identity, parse_perturbation
+    from benchmark.protocol import checkpoint_sidecars, detector_entry, folder_manifest, run_protocol, write_run_json
     from benchmark.scoring import detector_scores
     from leaderboard.reports import write_reports
     from leaderboard.store import (
@@ -221,10 +222,14 @@ def score_folder(job: ScoreJob, cfg) -> tuple[pd.DataFrame, dict[str, Path]]:
     board = pd.DataFrame()
     if rank.is_main:
         store.add(pd.concat(rows, ignore_index=True))
-        board, paths = write_reports(store.frame(), out)
+        sidecars = checkpoint_sidecars(job.checkpoints)
+        protocol = run_protocol("fakebench score", folder_manifest(dataset, calibration), [
+            detector_entry(label, 0, getattr(d, "checkpoint_hash", "") or "none",
+                           sidecar=sidecars.get(getattr(d, "checkpoint_hash", ""))) for label, d in detectors],
+            job={k: str(v) for k, v in asdict(job).items()}, scoring=cfg)
+        board, paths = write_reports(store.frame(), out, protocol=protocol)
         paths["scores"] = store.path
         paths["skipped"] = write_skipped_report(out / "skipped.csv", dataset.skipped + dataset.failed())
-        atomic_write_json(out / "run.json", run_record(**{k: str(v) for k, v in asdict(job).items()},
-                                                       scoring=asdict(cfg)))
+        paths["protocol"] = write_run_json(out, protocol)
     distributed.barrier()
     return board, paths

@@ -185,7 +185,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         return
     from leaderboard.tables import terminal_table
 
-    board, paths = session.write_outputs(config.stash[OUT_KEY])
+    board, paths = session.write_outputs(config.stash[OUT_KEY], config.stash[SEEDS_KEY])
     if config.option.data:
         from generators.folders import write_skipped_report
 

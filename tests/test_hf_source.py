@@ -133,3 +133,27 @@ def test_score_command_on_an_hf_dataset(tmp_path, capsys):
     assert "tiny-gen-a" in board and "tiny-gen-b" in board
     skipped = (out / "skipped.csv").read_text()
     assert "row 9" in skipped
+
+
+def test_score_run_records_its_protocol_and_the_detection_table(tmp_path):
+    import json
+
+    from fakebench.cli import main
+
+    path = _saved(tmp_path, tiny_dataset())
+    out = tmp_path / "out"
+    assert main(["score", "--data", f"hf:{path}", "--detector", "small-cnn", "--out", str(out), "--workers", "0",
+                 "--perturbations", "identity,jpeg75"]) == 0
+    run = json.loads((out / "run.json").read_text())
+    manifest = {(s["generator"], s["label"]): s for s in run["datasets"]}
+    assert manifest["gen-a", 1]["images"] == 3 and manifest["", 0]["images"] == 3
+    assert len(manifest["gen-b", 1]["content_hash"]) == 16
+    assert run["versions"]["datasets"] and run["settings"]["job"]["data"] == f"hf:{path}"
+    board = (out / "leaderboard.md").read_text()
+    assert board.index("## Protocol") < board.index("## Overall ranking") < board.index("## Detection per generator")
+    assert "| reals (TNR)" in board and "tiny-gen-a (TPR)" in board and "jpeg75 @cal" in board
+    # `fakebench report` rebuilds the same sections from the store and the run.json beside it
+    (out / "leaderboard.md").unlink()
+    assert main(["report", str(out / "scores.parquet"), "--bootstrap", "0"]) == 0
+    assert "## Protocol" in (out / "leaderboard.md").read_text()
+    assert "Detection per generator" in (out / "report.html").read_text()
