@@ -226,6 +226,19 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from fakebench.core.devices import resolve_device
+    from fakebench.predict import as_json, as_table, predict
+
+    predictions = predict(args.images, [Path(p) for p in args.checkpoint or []], args.detector or [],
+                          str(resolve_device(args.device)), args.batch_size)
+    print(as_json(predictions) if args.json else as_table(predictions))
+    for p in predictions:
+        if p.error:
+            print(f"fakebench: cannot read {p.image}: {p.error}", file=sys.stderr)
+    return 0
+
+
 def _cmd_bench_throughput(args: argparse.Namespace) -> int:
     from benchmark.throughput import ThroughputConfig, bench_throughput
     from fakebench.core.devices import resolve_device
@@ -294,6 +307,18 @@ def _add_data_commands(sub) -> None:
                     help="torch.compile the detectors' networks: slow first batches, faster after (large sets)")
     _add_device(sc)
     sc.set_defaults(func=_cmd_score, distributed=True)
+
+    pr = sub.add_parser("predict", help="probability of fake for a few image files",
+                        description="One probability per image from a trained checkpoint or a registered detector "
+                                    "(a table, or JSON with --json). Unreadable files are named; none readable "
+                                    "exits 2.")
+    pr.add_argument("images", nargs="+", help="image files (JPEG, PNG, WebP, ...)")
+    pr.add_argument("--checkpoint", action="append", help="model.safetensors from fakebench train (repeatable)")
+    pr.add_argument("--detector", action="append", help="registered detector used as it comes (repeatable)")
+    pr.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    pr.add_argument("--batch-size", type=_at_least_one, default=16)
+    _add_device(pr)
+    pr.set_defaults(func=_cmd_predict)
 
 
 def _positive_int(text: str) -> int:

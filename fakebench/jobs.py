@@ -148,29 +148,36 @@ class ScoreJob:
     compile: bool = False  # torch.compile each network detector (pays back on large sets; see fakebench.core.execution)
 
 
-def _detectors(job: ScoreJob) -> list[tuple[str, object]]:
+def load_detectors(checkpoints: list[Path], names: list[str], device: str = "cpu",
+                   compile: bool = False) -> list[tuple[str, object]]:
+    """(label, detector) for checkpoint files written by `fakebench train` and registered names (built
+    as they come, the same on every rank and run); shared by `score` and `predict`."""
     from detectors.registry import create_detector
     from detectors.train import load_trained
 
     found: list[tuple[str, object]] = []
-    for path in job.checkpoints:
-        detector, info = load_trained(path, job.device)
+    for path in checkpoints:
+        detector, info = load_trained(path, device)
         found.append((f"{info.recipe}-{info.detector}" if info.recipe else info.detector, detector))
-    for name in job.detectors:
+    for name in names:
         torch.manual_seed(0)  # a detector built with random parts is built the same on every rank and run
         detector = create_detector(name)
         if isinstance(detector, torch.nn.Module):
-            detector = detector.to(job.device)
+            detector = detector.to(device)
         found.append((name, detector))
     if not found:
         raise FakebenchError("nothing to score", fix="pass --checkpoint FILE or --detector NAME")
-    if job.compile:
+    if compile:
         for label, detector in found:
             if hasattr(detector, "compile_network"):
                 detector.compile_network()
             else:
                 log.warning("--compile: %s has no torch network to compile; it runs as it is", label)
     return found
+
+
+def _detectors(job: ScoreJob) -> list[tuple[str, object]]:
+    return load_detectors(job.checkpoints, job.detectors, job.device, job.compile)
 
 
 def score_folder(job: ScoreJob, cfg) -> tuple[pd.DataFrame, dict[str, Path]]:
