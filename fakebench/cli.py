@@ -251,6 +251,14 @@ def _cmd_bench_throughput(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench_hf(args: argparse.Namespace) -> int:
+    from benchmark.hfbench import HFBenchConfig, bench_hf
+
+    print(bench_hf(HFBenchConfig(sizes=tuple(args.sizes), side=args.side, detector=args.detector,
+                                 batch_size=args.batch_size, scratch=args.scratch)))
+    return 0
+
+
 def _add_device(p: argparse.ArgumentParser, dtype: bool = False) -> None:
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, mps or auto")
     if dtype:
@@ -389,6 +397,13 @@ def build_parser() -> argparse.ArgumentParser:
     thr.add_argument("--compile", action="store_true", help="also time the detector under torch.compile")
     _add_device(thr)
     thr.set_defaults(func=_cmd_bench_throughput)
+    hfb = bench.add_parser("hf", help="peak memory of fakebench score --data hf:PATH vs dataset rows")
+    hfb.add_argument("--sizes", type=_at_least_one, nargs="+", default=[1000, 20000], help="rows per dataset")
+    hfb.add_argument("--side", type=_at_least_one, default=32, help="side of the synthetic JPEGs")
+    hfb.add_argument("--detector", default="small-cnn")
+    hfb.add_argument("--batch-size", type=_at_least_one, default=64)
+    hfb.add_argument("--scratch", type=Path, default=None, help="folder for the datasets (default: system temp)")
+    hfb.set_defaults(func=_cmd_bench_hf)
     _add_data_commands(sub)
     return parser
 
