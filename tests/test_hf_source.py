@@ -157,3 +157,39 @@ def test_score_run_records_its_protocol_and_the_detection_table(tmp_path):
     assert main(["report", str(out / "scores.parquet"), "--bootstrap", "0"]) == 0
     assert "## Protocol" in (out / "leaderboard.md").read_text()
     assert "Detection per generator" in (out / "report.html").read_text()
+
+
+def test_pytest_benchmark_takes_hf_data_and_records_the_protocol(tmp_path):
+    """`pytest benchmark/ --data hf:PATH`: the dataset's generators become cases; run.json holds the
+    protocol (the trained detector's spec and training config, every scored set with its hash)."""
+    import json
+
+    import pandas as pd
+
+    from tests.test_benchmark_suite import _pytest
+
+    path = _saved(tmp_path, tiny_dataset(), "hfset")
+    out = tmp_path / "out"
+    proc = _pytest(["--world", "mini-smoke", "--data", f"hf:{path}", "--generators", "hfset-*",
+                    "--detectors", "aligned-small-cnn", "--perturbations", "identity", "--leaderboard-dir", str(out),
+                    "-q", "-k", "not claims"], tmp_path / "home", tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    board = pd.read_csv(out / "leaderboard.csv")
+    assert sorted(board["case_id"]) == [f"aligned-small-cnn-hfset-gen-{g}-identity" for g in "ab"]
+    run = json.loads((out / "run.json").read_text())
+    (detector,) = run["detectors"]
+    assert detector["spec"]["recipe"] == "aligned" and detector["train_config"]["epochs"] == 1
+    assert detector["training_data"] and detector["validation"]
+    scored = {(s["split"], s["set"]) for s in run["datasets"]}
+    assert ("test", "hfset-gen-a-fake") in scored and ("calibration", "real-val") in scored
+    assert run["settings"]["world"]["name"] == "mini-smoke"
+    assert "## Protocol" in (out / "leaderboard.md").read_text()
+
+
+def test_pytest_benchmark_with_an_absent_hub_dataset_is_a_usage_error(tmp_path, hf_home):
+    from tests.test_benchmark_suite import _pytest
+
+    proc = _pytest(["--world", "mini-smoke", "--data", "hf:nobody/nothing:test"], tmp_path / "home", tmp_path,
+                   HF_HOME=str(hf_home))
+    assert proc.returncode == 4 and "hf download --repo-type dataset nobody/nothing" in proc.stderr
+    assert "Traceback" not in proc.stderr
