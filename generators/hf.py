@@ -352,8 +352,8 @@ def load_hf_dataset(spec: str, name: str | None = None) -> FolderDataset:
     key = stable_hash("hf-scan", SCAN_FORMAT, opened.fingerprint, columns, parsed.image, parsed.label,
                       parsed.generator)
     scan_path = artifact_dir("hfscans", key) / "scan.json"
-    if scan_path.is_file() and all((images / r[3]).is_file() for r in read_json(scan_path)["rows"]):
-        data = read_json(scan_path)
+    data = read_json(scan_path) if scan_path.is_file() else None
+    if data is not None and all((images / r[3]).is_file() for r in data["rows"]):  # cache files may be pruned
         rows = [_Row(i, label, gen, ImageRecord(i, file, sha, w, h), failed)
                 for i, label, gen, file, sha, w, h, failed in data["rows"]]
         skipped = [SkippedFile(p, why) for p, why in data["skipped"]]
