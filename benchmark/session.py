@@ -79,11 +79,15 @@ class BenchSession:
         self._detectors: dict[tuple[DetectorSpec, int], Detector] = {}
         self._fakes: dict[str, ImageSet] = {}
         self._thresholds: dict[tuple[DetectorSpec, int], float] = {}
+        self._sidecars: dict[tuple[DetectorSpec, int], dict] = {}  # trained detectors' checkpoint sidecars
+        self._used: dict[tuple[str, str, str], ImageSet] = {}  # (split, generator, set name) -> set, for run.json
         self.cost: dict | None = None  # the C5 cost record, once measured
 
-    def add_detector(self, spec: DetectorSpec, detector: Detector, seed: int = 0) -> None:
-        """Use a detector that is already built (a loaded checkpoint) for `spec`'s cases."""
+    def add_detector(self, spec: DetectorSpec, detector: Detector, seed: int = 0, sidecar: dict | None = None) -> None:
+        """Use a detector that is already built (a loaded checkpoint, with its sidecar) for `spec`'s cases."""
         self._detectors[spec, seed] = detector
+        if sidecar:
+            self._sidecars[spec, seed] = sidecar
 
     def generator(self, name: str) -> Generator:
         if name not in self._generators:
@@ -113,8 +117,9 @@ class BenchSession:
         has no recipe (then the seed changes nothing)."""
         if (spec, seed) not in self._detectors:
             if spec.recipe:
-                detector, _, _ = trained_detector(spec, self.generator(spec.generator), self.world.corpus,
-                                               replace(self.world.train, seed=seed), device=self.device)
+                detector, info, _ = trained_detector(spec, self.generator(spec.generator), self.world.corpus,
+                                                     replace(self.world.train, seed=seed), device=self.device)
+                self._sidecars[spec, seed] = asdict(info)
             else:
                 detector = create_detector(spec.detector, **dict(spec.kwargs)).to(self.device)
             self._detectors[spec, seed] = detector
@@ -138,6 +143,7 @@ class BenchSession:
                 return math.nan
             detector = self.detector(spec, seed)
             frame = self._scores(detector, self.calibration_reals, Identity())
+            self._used[CALIBRATION_SPLIT, "", self.calibration_reals.name] = self.calibration_reals
             rows = self.store.add(self._rows(frame, spec, seed, _checkpoint(detector), f"{spec.label}-calibration",
                                              "", "identity", CALIBRATION_SPLIT))
             self._thresholds[spec, seed] = calibrated_threshold(rows.loc[rows["error"] == "", "score"])
@@ -149,6 +155,7 @@ class BenchSession:
         perturbation = parse_perturbation(case.perturbation)
         sets = self.folder_sets.get(case.generator) or (self.test_reals, self.test_fakes(case.generator))
         parts = [self._scores(detector, imageset, perturbation) for imageset in sets if imageset is not None]
+        self._used.update({(TEST_SPLIT, case.generator, s.name): s for s in sets if s is not None})
         frame = self.store.add(self._rows(pd.concat(parts, ignore_index=True), case.detector, case.seed,
                                           _checkpoint(detector), case.case_id, case.generator, case.perturbation,
                                           TEST_SPLIT))
@@ -195,10 +202,29 @@ class BenchSession:
             atomic_write_json(cost_path(self.store.path), self.cost)
         return self.cost
 
-    def write_outputs(self, out_dir: Path) -> tuple[pd.DataFrame, dict[str, Path]]:
+    def protocol(self, seeds: tuple[int, ...] = (0,), kind: str = "pytest benchmark", **settings: object) -> dict:
+        """The run's protocol for run.json: world and scoring settings, every detector used (spec,
+        training config, checkpoint sidecar) and every image set scored (count, content hash)."""
+        from benchmark.protocol import detector_entry, run_protocol, set_entry
+
+        detectors = [detector_entry(spec.label, seed, _checkpoint(det), spec,
+                                    replace(self.world.train, seed=seed) if spec.recipe else None,
+                                    self._sidecars.get((spec, seed)))
+                     for (spec, seed), det in self._detectors.items()]
+        datasets = [set_entry(split, gen, s) for (split, gen, _), s in sorted(self._used.items())]
+        return run_protocol(kind, datasets, detectors, world=self.world, bench_seed=self.bench_seed,
+                            seeds=list(seeds), scoring=self.scoring, device=str(self.device), **settings)
+
+    def write_outputs(self, out_dir: Path, seeds: tuple[int, ...] = (0,), kind: str = "pytest benchmark",
+                      **settings: object) -> tuple[pd.DataFrame, dict[str, Path]]:
+        """The reports and run.json (the protocol: `kind` of run and any extra `settings`) in `out_dir`."""
+        from benchmark.protocol import write_run_json
         from leaderboard.reports import write_reports
 
-        board, paths = write_reports(self.store.frame(), out_dir, cost=self.cost)
+        protocol = self.protocol(seeds, kind, **settings)
+        run = write_run_json(out_dir, protocol)
+        board, paths = write_reports(self.store.frame(), out_dir, cost=self.cost, protocol=protocol)
+        paths["protocol"] = run
         if self.store.path is not None:
             paths["scores"] = self.store.path
         return board, paths

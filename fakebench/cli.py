@@ -155,7 +155,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     store = Path(args.store)
     cost = read_json(cost_path(store)) if cost_path(store).is_file() else None
-    board, paths = write_reports(read_store(store), Path(args.out) if args.out else store.parent, bootstrap, cost)
+    from leaderboard.protocol import read_protocol
+
+    board, paths = write_reports(read_store(store), Path(args.out) if args.out else store.parent, bootstrap, cost,
+                                 protocol=read_protocol(store))
     print(terminal_table(board))
     for kind, path in paths.items():
         print(f"{kind:>9}: {path}")
@@ -284,6 +287,19 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from fakebench.core.devices import resolve_device
+    from fakebench.predict import as_json, as_table, predict
+
+    predictions = predict(args.images, [Path(p) for p in args.checkpoint or []], args.detector or [],
+                          str(resolve_device(args.device)), args.batch_size)
+    print(as_json(predictions) if args.json else as_table(predictions))
+    for p in predictions:
+        if p.error:
+            print(f"fakebench: cannot read {p.image}: {p.error}", file=sys.stderr)
+    return 0
+
+
 def _cmd_bench_throughput(args: argparse.Namespace) -> int:
     from benchmark.throughput import ThroughputConfig, bench_throughput
     from fakebench.core.devices import resolve_device
@@ -293,6 +309,14 @@ def _cmd_bench_throughput(args: argparse.Namespace) -> int:
                                             memory_sizes=tuple(args.memory_sizes), side=args.side,
                                             device=str(resolve_device(args.device)), scratch=args.scratch,
                                             compile=args.compile, recon_sides=tuple(args.recon_sides))))
+    return 0
+
+
+def _cmd_bench_hf(args: argparse.Namespace) -> int:
+    from benchmark.hfbench import HFBenchConfig, bench_hf
+
+    print(bench_hf(HFBenchConfig(sizes=tuple(args.sizes), side=args.side, detector=args.detector,
+                                 batch_size=args.batch_size, scratch=args.scratch)))
     return 0
 
 
@@ -349,9 +373,12 @@ def _add_data_commands(sub) -> None:
     tr.set_defaults(func=_cmd_train, distributed=True)
 
     sc = sub.add_parser("score", help="score detectors on a folder dataset and write the leaderboard",
-                        description="Score trained checkpoints or registered detectors on folder:PATH under "
+                        description="Score trained checkpoints or registered detectors on folder:PATH or hf:NAME under "
                                     "perturbations; writes the score store, the reports and skipped.csv.")
-    sc.add_argument("--data", required=True, help="folder:PATH (real/ + fake/, 0_real/1_fake, GenImage, or a CSV)")
+    sc.add_argument("--data", required=True,
+                    help="folder:PATH (real/ + fake/, 0_real/1_fake, GenImage, or a CSV), hf:OWNER/NAME[:SPLIT] (local "
+                         "Hugging Face cache, never downloaded) or hf:PATH[:SPLIT] (save_to_disk folder); hf columns "
+                         "by query: hf:NAME?image=COL&label=COL&generator=COL")
     sc.add_argument("--checkpoint", action="append", help="model.safetensors from fakebench train (repeatable)")
     sc.add_argument("--detector", action="append", help="registered detector scored as it comes (repeatable)")
     sc.add_argument("--perturbations", default="identity", help="ids, 'quick' or 'grid'")
@@ -364,6 +391,18 @@ def _add_data_commands(sub) -> None:
                     help="torch.compile the detectors' networks: slow first batches, faster after (large sets)")
     _add_device(sc)
     sc.set_defaults(func=_cmd_score, distributed=True)
+
+    pr = sub.add_parser("predict", help="probability of fake for a few image files",
+                        description="One probability per image from a trained checkpoint or a registered detector "
+                                    "(a table, or JSON with --json). Unreadable files are named; none readable "
+                                    "exits 2.")
+    pr.add_argument("images", nargs="+", help="image files (JPEG, PNG, WebP, ...)")
+    pr.add_argument("--checkpoint", action="append", help="model.safetensors from fakebench train (repeatable)")
+    pr.add_argument("--detector", action="append", help="registered detector used as it comes (repeatable)")
+    pr.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    pr.add_argument("--batch-size", type=_at_least_one, default=16)
+    _add_device(pr)
+    pr.set_defaults(func=_cmd_predict)
 
 
 def _recipe(text: str) -> str:
@@ -448,6 +487,13 @@ def build_parser() -> argparse.ArgumentParser:
     thr.add_argument("--compile", action="store_true", help="also time the detector under torch.compile")
     _add_device(thr)
     thr.set_defaults(func=_cmd_bench_throughput)
+    hfb = bench.add_parser("hf", help="peak memory of fakebench score --data hf:PATH vs dataset rows")
+    hfb.add_argument("--sizes", type=_at_least_one, nargs="+", default=[1000, 20000], help="rows per dataset")
+    hfb.add_argument("--side", type=_at_least_one, default=32, help="side of the synthetic JPEGs")
+    hfb.add_argument("--detector", default="small-cnn")
+    hfb.add_argument("--batch-size", type=_at_least_one, default=64)
+    hfb.add_argument("--scratch", type=Path, default=None, help="folder for the datasets (default: system temp)")
+    hfb.set_defaults(func=_cmd_bench_hf)
     _add_data_commands(sub)
     return parser
 

@@ -17,6 +17,7 @@ import pandas as pd
 import torch
 
 from benchmark.cases import Case, WorldConfig
+from benchmark.protocol import checkpoint_sidecars
 from benchmark.session import BenchSession
 from detectors.base import Detector
 from detectors.inference import ScoringConfig
@@ -28,10 +29,10 @@ from fakebench.core.version import __version__
 from generators.folders import (
     SkippedFile,
     image_folder,
-    load_folder_dataset,
     write_skipped_report,
 )
 from generators.imagesets import ImageSet
+from generators.sources import load_data_source
 from leaderboard.store import default_store_name
 
 log = logging.getLogger(__name__)
@@ -193,7 +194,7 @@ def train_from_folders(job: TrainJob, cfg) -> tuple[Path, dict]:
 
 @dataclass
 class ScoreJob:
-    data: str  # folder:PATH
+    data: str  # folder:PATH or hf:NAME (generators.sources)
     detectors: list[str] = field(default_factory=list)  # registry names, scored as they come
     checkpoints: list[Path] = field(default_factory=list)  # files written by `fakebench train`
     perturbations: str = "identity"
@@ -204,24 +205,26 @@ class ScoreJob:
     compile: bool = False  # torch.compile each network detector (pays back on large sets; see fakebench.core.execution)
 
 
-def _detectors(job: ScoreJob) -> list[tuple[DetectorSpec, Detector]]:
-    """The job's detectors, built: each checkpoint under the spec it was trained by, each registry name
-    as it comes."""
+def load_detectors(checkpoints: list[Path], names: list[str], device: str = "cpu",
+                   compile: bool = False) -> list[tuple[DetectorSpec, Detector]]:
+    """The detectors of checkpoint files written by `fakebench train` (each under the spec it was
+    trained by) and of registered names (built as they come, the same on every rank and run); shared
+    by `score` and `predict`."""
     from detectors.registry import create_detector
     from detectors.trained import load_trained
 
     found: list[tuple[DetectorSpec, Detector]] = []
-    for path in job.checkpoints:
-        detector, info = load_trained(path, job.device)
+    for path in checkpoints:
+        detector, info = load_trained(path, device)
         found.append((DetectorSpec.of(info.detector, info.recipe, info.generator, info.kwargs, reals=info.reals),
                       detector))
-    for name in job.detectors:
+    for name in names:
         torch.manual_seed(0)  # a detector built with random parts is built the same on every rank and run
-        detector = create_detector(name).to(job.device)
+        detector = create_detector(name).to(device)
         found.append((DetectorSpec(name, "", ""), detector))
     if not found:
         raise FakebenchError("nothing to score", fix="pass --checkpoint FILE or --detector NAME")
-    if job.compile:
+    if compile:
         for spec, detector in found:
             if not detector.compile_network():
                 log.warning("--compile: %s has no torch network to compile; it runs as it is", spec.label)
@@ -239,15 +242,15 @@ def score_folder(job: ScoreJob, cfg: ScoringConfig) -> tuple[pd.DataFrame, dict[
     out = Path(job.out).resolve()
     if rank.is_main:
         ensure_writable_dir(out, "results folder")
-    dataset = load_folder_dataset(job.data)
+    dataset = load_data_source(job.data)
     perturbations = FOLDER_WORLD.perturbation_ids(job.perturbations)
     calibration = image_folder(job.calibration, name="calibration")[0] if job.calibration else None
     session = BenchSession(FOLDER_WORLD, bench_seed=job.bench_seed, device=job.device,
                            store_path=out / default_store_name() if rank.is_main else None, scoring=cfg,
                            datasets=[dataset], calibration=calibration)
-    detectors = _detectors(job)
+    detectors = load_detectors(job.checkpoints, job.detectors, job.device, job.compile)
     for spec, detector in detectors:
-        session.add_detector(spec, detector)
+        session.add_detector(spec, detector, sidecar=checkpoint_sidecars(job.checkpoints).get(detector.checkpoint_hash))
     for spec, _ in detectors:
         for generator in session.folder_sets:
             for perturbation in perturbations:
@@ -255,9 +258,7 @@ def score_folder(job: ScoreJob, cfg: ScoringConfig) -> tuple[pd.DataFrame, dict[
     paths: dict[str, Path] = {}
     board = pd.DataFrame()
     if rank.is_main:
-        board, paths = session.write_outputs(out)
+        board, paths = session.write_outputs(out, kind="fakebench score", job={k: str(v) for k, v in asdict(job).items()})
         paths["skipped"] = write_skipped_report(out / "skipped.csv", session.skipped)
-        atomic_write_json(out / "run.json", run_record(**{k: str(v) for k, v in asdict(job).items()},
-                                                       scoring=asdict(cfg)))
     distributed.barrier()
     return board, paths

@@ -17,6 +17,7 @@ from benchmark.cases import WORLDS, build_cases, detector_specs
 from benchmark.session import BenchSession
 from fakebench.core.cache import ensure_writable_dir, home
 from fakebench.core.errors import FakebenchError
+from generators.sources import SOURCE_HELP, load_data_source
 from leaderboard.store import default_store_name
 
 SESSION_KEY = pytest.StashKey[BenchSession]()
@@ -52,9 +53,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--bench-seed", type=int, default=0, help="seed for test fakes and perturbations")
     group.addoption("--seeds", default="0", help="comma-separated training seeds, e.g. 0,1,2: each detector is "
                     "trained and evaluated per seed; the leaderboard shows mean +- std")
-    group.addoption("--data", action="append", default=[], metavar="folder:PATH",
-                    help="add a folder dataset's generators as test cases (real/ + fake/, 0_real/1_fake, GenImage, "
-                         "or a CSV manifest); repeatable")
+    group.addoption("--data", action="append", default=[], metavar="folder:PATH|hf:NAME",
+                    help="add a dataset's generators as test cases: " + SOURCE_HELP + "; repeatable")
     group.addoption("--batch-size", type=int, default=64, help="images per model call when scoring")
     group.addoption("--workers", type=int, default=None, help="decoding workers (default: by the machine's cores)")
     group.addoption("--leaderboard-dir", default="results",
@@ -81,7 +81,6 @@ def activate(config: pytest.Config) -> None:
         from detectors.inference import ScoringConfig
         from fakebench.core import distributed
         from fakebench.core.devices import resolve_device
-        from generators.folders import load_folder_dataset
 
         world = WORLDS[config.option.world]
         seeds = _seeds(config.option.seeds)
@@ -89,7 +88,7 @@ def activate(config: pytest.Config) -> None:
             raise FakebenchError("--batch-size must be >= 1 and --workers >= 0", fix="e.g. --batch-size 64 --workers 2")
         device = str(resolve_device(config.option.device))
         rank = distributed.init(device)  # under torchrun every rank runs every case on its share of images
-        datasets = [load_folder_dataset(d) for d in config.option.data]
+        datasets = [load_data_source(d) for d in config.option.data]
         out = ensure_writable_dir(Path(config.option.leaderboard_dir).resolve(), "leaderboard folder")
         ensure_writable_dir(home(), "results home (FAKEBENCH_HOME)")
         session = BenchSession(world, bench_seed=config.option.bench_seed, device=device,
@@ -194,7 +193,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         return
     from leaderboard.tables import terminal_table
 
-    board, paths = session.write_outputs(config.stash[OUT_KEY])
+    board, paths = session.write_outputs(config.stash[OUT_KEY], config.stash[SEEDS_KEY])
     if config.option.data:
         from generators.folders import write_skipped_report
 

@@ -272,6 +272,26 @@ def image_folder(path: str | Path, label: int = REAL, name: str | None = None) -
     return imageset, skipped
 
 
+def image_files(paths: list[str | Path], name: str = "images") -> tuple[ImageSet, list[SkippedFile]]:
+    """Image files named one by one (e.g. on a command line) as one set of the readable ones, each
+    file's id its path as given; files that are missing or cannot be decoded are returned as skipped,
+    with why."""
+    records, skipped, seen = [], [], set()
+    for given in paths:
+        path = Path(given).expanduser().resolve()
+        if str(path) in seen:
+            continue
+        seen.add(str(path))
+        try:
+            w, h = load_rgb(path).size
+        except FakebenchError as exc:
+            skipped.append(SkippedFile(str(given), str(exc)))
+            continue
+        records.append(ImageRecord(str(given), str(path), file_sha256(path), w, h))
+    key = stable_hash("files", [(r.file, r.sha256) for r in records])
+    return ImageSet(name, key, REAL, Path("/"), records), skipped
+
+
 def write_skipped_report(path: Path, skipped: list[SkippedFile]) -> Path:
     """`skipped.csv`: every file a run left out or could not use, and why (written even when empty)."""
     import pandas as pd

@@ -6,13 +6,16 @@ autoencoder round trip used for alignment is `reconstruct`.
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 import torch
-from diffusers import AutoencoderKL, DDIMScheduler, UNet2DModel
 
 from fakebench.core.execution import channels_last, nhwc
 from generators.autoencoders import AutoencoderRoundTrip
 from generators.base import Generator, GeneratorInfo
+
+if TYPE_CHECKING:  # only annotations: the parts are built (and diffusers imported) by their callers
+    from diffusers import AutoencoderKL, DDIMScheduler, UNet2DModel
 
 
 def per_image_noise(shape: tuple[int, ...], seed: int, indices: range) -> torch.Tensor:

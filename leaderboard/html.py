@@ -11,6 +11,7 @@ from tabulate import tabulate
 from leaderboard.claims import claims_table
 from leaderboard.plots import claims_plot
 from leaderboard.tables import (
+    DETECTION_NOTE,
     METRIC_GLOSSARY,
     SEEDS_NOTE,
     generator_tables,
@@ -43,18 +44,28 @@ def _img(name: str, title: str, png: bytes) -> str:
             f'src="data:image/png;base64,{base64.b64encode(png).decode()}">')
 
 
-def render_html(board: pd.DataFrame, plots: dict[str, bytes], version: str, claims: list | None = None) -> str:
+def render_html(board: pd.DataFrame, plots: dict[str, bytes], version: str, claims: list | None = None,
+                protocol: str = "", detection: list[tuple[str, pd.DataFrame]] | None = None) -> str:
+    """`protocol`: the run's protocol as HTML (leaderboard.protocol); `detection`: the per-generator
+    detection tables (leaderboard.detection)."""
     n_images = int((board["n_real"] + board["n_fake"] + board["n_failed"]).sum()) if len(board) else 0
     body = [
         "<h1>fakebench leaderboard</h1>",
         f'<p class="note">{len(board)} cases, {n_images} scored image rows, fakebench {html.escape(version)}. '
         f"{html.escape(METRIC_GLOSSARY)}</p>",
     ]
+    if protocol:
+        body.append(protocol)
     if claims:
         body += ['<h2 id="claims">Claims</h2>', _table(claims_table(claims))]
         if png := claims_plot(claims):
             body.append(_img("claims", "claims: our value and 95% interval against each margin", png))
     body += ["<h2>Overall ranking</h2>", _table(overall_ranking(board))]
+    if detection:
+        body += ['<h2 id="detection">Detection per generator</h2>',
+                 f'<p class="note">{html.escape(DETECTION_NOTE)}</p>']
+        for detector, table in detection:
+            body += [f"<h3>{html.escape(detector)}</h3>", _table(table.astype(object).where(table.notna(), None))]
     for name, png in plots.items():
         title = PLOT_TITLES.get(name, name)
         body += [f"<h2>{html.escape(title)}</h2>", _img(name, title, png)]

@@ -9,9 +9,11 @@ import pandas as pd
 
 from fakebench.core.cache import atomic_write_bytes
 from leaderboard.claims import ClaimContext, evaluate_claims, has_evidence
+from leaderboard.detection import detection_tables
 from leaderboard.html import render_html
 from leaderboard.metrics import BootstrapConfig
 from leaderboard.plots import all_plots
+from leaderboard.protocol import protocol_html, protocol_markdown
 from leaderboard.tables import leaderboard_frame, to_json, to_markdown
 
 REPORT_FILES = {"markdown": "leaderboard.md", "csv": "leaderboard.csv", "json": "leaderboard.json",
@@ -19,12 +21,12 @@ REPORT_FILES = {"markdown": "leaderboard.md", "csv": "leaderboard.csv", "json": 
 
 
 def write_reports(scores: pd.DataFrame, out_dir: Path, bootstrap: BootstrapConfig = BootstrapConfig(),
-                  cost: dict | None = None, claims: ClaimContext | None = None,
+                  cost: dict | None = None, claims: ClaimContext | None = None, protocol: dict | None = None,
                   ) -> tuple[pd.DataFrame, dict[str, Path]]:
     """Write leaderboard.md / .csv / .json and report.html atomically; return the board and the paths.
 
     The claims section appears when the store holds what at least one claim needs (`claims` names the
-    world's generators; by default the mini world's)."""
+    world's generators; by default the mini world's). `protocol` (the run's run.json) is printed first."""
     board = leaderboard_frame(scores, bootstrap)
     results = evaluate_claims(replace(claims, scores=scores, cost=cost) if claims else ClaimContext(scores, cost=cost))
     results = results if has_evidence(results) else []
@@ -33,8 +35,11 @@ def write_reports(scores: pd.DataFrame, out_dir: Path, bootstrap: BootstrapConfi
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {kind: out_dir / name for kind, name in REPORT_FILES.items()}
-    atomic_write_bytes(paths["markdown"], to_markdown(board, results, cost).encode())
+    detection = detection_tables(scores)
+    protocol_md = protocol_markdown(protocol) if protocol else ""
+    atomic_write_bytes(paths["markdown"], to_markdown(board, results, cost, protocol_md, detection).encode())
     atomic_write_bytes(paths["csv"], board.to_csv(index=False, float_format="%.6g").encode())
     atomic_write_bytes(paths["json"], to_json(board, version, results, cost).encode())
-    atomic_write_bytes(paths["html"], render_html(board, all_plots(board), version, results).encode())
+    atomic_write_bytes(paths["html"], render_html(board, all_plots(board), version, results,
+                                                  protocol_html(protocol) if protocol else "", detection).encode())
     return board, paths

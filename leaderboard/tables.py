@@ -173,13 +173,25 @@ METRIC_GLOSSARY = (
 )
 
 
-def to_markdown(board: pd.DataFrame, claims: list[ClaimResult] | None = None, cost: dict | None = None) -> str:
-    parts = ["# fakebench leaderboard", "", METRIC_GLOSSARY, ""]
+DETECTION_NOTE = ("Per detector: the first row is the share of reals called real (true-negative rate), the others "
+                  "the share of each generator's fakes called fake (true-positive rate); `@0.5` at threshold 0.5, "
+                  "`@cal` at the threshold giving 5% FPR on clean held-out reals.")
+
+
+def to_markdown(board: pd.DataFrame, claims: list[ClaimResult] | None = None, cost: dict | None = None,
+                protocol: str = "", detection: list[tuple[str, pd.DataFrame]] | None = None) -> str:
+    """`protocol`: the run's protocol as markdown (leaderboard.protocol), printed first;
+    `detection`: the per-generator detection tables (leaderboard.detection)."""
+    parts = ["# fakebench leaderboard", ""] + ([protocol, ""] if protocol else []) + [METRIC_GLOSSARY, ""]
     if claims:
         parts += ["## Claims (the paper's findings)", "", _fmt(claims_table(claims), "github"), ""]
     if cost and cost.get("flops"):
         parts += ["## Cost per image (C5)", "", flops_table(cost, "github"), ""]
     parts += ["## Overall ranking", "", _fmt(overall_ranking(board), "github"), ""]
+    if detection:
+        parts += ["## Detection per generator", "", DETECTION_NOTE, ""]
+        for detector, table in detection:
+            parts += [f"### {detector}", "", _fmt(table.astype(object).where(table.notna(), None), "github"), ""]
     if board["seed"].nunique() > 1:
         parts += [SEEDS_NOTE, ""]
     for generator, table in generator_tables(board):

@@ -7,8 +7,10 @@ mini-othervae has its own autoencoder `vae-other`, the paper's stated limitation
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from diffusers import AutoencoderKL, DDIMScheduler, DDPMScheduler, UNet2DModel
+if TYPE_CHECKING:  # diffusers is imported where a model is built: listing or scoring never pays for it
+    from diffusers import AutoencoderKL, DDIMScheduler, DDPMScheduler, UNet2DModel
 
 IMAGE_SIDE = 64  # generated images are PNG at this fixed size, as real generators emit
 LATENT_CHANNELS = 4
@@ -24,6 +26,8 @@ class VAESpec:
     kl_weight: float = 1e-6
 
     def build(self, scaling_factor: float = 1.0) -> AutoencoderKL:
+        from diffusers import AutoencoderKL
+
         assert len(self.block_out_channels) == VAE_LEVELS
         return AutoencoderKL(
             in_channels=3,
@@ -50,6 +54,8 @@ class UNetSpec:
     beta_schedule: str = "scaled_linear"
 
     def build(self) -> UNet2DModel:
+        from diffusers import UNet2DModel
+
         up = tuple(t.replace("Down", "Up") for t in reversed(self.down_block_types))
         return UNet2DModel(
             sample_size=IMAGE_SIDE // 2 ** (VAE_LEVELS - 1),
@@ -64,6 +70,8 @@ class UNetSpec:
         )
 
     def train_scheduler(self) -> DDPMScheduler:
+        from diffusers import DDPMScheduler
+
         return DDPMScheduler(
             num_train_timesteps=1000,
             beta_schedule=self.beta_schedule,
@@ -74,6 +82,8 @@ class UNetSpec:
         )
 
     def sampler(self) -> DDIMScheduler:
+        from diffusers import DDIMScheduler
+
         return DDIMScheduler.from_config(self.train_scheduler().config, clip_sample=False)
 
 

@@ -10,12 +10,15 @@ import logging
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
-from diffusers import AutoencoderKL, UNet2DModel
 
 from fakebench.core.cache import bytes_sha256, file_sha256
 from fakebench.core.errors import FakebenchError, IntegrityError
+
+if TYPE_CHECKING:  # imported where a component is loaded, so importing the registry stays light
+    from diffusers import AutoencoderKL, UNet2DModel
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,8 @@ def file_sha256_of_digests(digests: list[str]) -> str:
 
 
 def load_vae(component: str, folder: Path | None = None) -> AutoencoderKL:
+    from diffusers import AutoencoderKL
+
     folder = folder or weights_dir()
     verify_component(component, folder)
     return AutoencoderKL.from_pretrained(folder / component, torch_dtype=torch.float32, local_files_only=True,
@@ -85,6 +90,8 @@ def load_vae(component: str, folder: Path | None = None) -> AutoencoderKL:
 
 
 def load_unet(component: str, folder: Path | None = None) -> UNet2DModel:
+    from diffusers import UNet2DModel
+
     folder = folder or weights_dir()
     verify_component(component, folder)
     return UNet2DModel.from_pretrained(folder / component, torch_dtype=torch.float32, local_files_only=True,
