@@ -28,7 +28,7 @@ import torch
 from fakebench.core.cache import stable_hash
 from fakebench.core.devices import DTYPE_NAMES, AdaptiveBatch, resolve_device, resolve_dtype
 from fakebench.core.errors import FakebenchError, WeightsMissingError, first_line
-from fakebench.core.execution import channels_last, nhwc
+from fakebench.core.execution import channels_last
 from fakebench.core.seeds import derived_seed
 from generators.base import Generator
 from generators.hub_models import (
@@ -48,7 +48,7 @@ from generators.hub_models import (
     resolve_source,
     weights_files,
 )
-from generators.latent import pad_to_stride
+from generators.latent import padded_round_trip
 from generators.registry import register_generator
 
 log = logging.getLogger(__name__)
@@ -114,21 +114,21 @@ class AutoencoderRoundTrip:
             else:
                 self.model.disable_tiling()
 
+    def _code(self, x: torch.Tensor) -> torch.Tensor:
+        """Encode and decode a padded batch (already in the model's dtype and NHWC memory)."""
+        m = self.model
+        if self.kind == "kl":
+            return m.decode(m.encode(x).latent_dist.mode()).sample
+        return m.decode(m.encode(x).latents, force_not_quantize=True).sample
+
     @torch.inference_mode()
     def round_trip(self, images: torch.Tensor) -> torch.Tensor:
         """N x 3 x H x W in [0, 1] -> same size: pad to the stride, encode, decode, crop back."""
-        h, w = images.shape[-2:]
         x = images.to(self.device, torch.float32)
         if self.pixels_signed:
             x = x * 2 - 1
-        x = nhwc(pad_to_stride(x, self.stride).to(self.dtype))
-        self._set_tiling(max(h, w))
-        m = self.model
-        if self.kind == "kl":
-            y = m.decode(m.encode(x).latent_dist.mode()).sample
-        else:
-            y = m.decode(m.encode(x).latents, force_not_quantize=True).sample
-        y = y[..., :h, :w].float()
+        self._set_tiling(max(x.shape[-2:]))
+        y = padded_round_trip(x, self.stride, lambda padded: self._code(padded.to(self.dtype))).float()
         if self.pixels_signed:
             y = (y + 1) / 2
         return y.clamp(0, 1).cpu()

@@ -6,6 +6,7 @@ autoencoder round trip used for alignment is `reconstruct`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -33,6 +34,13 @@ def pad_to_stride(x: torch.Tensor, stride: int) -> torch.Tensor:
         return x
     mode = "reflect" if (ph < h and pw < w) else "replicate"
     return F.pad(x, (0, pw, 0, ph), mode=mode)
+
+
+def padded_round_trip(x: torch.Tensor, stride: int, code: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+    """`code` (encode then decode) on `x` padded to the latent stride, in NHWC memory, cropped back to
+    `x`'s size: how every autoencoder here takes images whose sides are not multiples of its stride."""
+    h, w = x.shape[-2:]
+    return code(nhwc(pad_to_stride(x, stride)))[..., :h, :w]
 
 
 class LatentDiffusionGenerator(Generator):
@@ -93,8 +101,6 @@ class LatentDiffusionGenerator(Generator):
     @torch.inference_mode()
     def reconstruct(self, images: torch.Tensor) -> torch.Tensor:
         """Encode (posterior mode, deterministic) and decode; pad to the latent stride, crop back."""
-        h, w = images.shape[-2:]
-        x = nhwc(pad_to_stride(images.to(self.device) * 2 - 1, self.downscale))
-        z = self.vae.encode(x).latent_dist.mode()
-        y = self.vae.decode(z).sample[..., :h, :w]
+        y = padded_round_trip(images.to(self.device) * 2 - 1, self.downscale,
+                              lambda x: self.vae.decode(self.vae.encode(x).latent_dist.mode()).sample)
         return ((y + 1) / 2).clamp(0, 1).cpu()
