@@ -21,7 +21,7 @@ from fakebench.core.errors import FakebenchError
 from generators import create_generator
 from generators.base import Generator
 from generators.folders import FolderDataset
-from generators.imagesets import ImageSet, generated_set, real_split
+from generators.imagesets import ImageSet, generated_set, real_split, reconstructed_set
 from leaderboard.claims import ClaimContext, ClaimResult, evaluate_claims
 from leaderboard.metrics import (
     BootstrapConfig,
@@ -86,9 +86,16 @@ class BenchSession:
         return real_split("val", self.world.corpus)
 
     def test_fakes(self, generator: str) -> ImageSet:
+        """Fresh generations; for a generator that can only reconstruct (an autoencoder such as
+        taef2), the reconstructions of the held-out test reals: aligned pairs, each real beside its
+        own round trip, so the decoder's trace is all that differs."""
         if generator not in self._fakes:
-            self._fakes[generator] = generated_set(self.generator(generator), self.world.n_test_fakes,
-                                                   seed=TEST_FAKE_SEED + self.bench_seed)
+            model = self.generator(generator)
+            if model.can_generate:
+                fakes = generated_set(model, self.world.n_test_fakes, seed=TEST_FAKE_SEED + self.bench_seed)
+            else:
+                fakes = reconstructed_set(model, self.test_reals)
+            self._fakes[generator] = fakes
         return self._fakes[generator]
 
     def detector(self, spec: DetectorSpec, seed: int = 0) -> Detector:
@@ -143,7 +150,8 @@ class BenchSession:
     def claim_context(self) -> ClaimContext:
         w = self.world
         return ClaimContext(self.store.frame(), cost=self.cost, trained_on=w.train_generator,
-                            denoiser_differs=w.denoiser_differs, autoencoder_differs=w.autoencoder_differs)
+                            denoiser_differs=w.denoiser_differs, autoencoder_differs=w.autoencoder_differs,
+                            backbone=w.claims_backbone)
 
     def evaluate_claim(self, claim_id: str, seeds: tuple[int, ...]) -> ClaimResult:
         """Score every case the claim reads (per seed; cached), then judge it from the store."""
