@@ -26,12 +26,15 @@ def test_case_ids_and_expected_failures():
     ids = [c.id for c in cases]
     labels = sorted({c.detector.label for c in cases})
     assert labels == [f"{r}-{d}" for r in ("aligned", "baseline") for d in ("freq-lr", "resnet50", "small-cnn")]
-    assert len(ids) == len(labels) * 3 * len(MINI_WORLD.perturbation_ids()) == len(set(ids))
+    assert len(ids) == len(labels) * len(MINI_WORLD.generators) * len(MINI_WORLD.perturbation_ids()) == len(set(ids))
     assert len(MINI_WORLD.perturbation_ids()) >= 20
     assert "aligned-resnet50-mini-playground-jpeg75" in ids
     by_id = {c.id: c for c in cases}
     assert by_id["aligned-resnet50-mini-playground-jpeg75"].expected_failure == ""
     assert "autoencoder" in by_id["aligned-resnet50-mini-othervae-identity"].expected_failure
+    # taef2: a real pretrained decoder none of the mini detectors saw (the paper's "different autoencoder")
+    assert "autoencoder" in by_id["aligned-resnet50-taef2-identity"].expected_failure
+    assert "autoencoder" in by_id["baseline-freq-lr-taef2-jpeg75"].expected_failure
     assert "resolution" in by_id["baseline-resnet50-mini-sd-resize0.5"].expected_failure
     assert by_id["baseline-resnet50-mini-sd-identity"].expected_failure == ""
     assert "resolution" in by_id["baseline-resnet50-mini-sd-short48"].expected_failure  # below the native 64 px
