@@ -38,6 +38,9 @@ class WorldConfig:
     # installed plugins join them, and any registered detector can be selected by name
     detectors: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = (("resnet50", ()),)
     n_test_fakes: int = 300
+    # a reconstruction-only generator (taef2) is tested on the round trips of this many held-out reals,
+    # evenly spaced over the test set (None: all of them)
+    n_test_reconstructions: int | None = None
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     same_autoencoder: tuple[str, ...] = ()  # generators sharing the train generator's autoencoder
@@ -75,6 +78,7 @@ MINI_WORLD = WorldConfig(
     generators=("mini-sd", "mini-playground", "mini-othervae", "taef2"),
     train_generator="mini-sd",
     detectors=(("resnet50", (("width", 16),)), ("small-cnn", ()), ("freq-lr", ())),
+    n_test_reconstructions=100,  # a third of the 300 test crops: keeps taef2's share of a cold run near a minute
     same_autoencoder=("mini-sd", "mini-playground"),
     denoiser_differs="mini-playground",
     autoencoder_differs="mini-othervae",

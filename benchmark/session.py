@@ -85,6 +85,17 @@ class BenchSession:
         """Clean held-out reals (the validation photos) that set each detector's 5%-FPR threshold."""
         return real_split("val", self.world.corpus)
 
+    @cached_property
+    def reconstruction_sources(self) -> ImageSet:
+        """The held-out reals a reconstruction-only generator round-trips: all of them, or
+        `n_test_reconstructions` evenly spaced (every photo keeps its share)."""
+        reals, n = self.test_reals, self.world.n_test_reconstructions
+        if n is None or n >= len(reals):
+            return reals
+        step = len(reals) / n
+        ids = {reals.records[int(i * step)].image_id for i in range(n)}
+        return reals.subset(ids, f"{reals.name}-{n}")
+
     def test_fakes(self, generator: str) -> ImageSet:
         """Fresh generations; for a generator that can only reconstruct (an autoencoder such as
         taef2), the reconstructions of the held-out test reals: aligned pairs, each real beside its
@@ -94,7 +105,7 @@ class BenchSession:
             if model.can_generate:
                 fakes = generated_set(model, self.world.n_test_fakes, seed=TEST_FAKE_SEED + self.bench_seed)
             else:
-                fakes = reconstructed_set(model, self.test_reals)
+                fakes = reconstructed_set(model, self.reconstruction_sources)
             self._fakes[generator] = fakes
         return self._fakes[generator]
 

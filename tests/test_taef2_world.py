@@ -3,6 +3,7 @@ fakes of a reconstruction-only generator are, and what a CPU run of the GPU-size
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from benchmark.cases import MINI_SMOKE_WORLD, TAEF2_SMOKE_WORLD, TAEF2_WORLD, build_cases
@@ -31,6 +32,11 @@ def test_reconstruction_only_generator_tests_on_the_held_out_reals_round_trips(t
     assert len(fakes) == len(reals) > 0 and fakes.label == 1
     assert [f.image_id for f in fakes.records] == [f"{r.image_id}-recon" for r in reals.records]
     assert [(f.width, f.height) for f in fakes.records] == [(r.width, r.height) for r in reals.records]
+    # a world can test on the round trips of an evenly spaced part of the held-out reals
+    session = BenchSession(replace(TAEF2_SMOKE_WORLD, n_test_reconstructions=3))
+    part = session.test_fakes("taef2")
+    assert len(part) == 3 and {r.image_id for r in part.records} <= {f"{r.image_id}-recon" for r in reals.records}
+    assert len({r.image_id.rsplit("-", 2)[0] for r in part.records}) == 3  # one from each test photo
     # a generating generator still gets fresh samples
     assert len(BenchSession(MINI_SMOKE_WORLD).test_fakes("mini-sd")) == MINI_SMOKE_WORLD.n_test_fakes
 
