@@ -154,7 +154,7 @@ TAEF2_WORLD = WorldConfig(
         ("C5", "TAEF2 cannot generate, so there is no generation cost to compare"),
     ),
     cpu_warning=("the taef2 world is sized for one GPU (a cold run: about 10 minutes there); on a 2-core CPU "
-                 "its training alone (2 x 2400 crops x 12 epochs through a full-width ResNet-50 without "
+                 "its training alone (2 x 2800 crops x 12 epochs through a full-width ResNet-50 without "
                  "stem stride) takes many hours. Use --world taef2-smoke for the plumbing on a CPU, or "
                  "--device cuda."),
     **TAEF2_RECIPE,
