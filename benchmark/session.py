@@ -25,7 +25,7 @@ from fakebench.core.version import __version__
 from generators import create_generator
 from generators.base import Generator
 from generators.folders import FolderDataset
-from generators.imagesets import ImageSet, generated_set, real_split
+from generators.imagesets import ImageSet, generated_set, real_split, reconstructed_set
 from leaderboard.claims import CLAIMS_BY_ID, FLOPS_GENERATOR, ClaimContext, ClaimResult, evaluate
 from leaderboard.metrics import (
     BootstrapConfig,
@@ -106,10 +106,28 @@ class BenchSession:
             return real_split("val", self.world.corpus)
         return self._calibration
 
+    @cached_property
+    def reconstruction_sources(self) -> ImageSet:
+        """The held-out reals a reconstruction-only generator round-trips: all of them, or
+        `n_test_reconstructions` evenly spaced (every photo keeps its share)."""
+        reals, n = self.test_reals, self.world.n_test_reconstructions
+        if n is None or n >= len(reals):
+            return reals
+        step = len(reals) / n
+        ids = {reals.records[int(i * step)].image_id for i in range(n)}
+        return reals.subset(ids, f"{reals.name}-{n}")
+
     def test_fakes(self, generator: str) -> ImageSet:
+        """Fresh generations; for a generator that can only reconstruct (an autoencoder such as
+        taef2), the reconstructions of the held-out test reals: aligned pairs, each real beside its
+        own round trip, so the decoder's trace is all that differs."""
         if generator not in self._fakes:
-            self._fakes[generator] = generated_set(self.generator(generator), self.world.n_test_fakes,
-                                                   seed=TEST_FAKE_SEED + self.bench_seed)
+            model = self.generator(generator)
+            if model.can_generate:
+                fakes = generated_set(model, self.world.n_test_fakes, seed=TEST_FAKE_SEED + self.bench_seed)
+            else:
+                fakes = reconstructed_set(model, self.reconstruction_sources)
+            self._fakes[generator] = fakes
         return self._fakes[generator]
 
     def detector(self, spec: DetectorSpec, seed: int = 0) -> Detector:
@@ -171,7 +189,8 @@ class BenchSession:
         until a spec says which, it is found by its naming convention (aligned-shader-<backbone>)."""
         w = self.world
         return ClaimContext(self.store.frame(), cost=self.cost, trained_on=w.train_generator,
-                            denoiser_differs=w.denoiser_differs, autoencoder_differs=w.autoencoder_differs)
+                            denoiser_differs=w.denoiser_differs, autoencoder_differs=w.autoencoder_differs,
+                            backbone=w.claims_backbone)
 
     def evaluate_claim(self, claim_id: str, seeds: tuple[int, ...]) -> ClaimResult:
         """Score every case the claim reads (per seed; cached), then judge it from the store."""

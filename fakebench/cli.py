@@ -30,10 +30,35 @@ def _cmd_mini_train(args: argparse.Namespace) -> int:
 def _cmd_mini_verify(args: argparse.Namespace) -> int:
     from generators.mini.architectures import UNETS, VAES
     from generators.mini.weights import verify_component
+    from generators.taef2.weights import verify as verify_taef2
 
     for component in list(VAES) + list(UNETS):
         print(f"{component:18s} ok  {verify_component(component)[:16]}")
+    print(f"{'taef2':18s} ok  {verify_taef2()[:16]}")
+    if args.quality:
+        _print_quality(args.quality_sides, args.quality_crops)
     return 0
+
+
+QUALITY_GENERATORS = ("mini-sd", "mini-othervae", "taef2")  # one per autoencoder: vae-sd, vae-other, taef2
+
+
+def _print_quality(sides: list[int], per_photo: int) -> None:
+    """Round-trip PSNR of each autoencoder on crops of the held-out test photos."""
+    from tabulate import tabulate
+
+    from generators import create_generator
+    from generators.quality import round_trip_quality
+
+    rows = []
+    for name in QUALITY_GENERATORS:
+        generator = create_generator(name)
+        for side in sides:
+            q = round_trip_quality(generator, side, per_photo)
+            rows.append([name, generator.info.autoencoder, side, q.crops, q.psnr_mean, q.psnr_min])
+    print(tabulate(rows, headers=["generator", "autoencoder", "crop side", "crops", "PSNR dB (mean)", "PSNR dB (min)"],
+                   floatfmt=".1f"))
+    print("round trip of crops of the held-out test photos (coffee, rocket, flower), fp32 on CPU")
 
 
 def _describe(factory) -> str:
@@ -440,7 +465,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", default=None, help="output folder (default: the committed weights folder)")
     train.set_defaults(func=_cmd_mini_train)
-    mini.add_parser("verify", help="check the committed weights against SHA256SUMS").set_defaults(func=_cmd_mini_verify)
+    verify = mini.add_parser("verify", help="check the committed weights (mini world and TAEF2) against SHA256SUMS")
+    verify.add_argument("--quality", action="store_true",
+                        help="also print each autoencoder's round-trip PSNR on the held-out test photos")
+    verify.add_argument("--quality-sides", type=_at_least_one, nargs="+", default=[128, 256], help="crop sides")
+    verify.add_argument("--quality-crops", type=_at_least_one, default=4, help="crops per test photo")
+    verify.set_defaults(func=_cmd_mini_verify)
     lst = sub.add_parser("list", help="list registered detectors, generators or perturbations")
     lst.add_argument("what", choices=["detectors", "generators", "perturbations"])
     lst.add_argument("pattern", nargs="?", default=None, help="glob filter, e.g. 'mini-*'")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 from pathlib import Path
 from typing import Iterator
 
@@ -61,15 +62,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="where the score store and the reports (leaderboard.md/.csv/.json, report.html) go")
 
 
-def _verify_mini_weights(generator_names: set[str]) -> None:
-    """Fail at start-up, in one line, on missing or corrupted mini-world weights."""
+def _verify_weights(generator_names: set[str]) -> None:
+    """Fail at start-up, in one line, on missing or corrupted committed weights (mini world, TAEF2)."""
     from generators.mini.architectures import MINI_SPECS
     from generators.mini.weights import verify_component
+    from generators.taef2.weights import verify as verify_taef2
 
     for spec in MINI_SPECS:
         if spec.name in generator_names:
             verify_component(spec.vae)
             verify_component(spec.unet)
+    if "taef2" in generator_names:
+        verify_taef2()
+
+
+def torch_device_type(device: str) -> str:
+    return device.split(":")[0]
 
 
 def activate(config: pytest.Config) -> None:
@@ -97,7 +105,9 @@ def activate(config: pytest.Config) -> None:
                                datasets=datasets)
         cases = build_cases(world, _csv(config.option.detectors), _csv(config.option.generators),
                             _csv(config.option.perturbations), seeds, tuple(session.folder_sets))
-        _verify_mini_weights({c.generator for c in cases} | {world.train_generator})
+        _verify_weights({c.generator for c in cases} | {world.train_generator})
+        if world.cpu_warning and torch_device_type(device) == "cpu" and rank.is_main:
+            sys.stderr.write(f"fakebench: warning: --world {world.name} on a CPU: {world.cpu_warning}\n")
     except FakebenchError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[CASES_KEY] = cases
@@ -127,7 +137,11 @@ def claim_params(config: pytest.Config) -> list:
         needs = claim.needs(context)
         unknown = sorted({d for d, _, _ in needs if d not in specs})
         outside = sorted({f"{d} on {g}" for d, g, _ in needs if (d, g) not in selected})
-        if unknown:
+        unjudged = dict(world.unjudged_claims)
+        if claim.id in unjudged:
+            marks.append(pytest.mark.skip(reason=f"the {world.name} world cannot judge {claim.id}: "
+                                                 f"{unjudged[claim.id]}"))
+        elif unknown:
             marks.append(pytest.mark.skip(reason=f"{claim.id} needs {', '.join(unknown)}, which the {world.name} "
                                                  "world does not register"))
         elif outside:

@@ -1,6 +1,7 @@
 """Everything that makes images: generators (generate / reconstruct) and real-image sources."""
 from generators import hub as _hub  # noqa: F401  (registers real models; loads no weights)
 from generators import mini as _mini  # noqa: F401  (registers the built-in mini world)
+from generators import taef2 as _taef2  # noqa: F401  (registers TAEF2, a real pretrained autoencoder)
 from generators.base import Generator, GeneratorInfo
 from generators.registry import (
     GENERATORS,

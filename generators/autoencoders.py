@@ -1,8 +1,9 @@
 """Autoencoder round trips: the paper's alignment step (encode, decode, no denoising) for every kind
-of latent autoencoder we load (diffusers' KL, VQ and Paella models), one implementation for the mini
+of latent autoencoder we load (diffusers' KL, VQ and Paella models; TAEF2 through `padded_round_trip`), one implementation for the mini
 world and the real models alike."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -20,6 +21,13 @@ def pad_to_stride(x: torch.Tensor, stride: int) -> torch.Tensor:
         return x
     mode = "reflect" if (ph < h and pw < w) else "replicate"
     return F.pad(x, (0, pw, 0, ph), mode=mode)
+
+
+def padded_round_trip(x: torch.Tensor, stride: int, code: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+    """`code` (encode then decode) on `x` padded to the latent stride, in NHWC memory, cropped back to
+    `x`'s size: how every autoencoder here takes images whose sides are not multiples of its stride."""
+    h, w = x.shape[-2:]
+    return code(nhwc(pad_to_stride(x, stride)))[..., :h, :w]
 
 
 AUTOENCODER_CLASSES = {"kl": "AutoencoderKL", "vq": "VQModel", "paella": "PaellaVQModel"}
@@ -68,23 +76,21 @@ class AutoencoderRoundTrip:
             else:
                 self.model.disable_tiling()
 
+    def _code(self, x: torch.Tensor) -> torch.Tensor:
+        """Encode and decode a padded batch (already in the model's dtype and NHWC memory)."""
+        m = self.model
+        if self.kind == "kl":
+            return m.decode(m.encode(x).latent_dist.mode()).sample
+        return m.decode(m.encode(x).latents, force_not_quantize=True).sample
+
     @torch.inference_mode()
     def round_trip(self, images: torch.Tensor) -> torch.Tensor:
         """N x 3 x H x W in [0, 1] -> same size: pad to the stride, encode, decode, crop back."""
-        h, w = images.shape[-2:]
         x = images.to(self.device, torch.float32)
         if self.pixels_signed:
             x = x * 2 - 1
-        x = nhwc(pad_to_stride(x, self.stride).to(self.dtype))
-        self._set_tiling(max(h, w))
-        m = self.model
-        if self.kind == "kl":
-            y = m.decode(m.encode(x).latent_dist.mode()).sample
-        else:
-            y = m.decode(m.encode(x).latents, force_not_quantize=True).sample
-        y = y[..., :h, :w].float()
+        self._set_tiling(max(x.shape[-2:]))
+        y = padded_round_trip(x, self.stride, lambda padded: self._code(padded.to(self.dtype))).float()
         if self.pixels_signed:
             y = (y + 1) / 2
         return y.clamp(0, 1).cpu()
-
-

@@ -29,7 +29,7 @@ def test_case_ids_and_expected_failures():
     added = ["aligned-shader-resnet50", "aligned-sync-resnet50"]  # scored under the added_perturbations only
     assert labels == sorted(full + added)
     n_added = len(MINI_WORLD.perturbation_ids(MINI_WORLD.added_perturbations))
-    assert len(ids) == 3 * (len(full) * len(MINI_WORLD.perturbation_ids()) + len(added) * n_added) == len(set(ids))
+    assert len(ids) == len(MINI_WORLD.generators) * (len(full) * len(MINI_WORLD.perturbation_ids()) + len(added) * n_added) == len(set(ids))
     assert "aligned-sync-resnet50-mini-sd-resize0.5+jpeg75" in ids and "aligned-sync-resnet50-mini-sd-blur1" not in ids
     assert "WebP" in next(c for c in build_cases(MINI_WORLD, ["aligned-sync-resnet50"], ["mini-sd"], ["webp50"])
                           ).expected_failure
@@ -38,6 +38,9 @@ def test_case_ids_and_expected_failures():
     by_id = {c.id: c for c in cases}
     assert by_id["aligned-resnet50-mini-playground-jpeg75"].expected_failure == ""
     assert "autoencoder" in by_id["aligned-resnet50-mini-othervae-identity"].expected_failure
+    # taef2: a real pretrained decoder none of the mini detectors saw (the paper's "different autoencoder")
+    assert "autoencoder" in by_id["aligned-resnet50-taef2-identity"].expected_failure
+    assert "autoencoder" in by_id["baseline-freq-lr-taef2-jpeg75"].expected_failure
     assert "resolution" in by_id["baseline-resnet50-mini-sd-resize0.5"].expected_failure
     assert by_id["baseline-resnet50-mini-sd-identity"].expected_failure == ""
     assert "resolution" in by_id["baseline-resnet50-mini-sd-short48"].expected_failure  # below the native 64 px

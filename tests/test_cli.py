@@ -18,7 +18,7 @@ def test_list_generators_and_detectors(capsys):
 
 def test_mini_verify_passes_on_committed_weights(capsys):
     assert main(["mini", "verify"]) == 0
-    assert capsys.readouterr().out.count(" ok ") == 5
+    assert capsys.readouterr().out.count(" ok ") == 6  # five mini-world components and taef2
 
 
 def test_errors_are_one_line_with_exit_code_2(monkeypatch, capsys):

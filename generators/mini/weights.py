@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import logging
 import os
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import torch
 
-from fakebench.core.cache import bytes_sha256, file_sha256
-from fakebench.core.errors import FakebenchError, IntegrityError
+from generators import manifest
 
 if TYPE_CHECKING:  # imported where a component is loaded, so importing the registry stays light
     from diffusers import AutoencoderKL, UNet2DModel
@@ -24,7 +22,7 @@ log = logging.getLogger(__name__)
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 WEIGHTS_ENV = "FAKEBENCH_MINI_WEIGHTS"  # another folder of mini-world weights, e.g. from `fakebench mini train --out`
-MANIFEST = "SHA256SUMS"
+MANIFEST = manifest.MANIFEST
 REBUILD = "run `fakebench mini train` to rebuild the mini-world weights, or restore them with `git checkout generators/mini/weights`"
 
 
@@ -33,51 +31,20 @@ def weights_dir() -> Path:
 
 
 def read_manifest(folder: Path | None = None) -> dict[str, str]:
-    path = (folder or weights_dir()) / MANIFEST
-    if not path.is_file():
-        raise FakebenchError(f"mini-world weight manifest {str(path)!r} is missing", fix=REBUILD)
-    entries = {}
-    for line in path.read_text().splitlines():
-        if line.strip():
-            digest, name = line.split(maxsplit=1)
-            entries[name.strip()] = digest
-    return entries
+    return manifest.read_manifest(folder or weights_dir(), "mini-world", REBUILD)
 
 
 def write_manifest(folder: Path) -> None:
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
-    lines = [f"{file_sha256(p)}  {p.relative_to(folder).as_posix()}" for p in files]
-    (folder / MANIFEST).write_text("\n".join(lines) + "\n")
+    manifest.write_manifest(folder)
 
 
 def verify_component(component: str, folder: Path | None = None) -> str:
     """Check every file of a component against the manifest (once per process and folder);
     return the component's digest."""
-    return _verify_component(component, (folder or weights_dir()).resolve())
+    return manifest.verify_files(folder or weights_dir(), component + "/", "mini-world", REBUILD)
 
 
-@lru_cache(maxsize=None)
-def _verify_component(component: str, folder: Path) -> str:
-    manifest = read_manifest(folder)
-    names = sorted(n for n in manifest if n.startswith(component + "/"))
-    if not names:
-        raise FakebenchError(f"mini-world component {component!r} is not in {folder / MANIFEST}", fix=REBUILD)
-    for name in names:
-        path = folder / name
-        if not path.is_file():
-            raise IntegrityError(f"mini-world weight file {str(path)!r} is missing", fix=REBUILD)
-        digest = file_sha256(path)
-        if digest != manifest[name]:
-            raise IntegrityError(
-                f"mini-world weight file {str(path)!r} is corrupted (sha256 {digest[:12]}..., "
-                f"manifest says {manifest[name][:12]}...)",
-                fix=REBUILD,
-            )
-    return file_sha256_of_digests([manifest[n] for n in names])
-
-
-def file_sha256_of_digests(digests: list[str]) -> str:
-    return bytes_sha256("".join(digests).encode())
+file_sha256_of_digests = manifest.digest_of_digests
 
 
 def load_vae(component: str, folder: Path | None = None) -> AutoencoderKL:
