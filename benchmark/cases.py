@@ -112,9 +112,13 @@ MINI_SMOKE_WORLD = WorldConfig(
 
 # Real latent diffusion models through diffusers, from the local Hugging Face cache (or
 # $FAKEBENCH_MODELS_DIR/<name>); a case whose weights are absent is skipped with the command that
-# fetches them. Detectors train on sd15 as the paper does; reals are the shipped photographs at a
-# larger crop size (train real detectors on your own photos with `fakebench train --real DIR` and
-# score them with `fakebench score`). Playground v2.5 plays the paper's "other denoiser" role.
+# fetches them. Detectors train on sd15 and its autoencoder (the SD kl-f8 VAE, 4 latent channels), as
+# the paper's do: its aligned fakes are SD 1.5 VAE reconstructions, and its compute count (C5) is SD's.
+# Reals are the shipped photographs at a larger crop size (train real detectors on your own photos with
+# `fakebench train --real DIR` and score them with `fakebench score`). Playground v2.5 plays the
+# paper's "other denoiser" role (C1, Table 3) but decodes with the SDXL autoencoder (`sdxl-kl-f8`: the
+# same architecture, retrained weights), so it is not in `same_autoencoder`: the generators there share
+# the SD kl-f8 lineage. SD 3.5 (16-channel autoencoder) plays the stated limit (C4b).
 REAL_WORLD = WorldConfig(
     name="real",
     generators=("sd15", "sd21", "sdxl", "sd35", "flux-schnell", "flux-dev", "playground-v2.5", "pixart-alpha",
@@ -128,7 +132,7 @@ REAL_WORLD = WorldConfig(
     sync_detectors=("resnet50",),
     shader_detectors=("resnet50",),
     procedural_reals=2000,
-    same_autoencoder=("sd15", "sd21", "lcm-sd15", "pixart-alpha", "playground-v2.5"),
+    same_autoencoder=("sd15", "sd21", "lcm-sd15", "pixart-alpha"),
     denoiser_differs="playground-v2.5",
     autoencoder_differs="sd35",
     native_side=512,

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 import torch
@@ -16,14 +19,14 @@ from detectors.base import Detector
 from detectors.registry import create_detector
 from detectors.spec import DetectorSpec
 from detectors.trained import trained_detector
-from fakebench.core.version import __version__
 from fakebench.core.cache import atomic_write_json
 from fakebench.core.errors import FakebenchError
+from fakebench.core.version import __version__
 from generators import create_generator
 from generators.base import Generator
 from generators.folders import FolderDataset
 from generators.imagesets import ImageSet, generated_set, real_split
-from leaderboard.claims import ClaimContext, ClaimResult, evaluate_claims
+from leaderboard.claims import CLAIMS_BY_ID, FLOPS_GENERATOR, ClaimContext, ClaimResult, evaluate
 from leaderboard.metrics import (
     BootstrapConfig,
     CaseMetrics,
@@ -49,28 +52,38 @@ def _checkpoint(detector: Detector) -> str:
 
 
 class BenchSession:
+    """The artifacts of one run, built lazily and once: generators, test sets, trained detectors,
+    calibration thresholds, and every case's scores in the store.
+
+    `pytest benchmark/` and `fakebench score` both run their cases here. A session scores the world's
+    generators and any folder datasets' generators (`datasets`); detectors come from their specs
+    (trained by recipe, or built by name) unless one was handed over ready (`add_detector`, e.g. a
+    checkpoint file). The 5%-FPR threshold is calibrated on `calibration` reals (default: the world's
+    held-out validation photos; None: no calibration rows, the calibrated metrics read NaN)."""
+
     def __init__(self, world: WorldConfig, bench_seed: int = 0, device: str = "cpu",
                  store_path: Path | None = None, scoring: ScoringConfig = ScoringConfig(),
-                 datasets: list[FolderDataset] = ()) -> None:
+                 datasets: Sequence[FolderDataset] = (), calibration: ImageSet | None | Literal["world"] = "world",
+                 ) -> None:
         self.world, self.bench_seed, self.device = world, bench_seed, torch.device(device)
         self.scoring = scoring
         self.store = ScoreStore(store_path)
         # generators whose test images come from folder datasets (`--data folder:PATH`): name -> (reals, fakes)
-        self.folder_sets: dict[str, tuple[ImageSet, ImageSet]] = {}
+        self.folder_sets: dict[str, tuple[ImageSet | None, ImageSet]] = {}
         self.skipped: list = []
         for ds in datasets:
             self.skipped += ds.skipped + ds.failed()
-            for gen in ds.generators:
-                reals = ds.real_set(gen)
-                if reals is None:
-                    raise FakebenchError(f"folder dataset {str(ds.root)!r} has fakes of {gen!r} but no reals",
-                                         fix="add a real/ (or 0_real/, nature/) folder")
-                self.folder_sets[gen if gen == ds.name else f"{ds.name}-{gen}"] = (reals, ds.fakes[gen])
+            self.folder_sets.update(ds.case_sets())
+        self._calibration = calibration
         self._generators: dict[str, Generator] = {}
         self._detectors: dict[tuple[DetectorSpec, int], Detector] = {}
         self._fakes: dict[str, ImageSet] = {}
         self._thresholds: dict[tuple[DetectorSpec, int], float] = {}
         self.cost: dict | None = None  # the C5 cost record, once measured
+
+    def add_detector(self, spec: DetectorSpec, detector: Detector, seed: int = 0) -> None:
+        """Use a detector that is already built (a loaded checkpoint) for `spec`'s cases."""
+        self._detectors[spec, seed] = detector
 
     def generator(self, name: str) -> Generator:
         if name not in self._generators:
@@ -82,9 +95,12 @@ class BenchSession:
         return real_split("test", self.world.corpus)
 
     @cached_property
-    def calibration_reals(self) -> ImageSet:
-        """Clean held-out reals (the validation photos) that set each detector's 5%-FPR threshold."""
-        return real_split("val", self.world.corpus)
+    def calibration_reals(self) -> ImageSet | None:
+        """Clean held-out reals that set each detector's 5%-FPR threshold (the world's validation photos
+        unless the session was given others, or none)."""
+        if self._calibration == "world":
+            return real_split("val", self.world.corpus)
+        return self._calibration
 
     def test_fakes(self, generator: str) -> ImageSet:
         if generator not in self._fakes:
@@ -116,8 +132,12 @@ class BenchSession:
                             fakebench_version=__version__)
 
     def calibration_threshold(self, spec: DetectorSpec, seed: int = 0) -> float:
-        """Score the clean calibration reals once per detector and seed, store them, return the threshold."""
+        """Score the clean calibration reals once per detector and seed, store them, return the threshold
+        (NaN without calibration reals)."""
         if (spec, seed) not in self._thresholds:
+            if self.calibration_reals is None:
+                self._thresholds[spec, seed] = math.nan
+                return math.nan
             detector = self.detector(spec, seed)
             frame = self._scores(detector, self.calibration_reals, Identity())
             rows = self.store.add(self._rows(frame, spec, seed, _checkpoint(detector), f"{spec.label}-calibration",
@@ -130,7 +150,7 @@ class BenchSession:
         threshold = self.calibration_threshold(case.detector, case.seed)
         perturbation = parse_perturbation(case.perturbation)
         sets = self.folder_sets.get(case.generator) or (self.test_reals, self.test_fakes(case.generator))
-        parts = [self._scores(detector, imageset, perturbation) for imageset in sets]
+        parts = [self._scores(detector, imageset, perturbation) for imageset in sets if imageset is not None]
         frame = self.store.add(self._rows(pd.concat(parts, ignore_index=True), case.detector, case.seed,
                                           _checkpoint(detector), case.case_id, case.generator, case.perturbation,
                                           TEST_SPLIT))
@@ -142,27 +162,37 @@ class BenchSession:
     # --- claims -------------------------------------------------------------------------------------
 
     def claim_context(self) -> ClaimContext:
+        """The world's roles for the claims. C6 reads the detector trained aligned on procedural reals;
+        until a spec says which, it is found by its naming convention (aligned-shader-<backbone>)."""
         w = self.world
         return ClaimContext(self.store.frame(), cost=self.cost, trained_on=w.train_generator,
                             denoiser_differs=w.denoiser_differs, autoencoder_differs=w.autoencoder_differs)
 
     def evaluate_claim(self, claim_id: str, seeds: tuple[int, ...]) -> ClaimResult:
         """Score every case the claim reads (per seed; cached), then judge it from the store."""
-        if claim_id == "C5" and self.cost is None:
+        claim = CLAIMS_BY_ID[claim_id]
+        if not claim.reads_detectors and self.cost is None:
             self.measure_cost()
-        for detector, generator, perturbation in self.claim_context().needs()[claim_id]:
+        for detector, generator, perturbation in claim.needs(self.claim_context()):
             for case in build_cases(self.world, [detector], [generator], [perturbation], seeds):
                 self.run_case(case)
-        return next(r for r in evaluate_claims(self.claim_context()) if r.id == claim_id)
+        return evaluate(claim, self.claim_context())
 
     def measure_cost(self) -> dict:
-        """Time generation and reconstruction of the training generator in this run (C5), and keep the
-        record next to the store so that reports rebuilt from the store can judge C5 too."""
+        """The C5 cost record: FLOPs per image of sd15 (the paper's count) and of this world's training
+        generator, counted from their configs; and, as information, the training generator's measured
+        wall-clock ratio in this run. Kept next to the store, so reports rebuilt from it judge C5 too."""
         from generators.cost import measure_cost
+        from generators.flops import flop_record
 
-        result = measure_cost(self.generator(self.world.train_generator))
-        self.cost = {**asdict(result), "ratio": result.ratio, "breakdown": result.breakdown(),
-                     "device": str(self.device), "threads": torch.get_num_threads()}
+        try:
+            timed = measure_cost(self.generator(self.world.train_generator))
+            wallclock = {**asdict(timed), "ratio": timed.ratio, "breakdown": timed.breakdown(),
+                         "device": str(self.device), "threads": torch.get_num_threads()}
+        except FakebenchError as exc:  # e.g. a real model's weights are absent: the count does not need them
+            wallclock = {"generator": self.world.train_generator, "error": str(exc)}
+        self.cost = {**flop_record(list(dict.fromkeys([FLOPS_GENERATOR, self.world.train_generator]))),
+                     "wallclock": wallclock}
         if self.store.path is not None:
             atomic_write_json(cost_path(self.store.path), self.cost)
         return self.cost

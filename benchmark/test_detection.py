@@ -5,10 +5,10 @@ import pytest
 from fakebench.core.errors import FakebenchError, WeightsMissingError
 
 
-def test_case(case, bench, live):
+def test_case(case, bench_session, live):
     try:
         with live():
-            result = bench.run_case(case)
+            result = bench_session.run_case(case)
     except WeightsMissingError as exc:  # a real model not on this machine: skip, saying how to fetch it
         pytest.skip(str(exc))
     except FakebenchError as exc:

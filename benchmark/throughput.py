@@ -27,7 +27,9 @@ from tabulate import tabulate
 
 from benchmark.perturbations import Identity
 from benchmark.scoring import ScoringConfig, score_images
-from fakebench.core.imageio import default_writer_threads, load_rgb, pil_to_tensor
+from fakebench.core.imageio import load_rgb
+from fakebench.core.pixels import pil_to_tensor
+from fakebench.core.pngwriter import default_writer_threads
 from generators.folders import image_folder, load_folder_dataset
 
 log = logging.getLogger(__name__)

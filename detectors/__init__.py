@@ -4,10 +4,9 @@ from detectors.base import Detector, InputPolicy
 from detectors.registry import (
            DETECTORS,
            create_detector,
-           get_detector,
            list_detectors,
            register_detector,
 )
 
-__all__ = ["DETECTORS", "Detector", "InputPolicy", "create_detector", "get_detector", "list_detectors",
+__all__ = ["DETECTORS", "Detector", "InputPolicy", "create_detector", "list_detectors",
            "register_detector"]

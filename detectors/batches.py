@@ -15,7 +15,7 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from detectors.augment import AugmentConfig, AugmentParams, apply, sample_params
 from detectors.recipes import TrainingData
 from fakebench.core.errors import FakebenchError
-from fakebench.core.imageio import pil_to_tensor
+from fakebench.core.pixels import pil_to_tensor
 from generators.imagesets import ImageSet
 
 

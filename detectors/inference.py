@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from detectors.base import Detector
 from fakebench.core import distributed
-from fakebench.core.imageio import pil_to_uint8, uint8_to_float
+from fakebench.core.pixels import pil_to_uint8, uint8_to_float
 from fakebench.core.workunits import PreparedUnit, default_workers, size_batches, unit_loader
 from generators.imagesets import ImageSet
 

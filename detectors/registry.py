@@ -22,4 +22,3 @@ def create_detector(name: str, **kwargs) -> Detector:
     return DETECTORS.create(name, **kwargs)
 
 
-get_detector = create_detector

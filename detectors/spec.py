@@ -3,6 +3,7 @@ the generator it trains on, and where its training reals come from."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from detectors.registry import create_detector
@@ -21,6 +22,17 @@ class DetectorSpec:
     generator: str
     kwargs: tuple[tuple[str, object], ...] = ()
     reals: str = ""  # "" : the world's photo corpus (or the folder a job passes)
+
+    @classmethod
+    def of(cls, detector: str, recipe: str = "", generator: str = "",
+           kwargs: Mapping[str, object] | None = None, reals: str = "") -> DetectorSpec:
+        """A spec from plain factory arguments (as a sidecar or a command line gives them): sorted, with
+        lists frozen into tuples, so that equal arguments make equal, hashable specs."""
+        def freeze(value: object) -> object:
+            return tuple(freeze(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+        return cls(detector, recipe, generator, tuple(sorted((k, freeze(v)) for k, v in (kwargs or {}).items())),
+                   reals)
 
     @property
     def procedural(self) -> bool:

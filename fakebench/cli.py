@@ -158,6 +158,8 @@ def _cmd_bench_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench_cost(args: argparse.Namespace) -> int:
+    if args.flops:
+        return _bench_cost_flops(args)
     from tabulate import tabulate
 
     from generators import GENERATORS
@@ -180,6 +182,21 @@ def _cmd_bench_cost(args: argparse.Namespace) -> int:
                                   "reconstruct img/s", "reconstruct / generate"], floatfmt=".2f"))
     print("\n".join(breakdowns))
     print(f"device {args.device}, torch threads {__import__('torch').get_num_threads()}")
+    return 0
+
+
+def _bench_cost_flops(args: argparse.Namespace) -> int:
+    """FLOPs per image of every registered generator (or those named), counted from configs alone."""
+    from fakebench.core.cache import atomic_write_json
+    from generators import GENERATORS
+    from generators.flops import flop_record
+    from leaderboard.cost_table import flops_table
+
+    record = flop_record(GENERATORS.names(args.generators.split(",") if args.generators else None))
+    print(flops_table(record))
+    if args.out:
+        atomic_write_json(Path(args.out), record)
+        print(f"counts: {args.out}")
     return 0
 
 
@@ -391,11 +408,16 @@ def build_parser() -> argparse.ArgumentParser:
     bench_report.add_argument("--rows", type=_positive_int, default=1_000_000)
     bench_report.add_argument("--bootstrap", type=_positive_int, default=1000)
     bench_report.set_defaults(func=_cmd_bench_report)
-    bench_cost = bench.add_parser("cost", help="images/s of generation vs reconstruction, and their ratio")
+    bench_cost = bench.add_parser("cost", help="images/s (or, with --flops, FLOPs per image) of generation vs "
+                                               "reconstruction, and their ratio")
     bench_cost.add_argument("--generators", default=None, help="comma-separated names or globs (default: all)")
     bench_cost.add_argument("--images", type=_positive_int, default=32, help="images timed per capability")
     bench_cost.add_argument("--batch-size", type=_positive_int, default=8)
     bench_cost.add_argument("--device", default="cpu")
+    bench_cost.add_argument("--flops", action="store_true",
+                            help="count FLOPs and MACs per image from the models' configs (meta device, no weights) "
+                                 "instead of timing")
+    bench_cost.add_argument("--out", default=None, help="with --flops: write the counts to this JSON file (cost.json)")
     bench_cost.set_defaults(func=_cmd_bench_cost)
     thr = bench.add_parser("throughput", help="pipeline vs bare-model images/s, and peak memory vs dataset size")
     thr.add_argument("--detector", default="resnet50")

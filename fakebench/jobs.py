@@ -16,6 +16,11 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from benchmark.cases import Case, WorldConfig
+from benchmark.session import BenchSession
+from detectors.base import Detector
+from detectors.inference import ScoringConfig
+from detectors.spec import DetectorSpec
 from fakebench.core import distributed
 from fakebench.core.cache import atomic_path, atomic_write_json, ensure_writable_dir
 from fakebench.core.errors import FakebenchError
@@ -27,6 +32,7 @@ from generators.folders import (
     write_skipped_report,
 )
 from generators.imagesets import ImageSet
+from leaderboard.store import default_store_name
 
 log = logging.getLogger(__name__)
 
@@ -141,19 +147,18 @@ def train_from_folders(job: TrainJob, cfg) -> tuple[Path, dict]:
     on real data); returns the checkpoint (copied to `job.out` when given, with run.json and
     skipped.csv) and its validation metrics."""
     from detectors.recipes import holdout_split
-    from detectors.spec import DetectorSpec
     from detectors.trained import trained_detector
     from generators import create_generator
     from generators.procedural import parse_procedural
 
-    kwargs = tuple(sorted(job.detector_kwargs.items()))
     skipped: list[SkippedFile] = []
     reconstructions = None
     if parse_procedural(str(job.real)) is not None:
         if job.val_real or job.recon:
             raise FakebenchError("procedural reals bring their own validation split and are reconstructed here",
                                  fix="drop --val-real and --recon with --real procedural:N")
-        spec, sets = DetectorSpec(job.detector, job.recipe, job.generator, kwargs, reals=str(job.real)), None
+        spec = DetectorSpec.of(job.detector, job.recipe, job.generator, job.detector_kwargs, reals=str(job.real))
+        sets = None
     else:
         full, skipped = image_folder(job.real)
         if job.val_real:
@@ -167,7 +172,7 @@ def train_from_folders(job: TrainJob, cfg) -> tuple[Path, dict]:
         if job.recon:
             reconstructions = folder_reconstructions([full] + ([val] if job.val_real else []), job.recon,
                                                      job.generator)
-        spec, sets = DetectorSpec(job.detector, job.recipe, job.generator, kwargs), (reals, val)
+        spec, sets = DetectorSpec.of(job.detector, job.recipe, job.generator, job.detector_kwargs), (reals, val)
     generator = create_generator(job.generator, device=job.device)
     _, info, path = trained_detector(spec, generator, sets, cfg, device=job.device, reconstructions=reconstructions)
     if job.out and distributed.current().is_main:
@@ -199,84 +204,63 @@ class ScoreJob:
     compile: bool = False  # torch.compile each network detector (pays back on large sets; see fakebench.core.execution)
 
 
-def _detectors(job: ScoreJob) -> list[tuple[str, object]]:
+def _detectors(job: ScoreJob) -> list[tuple[DetectorSpec, Detector]]:
+    """The job's detectors, built: each checkpoint under the spec it was trained by, each registry name
+    as it comes."""
     from detectors.registry import create_detector
-    from detectors.spec import DetectorSpec
     from detectors.trained import load_trained
 
-    found: list[tuple[str, object]] = []
+    found: list[tuple[DetectorSpec, Detector]] = []
     for path in job.checkpoints:
         detector, info = load_trained(path, job.device)
-        spec = DetectorSpec(info.detector, info.recipe, info.generator, reals=info.reals)
-        found.append((spec.label, detector))
+        found.append((DetectorSpec.of(info.detector, info.recipe, info.generator, info.kwargs, info.reals),
+                      detector))
     for name in job.detectors:
         torch.manual_seed(0)  # a detector built with random parts is built the same on every rank and run
         detector = create_detector(name)
         if isinstance(detector, torch.nn.Module):
             detector = detector.to(job.device)
-        found.append((name, detector))
+        found.append((DetectorSpec(name, "", ""), detector))
     if not found:
         raise FakebenchError("nothing to score", fix="pass --checkpoint FILE or --detector NAME")
     if job.compile:
-        for label, detector in found:
+        for spec, detector in found:
             if hasattr(detector, "compile_network"):
                 detector.compile_network()
             else:
-                log.warning("--compile: %s has no torch network to compile; it runs as it is", label)
+                log.warning("--compile: %s has no torch network to compile; it runs as it is", spec.label)
     return found
 
 
-def score_folder(job: ScoreJob, cfg) -> tuple[pd.DataFrame, dict[str, Path]]:
-    """Score detectors on a folder dataset under perturbations: a score store, the reports and
-    skipped.csv in `job.out`. Under torchrun the ranks share the images; rank 0 writes."""
-    from benchmark.cases import WorldConfig
-    from benchmark.perturbations import Identity, parse_perturbation
-    from benchmark.scoring import detector_scores
-    from leaderboard.reports import write_reports
-    from leaderboard.store import (
-        CALIBRATION_SPLIT,
-        TEST_SPLIT,
-        ScoreStore,
-        default_store_name,
-    )
+FOLDER_WORLD = WorldConfig("folder", (), "")  # a score job's cases come from its dataset alone
 
+
+def score_folder(job: ScoreJob, cfg: ScoringConfig) -> tuple[pd.DataFrame, dict[str, Path]]:
+    """Score detectors on a folder dataset under perturbations: a score store, the reports and
+    skipped.csv in `job.out`. The cases run in a `BenchSession`, as `pytest benchmark/`'s do. Under
+    torchrun the ranks share the images; rank 0 writes."""
     rank = distributed.current()
     out = Path(job.out).resolve()
     if rank.is_main:
         ensure_writable_dir(out, "results folder")
     dataset = load_folder_dataset(job.data)
-    perturbations = [parse_perturbation(p) for p in WorldConfig("folder", (), "").perturbation_ids(job.perturbations)]
+    perturbations = FOLDER_WORLD.perturbation_ids(job.perturbations)
     calibration = image_folder(job.calibration, name="calibration")[0] if job.calibration else None
-    store = ScoreStore(out / default_store_name() if rank.is_main else None)
+    session = BenchSession(FOLDER_WORLD, bench_seed=job.bench_seed, device=job.device,
+                           store_path=out / default_store_name() if rank.is_main else None, scoring=cfg,
+                           datasets=[dataset], calibration=calibration)
     detectors = _detectors(job)
-
-    def scores(detector, imageset, perturbation):
-        return detector_scores(detector, imageset, perturbation, job.bench_seed, cfg)
-
-    rows = []
-    for label, detector in detectors:
-        checkpoint = getattr(detector, "checkpoint_hash", "") or "none"
-        common = dict(detector=label, checkpoint=checkpoint, seed=0, bench_seed=job.bench_seed,
-                      fakebench_version=__version__)
-        if calibration is not None:
-            frame = scores(detector, calibration, Identity())
-            rows.append(frame.assign(case_id=f"{label}-calibration", generator="", split=CALIBRATION_SPLIT,
-                                     perturbation="identity", **common))
-        for gen in dataset.generators:
-            reals = dataset.real_set(gen)
-            sets = [s for s in (reals, dataset.fakes[gen]) if s is not None]
-            for p in perturbations:
-                frame = pd.concat([scores(detector, s, p) for s in sets], ignore_index=True)
-                generator = f"{dataset.name}-{gen}" if gen != dataset.name else gen
-                rows.append(frame.assign(case_id=f"{label}-{generator}-{p.id}", generator=generator, split=TEST_SPLIT,
-                                         perturbation=p.id, **common))
+    for spec, detector in detectors:
+        session.add_detector(spec, detector)
+    for spec, _ in detectors:
+        for generator in session.folder_sets:
+            for perturbation in perturbations:
+                session.run_case(Case(spec, generator, perturbation))
     paths: dict[str, Path] = {}
     board = pd.DataFrame()
     if rank.is_main:
-        store.add(pd.concat(rows, ignore_index=True))
-        board, paths = write_reports(store.frame(), out)
-        paths["scores"] = store.path
-        paths["skipped"] = write_skipped_report(out / "skipped.csv", dataset.skipped + dataset.failed())
+        board, paths = session.write_outputs(out)
+        paths["skipped"] = write_skipped_report(out / "skipped.csv", session.skipped)
         atomic_write_json(out / "run.json", run_record(**{k: str(v) for k, v in asdict(job).items()},
                                                        scoring=asdict(cfg)))
     distributed.barrier()

@@ -13,7 +13,7 @@ from typing import Iterator
 
 import pytest
 
-from benchmark.cases import WORLDS, build_cases
+from benchmark.cases import WORLDS, build_cases, detector_specs
 from benchmark.session import BenchSession
 from fakebench.core.cache import ensure_writable_dir, home
 from fakebench.core.errors import FakebenchError
@@ -63,10 +63,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _verify_mini_weights(generator_names: set[str]) -> None:
     """Fail at start-up, in one line, on missing or corrupted mini-world weights."""
-    from generators.mini.architectures import GENERATORS as MINI
+    from generators.mini.architectures import MINI_SPECS
     from generators.mini.weights import verify_component
 
-    for spec in MINI:
+    for spec in MINI_SPECS:
         if spec.name in generator_names:
             verify_component(spec.vae)
             verify_component(spec.unet)
@@ -107,37 +107,38 @@ def activate(config: pytest.Config) -> None:
     config.stash[SESSION_KEY] = session
 
 
-CLAIM_TESTS = (
-    ("C1", "claims-C1-aligned-beats-baseline-other-denoiser"),
-    ("C2", "claims-C2-baseline-learns-resolution"),
-    ("C3", "claims-C3-aligned-robust-to-jpeg-and-resizing"),
-    ("C4a", "claims-C4a-limit-webp"),
-    ("C4b", "claims-C4b-limit-other-autoencoder"),
-    ("C5", "claims-C5-reconstruction-10x-cheaper"),
-)
 LIMIT = "paper: a known limit of alignment; the test asserts it does not show"
 
 
 def claim_params(config: pytest.Config) -> list:
-    """Every claim, marked: C4 limits are expected failures; a world too small to judge the paper
-    (mini-smoke) runs the machinery with every verdict expected to miss; a claim that needs cases
-    outside --detectors/--generators is skipped, saying which."""
+    """Every claim of the registry (leaderboard.claims.CLAIMS), marked: known limits are expected
+    failures; a world too small to judge the paper (mini-smoke) runs the machinery with every detector
+    verdict expected to miss; a claim that needs cases outside --detectors/--generators is skipped,
+    saying which. Whether a verdict is judged or indicative (training seeds) is decided in the test."""
+    from leaderboard.claims import CLAIMS
+
     session = config.stash[SESSION_KEY]
     world = session.world
+    specs, _ = detector_specs(world)
     selected = {(c.detector.label, c.generator) for c in config.stash[CASES_KEY]}
-    needs = session.claim_context().needs()
+    context = session.claim_context()
     params = []
-    for claim_id, test_id in CLAIM_TESTS:
+    for claim in CLAIMS:
         marks = []
-        outside = sorted({f"{d} on {g}" for d, g, _ in needs[claim_id] if (d, g) not in selected})
-        if outside:
-            marks.append(pytest.mark.skip(reason=f"{claim_id} needs {', '.join(outside)}, outside this selection"))
-        elif not world.judges_claims:
+        needs = claim.needs(context)
+        unknown = sorted({d for d, _, _ in needs if d not in specs})
+        outside = sorted({f"{d} on {g}" for d, g, _ in needs if (d, g) not in selected})
+        if unknown:
+            marks.append(pytest.mark.skip(reason=f"{claim.id} needs {', '.join(unknown)}, which the {world.name} "
+                                                 "world does not register"))
+        elif outside:
+            marks.append(pytest.mark.skip(reason=f"{claim.id} needs {', '.join(outside)}, outside this selection"))
+        elif not world.judges_claims and claim.reads_detectors:
             marks.append(pytest.mark.xfail(reason=f"the {world.name} world is too small to judge the paper's claims",
                                            strict=False))
-        elif claim_id.startswith("C4"):
+        elif claim.known_limit:
             marks.append(pytest.mark.xfail(reason=LIMIT, strict=False))
-        params.append(pytest.param(claim_id, id=test_id, marks=marks))
+        params.append(pytest.param(claim.id, id=claim.test_id, marks=marks))
     return params
 
 
@@ -156,8 +157,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(scope="session")
-def bench(request: pytest.FixtureRequest) -> BenchSession:
+def bench_session(request: pytest.FixtureRequest) -> BenchSession:
+    """The run's BenchSession: every artifact the selected cases need, built once."""
     return request.config.stash[SESSION_KEY]
+
+
+@pytest.fixture(scope="session")
+def training_seeds(request: pytest.FixtureRequest) -> tuple[int, ...]:
+    """The training seeds of this run (`--seeds`)."""
+    return request.config.stash[SEEDS_KEY]
 
 
 @contextlib.contextmanager

@@ -5,7 +5,6 @@ from generators.base import Generator, GeneratorInfo
 from generators.registry import (
     GENERATORS,
     create_generator,
-    get_generator,
     list_generators,
     register_generator,
 )
@@ -15,7 +14,6 @@ __all__ = [
     "Generator",
     "GeneratorInfo",
     "create_generator",
-    "get_generator",
     "list_generators",
     "register_generator",
 ]

@@ -80,6 +80,12 @@ class FolderDataset:
         """The reals that go with a generator's fakes: its own, else the shared ones."""
         return self.reals.get(generator) or self.reals.get("")
 
+    def case_sets(self) -> dict[str, tuple[ImageSet | None, ImageSet]]:
+        """Each generator's test sets under the name its cases carry: the dataset's name alone when the
+        folder holds one generator named after it, else `<dataset>-<generator>`."""
+        return {(gen if gen == self.name else f"{self.name}-{gen}"): (self.real_set(gen), self.fakes[gen])
+                for gen in self.generators}
+
     def failed(self) -> list[SkippedFile]:
         """Images that are in a set but cannot be decoded, with why."""
         return [SkippedFile(str(s.path(r)), s.failed[r.image_id]) for s in [*self.reals.values(), *self.fakes.values()]

@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -27,50 +26,27 @@ import torch
 
 from fakebench.core.cache import stable_hash
 from fakebench.core.devices import DTYPE_NAMES, AdaptiveBatch, resolve_device, resolve_dtype
-from fakebench.core.errors import FakebenchError, WeightsMissingError, first_line
-from fakebench.core.execution import channels_last, nhwc
+from fakebench.core.errors import FakebenchError
+from fakebench.core.execution import channels_last
 from fakebench.core.seeds import derived_seed
+from generators.autoencoders import AutoencoderRoundTrip, autoencoder_class
 from generators.base import Generator
+from generators.hub_files import ModelFiles
 from generators.hub_models import (
-    GENERATION_EXCLUDE,
-    GENERATION_INCLUDE,
     HUB_MODELS,
-    MODELS_DIR_ENV,
     PROMPTS_PATH,
     HubModelSpec,
     ModelSource,
     component_digests,
-    download_command,
     file_digest,
     hf_hub_cache,
     pipeline_digests,
     prompts_for,
     resolve_source,
-    weights_files,
 )
-from generators.latent import pad_to_stride
 from generators.registry import register_generator
 
 log = logging.getLogger(__name__)
-
-AUTOENCODER_CLASSES = {"kl": "AutoencoderKL", "vq": "VQModel", "paella": "PaellaVQModel"}
-
-
-# ---------------------------------------------------------------- autoencoders
-
-
-def autoencoder_class(kind: str) -> type:
-    """The diffusers class of an autoencoder kind (Paella moved under `deprecated` in diffusers 0.3x)."""
-    import diffusers
-
-    if kind == "paella":
-        try:
-            from diffusers.pipelines.deprecated.wuerstchen import PaellaVQModel
-        except ImportError:  # older diffusers
-            from diffusers.pipelines.wuerstchen import PaellaVQModel
-        return PaellaVQModel
-    return getattr(diffusers, AUTOENCODER_CLASSES[kind])
-
 
 @lru_cache(maxsize=1)
 def dtype_kwarg() -> str:
@@ -82,56 +58,6 @@ def dtype_kwarg() -> str:
     except (OSError, TypeError):
         return "torch_dtype"
     return "dtype" if 'kwargs.pop("dtype"' in source else "torch_dtype"
-
-
-def latent_stride(model: torch.nn.Module, kind: str) -> int:
-    """Pixels per latent cell: images are padded to a multiple of it before encoding."""
-    cfg = model.config
-    if kind == "paella":
-        return int(cfg.up_down_scale_factor) * 2 ** (int(cfg.levels) - 1)
-    return 2 ** (len(cfg.block_out_channels) - 1)
-
-
-@dataclass
-class AutoencoderRoundTrip:
-    """An autoencoder and its deterministic round trip: KL posterior mode, VQ latents decoded
-    without snapping to the codebook (as the pipelines decode diffusion outputs)."""
-
-    model: torch.nn.Module
-    kind: str  # "kl" | "vq" | "paella"
-    device: torch.device
-    dtype: torch.dtype
-    tile_above: int | None = None  # enable tiling for images with a side above this (AutoencoderKL)
-
-    def __post_init__(self) -> None:
-        self.stride = latent_stride(self.model, self.kind)
-        self.pixels_signed = self.kind != "paella"  # Paella (Wuerstchen stage A) works in [0, 1]
-
-    def _set_tiling(self, side: int) -> None:
-        if hasattr(self.model, "use_tiling"):
-            if self.tile_above is not None and side > self.tile_above:
-                self.model.enable_tiling()
-            else:
-                self.model.disable_tiling()
-
-    @torch.inference_mode()
-    def round_trip(self, images: torch.Tensor) -> torch.Tensor:
-        """N x 3 x H x W in [0, 1] -> same size: pad to the stride, encode, decode, crop back."""
-        h, w = images.shape[-2:]
-        x = images.to(self.device, torch.float32)
-        if self.pixels_signed:
-            x = x * 2 - 1
-        x = nhwc(pad_to_stride(x, self.stride).to(self.dtype))
-        self._set_tiling(max(h, w))
-        m = self.model
-        if self.kind == "kl":
-            y = m.decode(m.encode(x).latent_dist.mode()).sample
-        else:
-            y = m.decode(m.encode(x).latents, force_not_quantize=True).sample
-        y = y[..., :h, :w].float()
-        if self.pixels_signed:
-            y = (y + 1) / 2
-        return y.clamp(0, 1).cpu()
 
 
 def images_to_tensor(images: Any) -> torch.Tensor:
@@ -181,8 +107,9 @@ class DiffusersGenerator(Generator):
         self.tile_above = tile_above
         self.vae_slicing = vae_slicing
         self.source = resolve_source(spec.name, spec.hub_id, source)
+        self.files = ModelFiles(spec, self.source, self._connected_sources(), self.local_files_only)
         if self.source.kind == "folder":
-            self._check_folder(Path(self.source.location))
+            self.files.check_folder(Path(self.source.location))
         self._generate_batch = AdaptiveBatch(batch_size, f"generation with {spec.name}", self.device)
         self._reconstruct_batch = AdaptiveBatch(batch_size, f"reconstruction with {spec.name}", self.device)
         self._pipe: Any = None
@@ -203,123 +130,12 @@ class DiffusersGenerator(Generator):
     def can_reconstruct(self) -> bool:
         return not self.spec.pixel_space
 
-    def _require_autoencoder(self) -> None:
-        if self.spec.pixel_space:
-            raise FakebenchError(
-                f"{self.spec.name} is a pixel-space model with no autoencoder: alignment by "
-                "reconstruction does not apply to it",
-                fix="train aligned detectors on a latent diffusion generator; use "
-                    f"{self.spec.name} only as a source of generated fakes",
-            )
-
-    # -- where files are --------------------------------------------------------------------------
-
-    def _check_folder(self, folder: Path) -> None:
-        """A folder source must be a saved pipeline, or hold the autoencoder this model reconstructs with."""
-        if (folder / "model_index.json").is_file() or self._autoencoder_dir(folder) is not None:
-            return
-        wanted = "model_index.json" + (f" or {self.spec.autoencoder_subfolder}/config.json"
-                                       if not self.spec.pixel_space else "")
-        raise FakebenchError(
-            f"folder {str(folder)!r} is not a diffusers pipeline for {self.spec.name} (no {wanted})",
-            fix=f"pass a folder written by {self.spec.pipeline_class}.save_pretrained, "
-                f"or a Hugging Face repo id such as {self.spec.hub_id}",
-        )
-
-    def _autoencoder_dir(self, root: Path) -> Path | None:
-        """<root>/<subfolder> of a pipeline, or root itself when it is a bare autoencoder folder."""
-        if self.spec.pixel_space:
-            return None
-        sub = root / self.spec.autoencoder_subfolder
-        if (sub / "config.json").is_file():
-            return sub
-        config = root / "config.json"
-        if config.is_file():
-            try:
-                cls = json.loads(config.read_text(encoding="utf-8")).get("_class_name")
-            except (OSError, ValueError):
-                return None
-            if cls == AUTOENCODER_CLASSES[self.spec.autoencoder_kind]:
-                return root
-        return None
-
     def _connected_sources(self) -> list[ModelSource]:
         """Other repos generation needs (priors, super-resolution): from the Hub cache, unless the
         main source is a folder, which then holds the whole (combined) pipeline."""
         if self.source.kind == "folder":
             return []
         return [ModelSource("hub", repo) for repo in self.spec.connected_hub_ids]
-
-    def _missing(self, purpose: str, repos: Sequence[str], detail: str = "") -> WeightsMissingError:
-        if purpose == "reconstruction":
-            sub = self.spec.autoencoder_subfolder
-            cmd = download_command(repos[0], include=(f"{sub}/*",), exclude=())
-        else:
-            cmd = " && ".join(download_command(r) for r in repos)
-        gated = (f"; the repo is gated: accept its licence at https://huggingface.co/{repos[0]} and run "
-                 "`hf auth login` first" if self.spec.gated else "")
-        what = "autoencoder" if purpose == "reconstruction" else "pipeline"
-        message = (f"{self.spec.name}: the {what} weights ({', '.join(repos)}) are not in the Hugging Face "
-                   f"cache {str(hf_hub_cache())!r} and downloads are off")
-        if detail:
-            message += f" ({detail})"
-        return WeightsMissingError(
-            message,
-            fix=f"run `{cmd}`{gated}; or put a save_pretrained folder at ${MODELS_DIR_ENV}/{self.spec.name}; "
-                "or pass local_files_only=False to download on first use",
-        )
-
-    def _local_root(self, src: ModelSource, purpose: str) -> Path:
-        """A local folder holding `src`'s files, fetching them first if downloads are allowed."""
-        if src.kind == "folder":
-            return Path(src.location)
-        from huggingface_hub import snapshot_download
-        from huggingface_hub.errors import (
-            GatedRepoError,
-            LocalEntryNotFoundError,
-            RepositoryNotFoundError,
-        )
-
-        if purpose == "reconstruction":
-            sub = self.spec.autoencoder_subfolder
-            include, exclude = [f"{sub}/*.json", f"{sub}/*.safetensors"], None
-        else:
-            include, exclude = list(GENERATION_INCLUDE), list(GENERATION_EXCLUDE)
-        try:
-            if self.local_files_only:
-                folder = snapshot_download(src.location, cache_dir=hf_hub_cache(), local_files_only=True)
-            else:
-                log.info("downloading %s (%s) into %s", src.location, purpose, hf_hub_cache())
-                folder = snapshot_download(src.location, cache_dir=hf_hub_cache(), allow_patterns=include,
-                                           ignore_patterns=exclude)
-        except GatedRepoError:
-            raise FakebenchError(f"{self.spec.name}: the repo {src.location!r} is gated",
-                                 fix=f"accept its licence at https://huggingface.co/{src.location} and run "
-                                     "`hf auth login`") from None
-        except RepositoryNotFoundError:
-            raise FakebenchError(f"{self.spec.name}: no Hugging Face repo {src.location!r} (or it is private)",
-                                 fix=f"check the repo id; the default is {self.spec.hub_id}") from None
-        except (LocalEntryNotFoundError, FileNotFoundError):
-            repos = self._generation_repos() if purpose == "generation" else [src.location]
-            detail = f"{src.location} is not cached" if len(repos) > 1 else ""
-            raise self._missing(purpose, repos, detail) from None
-        except OSError as exc:  # network errors (HfHubHTTPError is an OSError)
-            raise FakebenchError(f"{self.spec.name}: cannot fetch {src.location!r}: {first_line(exc)}",
-                                 fix="check the network, or download it beforehand with: "
-                                     + download_command(src.location)) from None
-        return Path(folder)
-
-    def _autoencoder_folder(self) -> Path:
-        self._require_autoencoder()
-        root = self._local_root(self.source, "reconstruction")
-        folder = self._autoencoder_dir(root)
-        if folder is None or not weights_files(folder):
-            if self.source.kind == "hub":
-                raise self._missing("reconstruction", [self.source.location], "partial download")
-            raise FakebenchError(
-                f"folder {str(root)!r} has no {self.spec.autoencoder_subfolder}/ autoencoder weights for {self.spec.name}",
-                fix=f"save the whole pipeline there with {self.spec.pipeline_class}.save_pretrained")
-        return folder
 
     # -- reconstruction ------------------------------------------------------------------------
 
@@ -334,13 +150,13 @@ class DiffusersGenerator(Generator):
     def load_autoencoder(self) -> AutoencoderRoundTrip:
         """The autoencoder alone (never the pipeline), loaded once."""
         if self._autoencoder is None:
-            folder = self._autoencoder_folder()
+            folder = self.files.autoencoder_folder()
             dtype = self._autoencoder_dtype(folder)
             cls = autoencoder_class(self.spec.autoencoder_kind)
             try:
                 model = cls.from_pretrained(str(folder), **{dtype_kwarg(): dtype})
             except (OSError, ValueError, RuntimeError) as exc:
-                raise self._load_error(exc, "reconstruction") from None
+                raise self.files.load_error(exc, "reconstruction") from None
             model = channels_last(model.to(self.device).eval())
             if self.vae_slicing and hasattr(model, "use_slicing"):
                 model.enable_slicing()
@@ -363,7 +179,7 @@ class DiffusersGenerator(Generator):
     def reconstruction_fingerprint(self) -> str:
         """Hash of the autoencoder's config and weights (sha256), and how it is run."""
         if self._reconstruction_fingerprint is None:
-            folder = self._autoencoder_folder()
+            folder = self.files.autoencoder_folder()
             self._reconstruction_fingerprint = stable_hash(
                 "hub-autoencoder", self.spec.autoencoder_kind, component_digests(folder),
                 DTYPE_NAMES[self._autoencoder_dtype(folder)], self.tile_above)
@@ -381,22 +197,6 @@ class DiffusersGenerator(Generator):
                                  f"diffusers {diffusers.__version__} does not have",
                                  fix="install a diffusers version that has it") from None
 
-    def _generation_repos(self) -> list[str]:
-        """Hub repos generation reads, main one first (what a missing-weights message lists)."""
-        sources = [self.source, *self._connected_sources()]
-        return list(dict.fromkeys(s.location for s in sources if s.kind == "hub"))
-
-    def _generation_root(self, src: ModelSource) -> Path:
-        root = self._local_root(src, "generation")
-        if not (root / "model_index.json").is_file():
-            if src.kind == "hub":
-                raise self._missing("generation", self._generation_repos(),
-                                    f"{src.location} has no model_index.json: only part of it is cached")
-            raise FakebenchError(f"folder {str(root)!r} holds no model_index.json, so {self.spec.name} "
-                                 "cannot generate from it (it may hold only the autoencoder)",
-                                 fix=f"save the whole pipeline with {self.spec.pipeline_class}.save_pretrained")
-        return root
-
     def _from_pretrained(self, cls: type, root: Path, **overrides: Any) -> Any:
         params = inspect.signature(cls.__init__).parameters
         kwargs: dict[str, Any] = {dtype_kwarg(): self.dtype, "local_files_only": self.local_files_only,
@@ -410,7 +210,7 @@ class DiffusersGenerator(Generator):
         try:
             pipe = cls.from_pretrained(str(root), **kwargs)
         except (OSError, ValueError, RuntimeError, TypeError) as exc:
-            raise self._load_error(exc, "generation") from None
+            raise self.files.load_error(exc, "generation") from None
         pipe.to(self.device)
         pipe.set_progress_bar_config(disable=True)
         vae = getattr(pipe, "vae", None)
@@ -423,8 +223,8 @@ class DiffusersGenerator(Generator):
 
     def _load_pipeline(self) -> Any:
         for src in self._connected_sources():  # fetch (or check) them first, for a clear error
-            self._generation_root(src)
-        return self._from_pretrained(self._pipeline_class(), self._generation_root(self.source))
+            self.files.generation_root(src)
+        return self._from_pretrained(self._pipeline_class(), self.files.generation_root(self.source))
 
     def load_pipeline(self) -> Any:
         """The whole pipeline, loaded once (on the generator's device, in its dtype)."""
@@ -432,15 +232,6 @@ class DiffusersGenerator(Generator):
             self._pipe = self._load_pipeline()
             log.info("%s: loaded %s from %s", self.spec.name, self.spec.pipeline_class, self.source.describe())
         return self._pipe
-
-    def _load_error(self, exc: BaseException, purpose: str) -> FakebenchError:
-        detail = first_line(exc)
-        if self.source.kind == "hub" and self.local_files_only and isinstance(exc, OSError):
-            repos = self._generation_repos() if purpose == "generation" else [self.source.location]
-            return self._missing(purpose, repos, detail)
-        return FakebenchError(f"cannot load {self.spec.name} for {purpose} from {self.source.describe()}: {detail}",
-                              fix="check that the folder was written by save_pretrained for "
-                                  f"{self.spec.pipeline_class} and is complete")
 
     def generator_seeds(self, seed: int, indices: Sequence[int], stage: str = "") -> list[torch.Generator]:
         """One CPU torch.Generator per image, seeded by (seed, i): image i ignores batching and device."""
@@ -478,16 +269,13 @@ class DiffusersGenerator(Generator):
         return [self.steps, self.guidance_scale, self.resolution, DTYPE_NAMES[self.dtype], self.spec.steps_kwarg,
                 self.spec.guidance_kwarg, [list(kv) for kv in self.spec.call_kwargs]]
 
-    def _generation_roots(self) -> list[Path]:
-        return [self._generation_root(self.source)] + [self._generation_root(s) for s in self._connected_sources()]
-
     @property
     def fingerprint(self) -> str:
         """Hash of every component's weights and config (scheduler included), the sampler settings
         and the prompt list."""
         if self._fingerprint is None:
             self._fingerprint = stable_hash(
-                "hub-generator", self.spec.pipeline_class, [pipeline_digests(r) for r in self._generation_roots()],
+                "hub-generator", self.spec.pipeline_class, [pipeline_digests(r) for r in self.files.generation_roots()],
                 self.sampler_settings(), file_digest(PROMPTS_PATH))
         return self._fingerprint
 
@@ -501,8 +289,8 @@ class DeepFloydIFGenerator(DiffusersGenerator):
 
     def __init__(self, spec: HubModelSpec, *, stage2_source: str | os.PathLike | None = None,
                  stage2_steps: int = 50, stage2_guidance_scale: float = 4.0, **kwargs: Any) -> None:
-        super().__init__(spec, **kwargs)
         self.stage2 = resolve_source(f"{spec.name}-stage2", spec.connected_hub_ids[0], stage2_source)
+        super().__init__(spec, **kwargs)  # after stage2: the model's files include it
         self.stage2_steps = int(stage2_steps)
         self.stage2_guidance_scale = float(stage2_guidance_scale)
 
@@ -515,8 +303,8 @@ class DeepFloydIFGenerator(DiffusersGenerator):
     def _load_pipeline(self) -> Any:
         import diffusers
 
-        stage1 = self._from_pretrained(self._pipeline_class(), self._generation_root(self.source))
-        stage2 = self._from_pretrained(diffusers.IFSuperResolutionPipeline, self._generation_root(self.stage2),
+        stage1 = self._from_pretrained(self._pipeline_class(), self.files.generation_root(self.source))
+        stage2 = self._from_pretrained(diffusers.IFSuperResolutionPipeline, self.files.generation_root(self.stage2),
                                        text_encoder=None)  # stage I's T5 embeddings are reused
         return stage1, stage2
 

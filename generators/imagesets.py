@@ -27,13 +27,10 @@ from fakebench.core.cache import (
 )
 from fakebench.core.devices import run_in_batches
 from fakebench.core.errors import FakebenchError
-from fakebench.core.imageio import (
-    PngWriter,
-    load_verified,
-    pil_to_uint8,
-    uint8_to_float,
-)
+from fakebench.core.imageio import load_verified
 from fakebench.core.locks import artifact_lock
+from fakebench.core.pixels import pil_to_uint8, uint8_to_float
+from fakebench.core.pngwriter import PngWriter
 from fakebench.core.workunits import default_workers, size_batches, unit_loader
 from generators.base import Generator
 from generators.corpus import (

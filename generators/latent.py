@@ -8,10 +8,10 @@ from __future__ import annotations
 import hashlib
 
 import torch
-import torch.nn.functional as F
 from diffusers import AutoencoderKL, DDIMScheduler, UNet2DModel
 
 from fakebench.core.execution import channels_last, nhwc
+from generators.autoencoders import AutoencoderRoundTrip
 from generators.base import Generator, GeneratorInfo
 
 
@@ -22,17 +22,6 @@ def per_image_noise(shape: tuple[int, ...], seed: int, indices: range) -> torch.
         g = torch.Generator().manual_seed(int.from_bytes(hashlib.sha256(f"{seed}:{i}".encode()).digest()[:7], "big"))
         out.append(torch.randn(shape, generator=g))
     return torch.stack(out)
-
-
-def pad_to_stride(x: torch.Tensor, stride: int) -> torch.Tensor:
-    """Pad the bottom/right of N x C x H x W up to multiples of `stride` (the autoencoder's latent
-    stride); reflect where the image is big enough, replicate where it is not (e.g. 1 x 1)."""
-    h, w = x.shape[-2:]
-    ph, pw = (-h) % stride, (-w) % stride
-    if not (ph or pw):
-        return x
-    mode = "reflect" if (ph < h and pw < w) else "replicate"
-    return F.pad(x, (0, pw, 0, ph), mode=mode)
 
 
 class LatentDiffusionGenerator(Generator):
@@ -56,7 +45,7 @@ class LatentDiffusionGenerator(Generator):
         self._fingerprint = fingerprint
         self._reconstruction_fingerprint = reconstruction_fingerprint or fingerprint
         self.device = torch.device(device)
-        self.downscale = 2 ** (len(vae.config.block_out_channels) - 1)
+        self.autoencoder = AutoencoderRoundTrip(self.vae, "kl", self.device, torch.float32)
 
     @property
     def fingerprint(self) -> str:
@@ -90,11 +79,6 @@ class LatentDiffusionGenerator(Generator):
         latents = per_image_noise(shape, seed, indices).to(self.device) * self.scheduler.init_noise_sigma
         return self.decode(self.denoise(latents)).cpu()
 
-    @torch.inference_mode()
     def reconstruct(self, images: torch.Tensor) -> torch.Tensor:
         """Encode (posterior mode, deterministic) and decode; pad to the latent stride, crop back."""
-        h, w = images.shape[-2:]
-        x = nhwc(pad_to_stride(images.to(self.device) * 2 - 1, self.downscale))
-        z = self.vae.encode(x).latent_dist.mode()
-        y = self.vae.decode(z).sample[..., :h, :w]
-        return ((y + 1) / 2).clamp(0, 1).cpu()
+        return self.autoencoder.round_trip(images)

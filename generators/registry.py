@@ -23,4 +23,3 @@ def create_generator(name: str, **kwargs) -> Generator:
     return GENERATORS.create(name, **kwargs)
 
 
-get_generator = create_generator

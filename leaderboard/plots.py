@@ -92,11 +92,12 @@ def claims_plot(results) -> bytes | None:
     fig, axes = plt.subplots(1, len(shown), figsize=(2.3 * len(shown), 2.8), squeeze=False)
     for ax, r in zip(axes[0], shown):
         err = None if math.isnan(r.lo) else [[r.value - r.lo], [r.hi - r.value]]
-        colour = "tab:green" if r.verdict in ("holds", "limit shown") else "tab:red"
+        colour = "tab:green" if r.outcome in ("holds", "limit shown") else "tab:red"
+        colour = colour if r.judged else "tab:gray"  # indicative: fewer training seeds than a verdict needs
         ax.errorbar([0], [r.value], yerr=err, fmt="o", color=colour, capsize=6)
         ax.axhline(r.margin, color="black", ls="--", lw=0.8)
         ax.set_xticks([])
-        ax.set_title(f"{r.id}: {r.verdict}", fontsize=9)
+        ax.set_title(f"{r.id}: {r.outcome}" + ("" if r.judged else "\n(indicative)"), fontsize=9)
         ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     return _png(fig)

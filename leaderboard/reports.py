@@ -33,8 +33,8 @@ def write_reports(scores: pd.DataFrame, out_dir: Path, bootstrap: BootstrapConfi
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {kind: out_dir / name for kind, name in REPORT_FILES.items()}
-    atomic_write_bytes(paths["markdown"], to_markdown(board, results).encode())
+    atomic_write_bytes(paths["markdown"], to_markdown(board, results, cost).encode())
     atomic_write_bytes(paths["csv"], board.to_csv(index=False, float_format="%.6g").encode())
-    atomic_write_bytes(paths["json"], to_json(board, version, results).encode())
+    atomic_write_bytes(paths["json"], to_json(board, version, results, cost).encode())
     atomic_write_bytes(paths["html"], render_html(board, all_plots(board), version, results).encode())
     return board, paths

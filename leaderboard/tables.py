@@ -13,24 +13,14 @@ import pandas as pd
 from tabulate import tabulate
 
 from fakebench.core.seeds import derived_seed
-from leaderboard.metrics import (
-    METRIC_NAMES,
-    BootstrapConfig,
-    calibrated_threshold,
-    case_metrics,
-)
-from leaderboard.store import CALIBRATION_SPLIT, TEST_SPLIT
+from leaderboard.calibration import CALIBRATION_KEYS, calibration_thresholds
+from leaderboard.claims import ClaimResult, claims_table
+from leaderboard.cost_table import flops_table
+from leaderboard.metrics import METRIC_NAMES, BootstrapConfig, case_metrics
+from leaderboard.store import TEST_SPLIT
 
 CASE_KEYS = ["case_id", "detector", "checkpoint", "generator", "perturbation", "seed"]
-CALIBRATION_KEYS = ["detector", "checkpoint", "seed"]
 BOARD_COLUMNS = CASE_KEYS + list(METRIC_NAMES) + ["note"]
-
-
-def calibration_thresholds(scores: pd.DataFrame) -> dict[tuple, float]:
-    """(detector, checkpoint, seed) -> threshold for 5% FPR on that detector's clean held-out reals."""
-    calib = scores[(scores["split"] == CALIBRATION_SPLIT) & (scores["error"] == "") & (scores["label"] == 0)]
-    return {key: calibrated_threshold(group["score"].to_numpy())
-            for key, group in calib.groupby(CALIBRATION_KEYS, sort=False)}
 
 
 PARALLEL_ROWS = 200_000  # above this many test rows, cases are computed in worker processes
@@ -183,12 +173,12 @@ METRIC_GLOSSARY = (
 )
 
 
-def to_markdown(board: pd.DataFrame, claims: list | None = None) -> str:
+def to_markdown(board: pd.DataFrame, claims: list[ClaimResult] | None = None, cost: dict | None = None) -> str:
     parts = ["# fakebench leaderboard", "", METRIC_GLOSSARY, ""]
     if claims:
-        from leaderboard.claims import claims_table
-
         parts += ["## Claims (the paper's findings)", "", _fmt(claims_table(claims), "github"), ""]
+    if cost and cost.get("flops"):
+        parts += ["## Cost per image (C5)", "", flops_table(cost, "github"), ""]
     parts += ["## Overall ranking", "", _fmt(overall_ranking(board), "github"), ""]
     if board["seed"].nunique() > 1:
         parts += [SEEDS_NOTE, ""]
@@ -220,10 +210,12 @@ def _jsonable(value):
     return value
 
 
-def to_json(board: pd.DataFrame, version: str, claims: list | None = None) -> str:
+def to_json(board: pd.DataFrame, version: str, claims: list[ClaimResult] | None = None,
+            cost: dict | None = None) -> str:
     records = lambda frame: [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
     doc = {"fakebench_version": version, "metrics": METRIC_GLOSSARY,
            "ranking": records(overall_ranking(board)), "cases": records(board),
            "across_seeds": records(seed_summary(board)),
-           "claims": [{k: _jsonable(v) for k, v in c.as_dict().items()} for c in claims or []]}
+           "claims": [{k: _jsonable(v) for k, v in c.as_dict().items()} for c in claims or []],
+           "cost": cost}
     return json.dumps(doc, indent=1, allow_nan=False)

@@ -20,7 +20,8 @@ from PIL import Image, ImageFile, ImageOps
 
 from fakebench.core.cache import file_sha256
 from fakebench.core.errors import BadImageError, FakebenchError
-from fakebench.core.imageio import MIN_SIDE, REASONS, decode, encode, load_rgb, pil_to_tensor
+from fakebench.core.imageio import MIN_SIDE, REASONS, decode, encode, load_rgb
+from fakebench.core.pixels import pil_to_tensor
 
 OUTCOMES = expected_outcomes()
 QUARANTINED = {name: reason for name, reason in OUTCOMES.items() if reason != OK}

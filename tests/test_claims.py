@@ -1,20 +1,25 @@
-"""Claims judged from a store: verdicts, paired intervals, seeds, missing data, the cost record."""
+"""Claims judged from a store: the registry, verdicts from paired intervals, C2a/C2b/C6 judges,
+seeds (indicative below three), missing data, and C5 from FLOP counts on the meta device."""
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from fakebench.core.version import __version__
 from leaderboard.claims import (
+    CLAIMS,
+    CLAIMS_BY_ID,
+    MIN_SEEDS,
     ClaimContext,
-    claim_c1,
-    claim_c2,
-    claim_c5,
+    claims_table,
+    evaluate,
     evaluate_claims,
 )
 
 N = 60  # reals and fakes per case
+SEEDS3 = (0, 1, 2)
 
 
 def _case(detector, generator, pert, real, fake, seed=0):
@@ -43,7 +48,11 @@ def _scores(acc_real, acc_fake, rng):
     return real, fake
 
 
-def _c1_store(aligned_fake_acc, baseline_fake_acc, seeds=(0,)):
+def _judge(claim_id, frame, **ctx):
+    return evaluate(CLAIMS_BY_ID[claim_id], ClaimContext(frame, **ctx))
+
+
+def _c1_store(aligned_fake_acc, baseline_fake_acc, seeds=SEEDS3):
     rng = np.random.default_rng(0)
     parts = []
     for seed in seeds:
@@ -52,21 +61,52 @@ def _c1_store(aligned_fake_acc, baseline_fake_acc, seeds=(0,)):
     return pd.concat(parts, ignore_index=True)
 
 
+# ------------------------------------------------------------------------------------ registry
+
+
+def test_registry_holds_one_entry_per_claim_with_what_it_needs():
+    ids = [c.id for c in CLAIMS]
+    assert ids == ["C1", "C2a", "C2b", "C3", "C4a", "C4b", "C5", "C6"] and len(set(ids)) == len(ids)
+    assert {c.id for c in CLAIMS if c.known_limit} == {"C4a", "C4b"}
+    assert [c.id for c in CLAIMS if not c.reads_detectors] == ["C5"]
+    assert len({c.test_id for c in CLAIMS}) == len(CLAIMS) and CLAIMS_BY_ID["C2a"].test_id.startswith("claims-C2a-")
+    needs = ClaimContext(pd.DataFrame()).needs()
+    assert list(needs) == ids and needs["C5"] == []
+    assert ("aligned-resnet50", "mini-playground", "identity") in needs["C1"]
+    assert ("baseline-resnet50", "mini-sd", "resize0.5") in needs["C2a"]
+    assert {(d, "mini-sd", "resize2") for d in ("baseline-resnet50", "aligned-resnet50")} <= set(needs["C2b"])
+    assert ("aligned-resnet50", "mini-othervae", "identity") in needs["C4b"]
+    assert ("aligned-shader-resnet50", "mini-sd", "identity") in needs["C6"]
+    named = ClaimContext(pd.DataFrame(), procedural_detector="aligned-procedural-resnet50").needs()["C6"]
+    assert ("aligned-procedural-resnet50", "mini-sd", "identity") in named
+
+
+def test_every_claim_reports_in_registry_order_and_lands_in_the_table():
+    results = evaluate_claims(ClaimContext(_c1_store(0.95, 0.4)))
+    assert [r.id for r in results] == [c.id for c in CLAIMS]
+    table = claims_table(results)
+    assert len(table) == len(CLAIMS) and table["claim"].str.startswith("C1: ").iloc[0]
+    assert table.loc[0, "paper"] == CLAIMS_BY_ID["C1"].paper and "98.80" in table.loc[0, "paper"]
+
+
+# ------------------------------------------------------------------------------------ C1, seeds
+
+
 def test_c1_verdicts_follow_the_paired_interval():
-    holds = claim_c1(ClaimContext(_c1_store(0.95, 0.40)))
-    assert holds.verdict == "holds" and holds.lo > 0 and holds.value == pytest.approx(holds.value)
-    fails = claim_c1(ClaimContext(_c1_store(0.40, 0.95)))
-    assert fails.verdict == "fails" and fails.value < 0
-    close = claim_c1(ClaimContext(_c1_store(0.72, 0.70)))
+    holds = _judge("C1", _c1_store(0.95, 0.40))
+    assert holds.verdict == "holds" and holds.judged and holds.lo > 0 and 0.2 < holds.value < 0.4
+    fails = _judge("C1", _c1_store(0.40, 0.95))
+    assert fails.verdict == "fails" and fails.value < 0 and fails.judged
+    close = _judge("C1", _c1_store(0.72, 0.70))
     assert close.verdict in ("not significant", "fails (not significant)") and close.lo < 0 < close.hi
     # reproducible: the bootstrap is seeded by the claim and the training seed
-    again = claim_c1(ClaimContext(_c1_store(0.95, 0.40)))
+    again = _judge("C1", _c1_store(0.95, 0.40))
     assert (again.value, again.lo, again.hi) == (holds.value, holds.lo, holds.hi)
 
 
 def test_several_seeds_average_the_value_and_each_replicate():
-    one = claim_c1(ClaimContext(_c1_store(0.95, 0.40, seeds=(0,))))
-    two = claim_c1(ClaimContext(_c1_store(0.95, 0.40, seeds=(0, 1))))
+    one = _judge("C1", _c1_store(0.95, 0.40, seeds=(0,)))
+    two = _judge("C1", _c1_store(0.95, 0.40, seeds=(0, 1)))
     store = _c1_store(0.95, 0.40, seeds=(0, 1))
     per_seed = []
     for seed in (0, 1):
@@ -78,40 +118,178 @@ def test_several_seeds_average_the_value_and_each_replicate():
         per_seed.append(accs["aligned-resnet50"] - accs["baseline-resnet50"])
     assert two.value == pytest.approx(np.mean(per_seed), abs=1e-12)
     assert two.value != one.value and two.hi - two.lo < (one.hi - one.lo) * 1.2
+    assert (one.seeds, two.seeds) == (1, 2)
 
 
-def test_c2_reads_real_fpr_at_the_calibrated_threshold():
+@pytest.mark.parametrize("seeds", [(0,), (0, 1)])
+def test_fewer_than_three_seeds_give_an_indicative_verdict(seeds):
+    r = _judge("C1", _c1_store(0.95, 0.40, seeds=seeds))
+    assert not r.judged and r.outcome == "holds" and r.seeds == len(seeds) < MIN_SEEDS
+    assert r.verdict.startswith(f"indicative ({len(seeds)} training seed") and r.verdict.endswith(": holds")
+    assert not math.isnan(r.lo)  # the numbers are still reported
+    failing = _judge("C1", _c1_store(0.40, 0.95, seeds=seeds))
+    assert not failing.judged and failing.outcome == "fails" and failing.verdict.startswith("indicative")
+
+
+def test_known_limits_read_shown_or_not_shown_and_are_indicative_too():
+    rng = np.random.default_rng(3)
+    parts = []
+    for seed in SEEDS3:
+        real, fake = _scores(0.95, 0.95, rng)
+        parts.append(_case("aligned-resnet50", "mini-sd", "identity", real, fake, seed))
+        parts.append(_case("aligned-resnet50", "mini-sd", "webp50", real, np.clip(fake - 0.5, 0, 1), seed))
+    frame = pd.concat(parts, ignore_index=True)
+    r = _judge("C4a", frame)
+    assert r.known_limit and r.verdict == "limit shown" and r.value > 0.3
+    single = _judge("C4a", frame[frame["seed"] == 0])
+    assert single.verdict.startswith("indicative") and single.outcome == "limit shown"
+
+
+# ------------------------------------------------------------------------------------ C2a, C2b
+
+
+def _resize_store(base_fake_down, aligned_fake_down, base_real_up, aligned_real_up, seeds=SEEDS3, calibrate=True):
+    """Per detector: clean and resized cases on mini-sd. Fakes at resize0.5 are called fake with the
+    given accuracy; reals at resize2 get pushed above the calibrated threshold with the given share."""
     rng = np.random.default_rng(1)
     parts = []
-    for det, down_shift in (("baseline-resnet50", 0.5), ("aligned-resnet50", 0.0)):
-        calib = rng.uniform(0, 0.4, 100)
-        parts.append(_calibration(det, calib))
-        clean_real = rng.uniform(0, 0.4, N)
-        fake = rng.uniform(0.6, 1, N)
-        parts.append(_case(det, "mini-sd", "identity", clean_real, fake))
-        parts.append(_case(det, "mini-sd", "resize0.5", np.clip(clean_real + down_shift, 0, 1), fake))
-    r = claim_c2(ClaimContext(pd.concat(parts, ignore_index=True)))
-    assert r.verdict == "holds" and r.value > 0.5 and "stays within" in r.detail
+    for seed in seeds:
+        for det, fake_down, real_up in (("baseline-resnet50", base_fake_down, base_real_up),
+                                        ("aligned-resnet50", aligned_fake_down, aligned_real_up)):
+            if calibrate:
+                parts.append(_calibration(det, rng.uniform(0, 0.4, 200), seed))
+            real, fake = rng.uniform(0, 0.38, N), rng.uniform(0.6, 1, N)
+            parts.append(_case(det, "mini-sd", "identity", real, fake, seed))
+            down_fake = np.where(rng.random(N) < fake_down, fake, rng.uniform(0, 0.4, N))
+            parts.append(_case(det, "mini-sd", "resize0.5", real, down_fake, seed))
+            up_real = np.where(rng.random(N) < real_up, rng.uniform(0.45, 0.9, N), real)
+            parts.append(_case(det, "mini-sd", "resize2", up_real, fake, seed))
+    return pd.concat(parts, ignore_index=True)
 
 
-def test_missing_cases_and_cost_say_no_data():
+def test_c2a_compares_the_fake_accuracy_drops_at_half_size():
+    holds = _judge("C2a", _resize_store(base_fake_down=0.1, aligned_fake_down=0.9, base_real_up=0, aligned_real_up=0))
+    assert holds.verdict == "holds" and holds.value == pytest.approx(0.8, abs=0.15) and holds.lo > 0.10
+    assert "baseline-resnet50 +0.9" in holds.detail or "baseline-resnet50 +0.8" in holds.detail
+    both = _judge("C2a", _resize_store(base_fake_down=0.1, aligned_fake_down=0.1, base_real_up=0, aligned_real_up=0))
+    assert both.outcome in ("fails", "fails (not significant)") and abs(both.value) < 0.15
+
+
+def test_c2b_compares_real_fpr_rises_at_double_size_at_the_calibrated_threshold():
+    holds = _judge("C2b", _resize_store(1, 1, base_real_up=0.6, aligned_real_up=0.0))
+    assert holds.verdict == "holds" and holds.value == pytest.approx(0.6, abs=0.15)
+    assert "real FPR rise" in holds.detail
+    both = _judge("C2b", _resize_store(1, 1, base_real_up=0.6, aligned_real_up=0.6))
+    assert both.outcome in ("fails", "fails (not significant)")
+    # the rise is read at the calibrated threshold: without calibration reals there is no verdict
+    uncalibrated = _judge("C2b", _resize_store(1, 1, 0.6, 0.0, calibrate=False))
+    assert uncalibrated.verdict == "no data" and "calibration reals" in uncalibrated.detail
+
+
+# ------------------------------------------------------------------------------------ C6
+
+
+def _c6_store(missed, procedural="aligned-shader-resnet50", seeds=SEEDS3):
+    """The procedural detector scores the same images as the photo one, but misses a share of fakes."""
+    rng = np.random.default_rng(2)
+    parts = []
+    for seed in seeds:
+        real, fake = _scores(0.9, 0.9, rng)
+        parts.append(_case("aligned-resnet50", "mini-sd", "identity", real, fake, seed))
+        proc_fake = np.where(rng.random(N) < missed, rng.uniform(0.0, 0.49, N), fake)
+        parts.append(_case(procedural, "mini-sd", "identity", real, proc_fake, seed))
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_c6_holds_when_procedural_reals_train_about_as_well_as_photos():
+    close = _judge("C6", _c6_store(0.02))
+    assert close.verdict == "holds" and 0 <= close.value < 0.05 and close.hi < 0.05
+    worse = _judge("C6", _c6_store(0.5))
+    assert worse.verdict == "fails" and worse.value > 0.15 and worse.lo > 0.05
+    named = _judge("C6", _c6_store(0.0, procedural="aligned-procedural-resnet50"),
+                   procedural_detector="aligned-procedural-resnet50")
+    assert named.verdict == "holds" and "aligned-procedural-resnet50" in named.metric
+
+
+def test_missing_cases_say_no_data_naming_them():
     results = {r.id: r for r in evaluate_claims(ClaimContext(_c1_store(0.95, 0.4)))}
     assert results["C1"].verdict == "holds"
-    for cid in ("C2", "C3", "C4a", "C4b", "C5"):
-        assert results[cid].verdict == "no data" and results[cid].detail
+    for cid in ("C2a", "C2b", "C3", "C4a", "C4b", "C5", "C6"):
+        assert results[cid].verdict == "no data" and results[cid].detail and not results[cid].judged
         assert math.isnan(results[cid].value)
+    assert "aligned-shader-resnet50 / mini-sd / identity" in results["C6"].detail
+    assert "baseline-resnet50 / mini-sd / resize0.5" in results["C2a"].detail
 
 
-def test_c5_compares_the_measured_ratio_with_ten():
-    cost = {"generator": "mini-sd", "steps": 20, "batch_size": 8, "device": "cpu", "generate_ips": 2.0,
-            "reconstruct_ips": 30.0, "ratio": 15.0}
-    assert claim_c5(ClaimContext(_c1_store(0.9, 0.9), cost=cost)).verdict == "holds"
-    assert claim_c5(ClaimContext(_c1_store(0.9, 0.9), cost={**cost, "ratio": 4.8})).verdict == "fails"
+# ------------------------------------------------------------------------------------ C5 and FLOPs
 
 
-def test_needs_names_every_case_a_claim_reads():
-    needs = ClaimContext(pd.DataFrame()).needs()
-    assert set(needs) == {"C1", "C2", "C3", "C4a", "C4b", "C5"}
-    assert ("aligned-resnet50", "mini-playground", "identity") in needs["C1"]
-    assert ("baseline-resnet50", "mini-sd", "resize0.5") in needs["C2"]
-    assert ("aligned-resnet50", "mini-othervae", "identity") in needs["C4b"]
+def _flops_row(ratio_target: float) -> dict:
+    return {"generate_flops": ratio_target * 3e12, "reconstruct_flops": 3e12, "denoiser_calls": 100,
+            "denoiser_flops": ratio_target * 3e10, "decode_flops": 2e12, "encode_flops": 1e12, "error": ""}
+
+
+def test_c5_compares_sd15s_flop_ratio_with_ten_whatever_the_seeds():
+    wall = {"generator": "mini-sd", "ratio": 4.8, "steps": 20, "batch_size": 8, "device": "cpu"}
+    r = _judge("C5", pd.DataFrame(), cost={"flops": {"sd15": _flops_row(22.0)}, "wallclock": wall})
+    assert r.verdict == "holds" and r.judged and r.value == pytest.approx(22.0) and r.seeds == 0
+    assert "25.2" in r.detail and "mini-sd measured 4.8x" in r.detail
+    low = _judge("C5", pd.DataFrame(), cost={"flops": {"sd15": _flops_row(4.0)}})
+    assert low.verdict == "fails" and low.judged
+    missing = _judge("C5", pd.DataFrame(), cost={"flops": {"sd15": {"error": "config not obtained"}}})
+    assert missing.verdict == "no data" and "config not obtained" in missing.detail
+    assert _judge("C5", pd.DataFrame(), cost={"generator": "mini-sd", "ratio": 15.0}).verdict == "no data"
+
+
+def test_the_flop_counter_matches_a_hand_count_on_the_meta_device():
+    from generators.flops import count_flops, meta
+
+    with torch.device("meta"):
+        conv, linear = torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.Linear(16, 32)
+    # a convolution: 2 FLOPs (multiply + add) per weight per output pixel; a linear layer likewise per row
+    assert count_flops(conv, meta(1, 3, 10, 10)) == 2 * 8 * 3 * 3 * 3 * 10 * 10
+    assert count_flops(linear, meta(5, 16)) == 2 * 5 * 16 * 32
+
+
+def test_a_tiny_unet_counts_attention_and_guidance_doubles_the_calls():
+    from generators.flops import DenoiserCall, build_on_meta
+
+    config = {"_class_name": "UNet2DConditionModel", "block_out_channels": [8, 16],
+              "down_block_types": ["CrossAttnDownBlock2D", "DownBlock2D"],
+              "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D"], "layers_per_block": 1,
+              "norm_num_groups": 4, "cross_attention_dim": 12, "attention_head_dim": 2, "sample_size": 8}
+    model = build_on_meta(config)
+    assert next(model.parameters()).device.type == "meta"
+    short, long = (DenoiserCall(8, tokens).flops(model) for tokens in (4, 40))
+    assert 0 < short < long  # cross-attention over more text tokens costs more: attention is counted
+    # by hand: each cross-attention layer (C channels over H x W) adds, per extra text token, the K and V
+    # projections (2 x 2 x 12 x C) and the Q.K^T and A.V products (2 x 2 x HW x C); the layers are the
+    # down block's (8 x 8, C 8), the up block's two (8 x 8, C 8) and the mid block's (4 x 4, C 16)
+    per_token = sum(4 * c * (12 + hw) for c, hw in ((8, 64), (8, 64), (8, 64), (16, 16)))
+    assert long - short == 36 * per_token
+
+
+def test_count_generator_counts_the_mini_world_and_says_why_others_are_missing():
+    from generators.flops import count_generator
+
+    mini = count_generator("mini-sd")
+    assert not mini.error and mini.denoiser_calls == mini.steps == 20
+    assert mini.generate_flops == pytest.approx(20 * mini.denoiser_flops + mini.decode_flops)
+    assert mini.reconstruct_flops == mini.encode_flops + mini.decode_flops and mini.ratio > 1
+    assert "not obtained" in count_generator("pixart-alpha").error
+    assert "no autoencoder" in count_generator("deepfloyd-if").error
+    assert count_generator("some-plugin").error
+
+
+def test_bench_cost_flops_prints_every_row_and_writes_the_record(tmp_path, capsys):
+    import json
+
+    from fakebench.cli import main
+
+    out = tmp_path / "cost.json"
+    assert main(["bench", "cost", "--flops", "--generators", "mini-sd,pixart-alpha", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "mini-sd" in printed and "not counted:" in printed and "pixart-alpha: transformer config" in printed
+    record = json.loads(out.read_text())
+    assert set(record["flops"]) == {"mini-sd", "pixart-alpha"} and record["counted_with"]["device"] == "meta"
+    assert record["flops"]["pixart-alpha"]["ratio"] is None and record["flops"]["mini-sd"]["ratio"] > 1

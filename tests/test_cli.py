@@ -3,8 +3,8 @@ import sys
 
 import pytest
 
-from fakebench.core.cache import ensure_writable_dir
 from fakebench.cli import main
+from fakebench.core.cache import ensure_writable_dir
 from fakebench.core.errors import FakebenchError
 
 

@@ -24,7 +24,9 @@ from fakebench.core.devices import (
 )
 from fakebench.core.errors import FakebenchError, WeightsMissingError
 from generators import GENERATORS, create_generator, list_generators
-from generators.hub import DiffusersGenerator, autoencoder_class
+from generators.autoencoders import autoencoder_class
+from generators.hub import DiffusersGenerator
+from generators.hub_files import ModelFiles
 from generators.hub_models import (
     HUB_MODELS,
     SPECS_BY_NAME,
@@ -88,8 +90,9 @@ def test_every_real_generator_builds_without_loading_and_has_complete_metadata(m
     def refuse(*args, **kwargs):
         raise AssertionError("building a generator must not touch weights")
 
-    for method in ("load_pipeline", "load_autoencoder", "_local_root"):
+    for method in ("load_pipeline", "load_autoencoder"):
         monkeypatch.setattr(DiffusersGenerator, method, refuse)
+    monkeypatch.setattr(ModelFiles, "local_root", refuse)
     real = {n for n in list_generators() if create_generator(n).info.world == "real"}
     assert REQUIRED <= real
     for name in sorted(REQUIRED):

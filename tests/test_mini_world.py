@@ -6,8 +6,8 @@ import torch
 from fakebench.core.errors import FakebenchError, IntegrityError
 from generators import create_generator
 from generators.mini import build_mini_generator
-from generators.mini.architectures import GENERATORS as SPECS
 from generators.mini.architectures import IMAGE_SIDE
+from generators.mini.architectures import MINI_SPECS as SPECS
 from generators.mini.weights import WEIGHTS_DIR, read_manifest, verify_component
 
 

@@ -20,7 +20,8 @@ def test_reconstruction_carries_the_image_but_is_not_identical(tiny_corpus):
     """On the photos the autoencoder was trained on, the round trip must beat a flat image of each
     crop's mean colour (it carries content) and must not be the identity (it leaves the decoder's
     trace). Held-out photos are not held to this bar: see the README on the mini world's limits."""
-    from fakebench.core.imageio import load_rgb, pil_to_tensor
+    from fakebench.core.imageio import load_rgb
+    from fakebench.core.pixels import pil_to_tensor
 
     gen = create_generator("mini-sd")
     reals = real_split("train", tiny_corpus)

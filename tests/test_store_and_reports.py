@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fakebench.core.version import __version__
 from fakebench.core.errors import FakebenchError
+from fakebench.core.version import __version__
 from leaderboard.compare import compare_boards
 from leaderboard.metrics import BootstrapConfig
 from leaderboard.reports import write_reports

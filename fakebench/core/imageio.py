@@ -46,7 +46,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-import torch
 from PIL import Image, ImageFile, UnidentifiedImageError
 
 from fakebench.core.cache import atomic_write_bytes
@@ -280,70 +279,6 @@ def load_rgb(path: Path) -> Image.Image:
             return _orient(path, im, rgb)
 
 
-def default_writer_threads() -> int:
-    """PNG writer threads: none on a small CPU (measured on 2 cores: a writer thread beside the
-    model's two threads slows the model more than it saves), else up to half the cores: PNG encoding
-    (about 5 ms for a 256 px image) is the slowest step of reconstruction beside a GPU."""
-    from fakebench.core.workunits import available_cores
-
-    cpus = available_cores()
-    return 0 if cpus <= 2 else min(8, cpus // 2)
-
-
-def to_uint8_hwc(batch: torch.Tensor) -> np.ndarray:
-    """N x 3 x H x W floats in [0, 1] -> N x H x W x 3 uint8 (rounded, clamped), for a whole batch at
-    once."""
-    x = batch.detach().clamp(0, 1).mul(255).round().to(torch.uint8).permute(0, 2, 3, 1)
-    return x.contiguous().cpu().numpy()
-
-
-class PngWriter:
-    """Encodes and writes images as PNG (atomically), on `threads` threads while the model works on
-    the next batch (zlib and file I/O release the GIL), or inline with 0 threads. Leaving the block
-    waits for every write and raises the first error, so nothing is reported done before it is on
-    disk."""
-
-    def __init__(self, threads: int | None = None, max_pending: int = 64) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        threads = default_writer_threads() if threads is None else threads
-        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="png-writer") if threads else None
-        self._pending: list = []
-        self._max = max_pending
-
-    @staticmethod
-    def _write(path: Path, pixels: np.ndarray) -> None:
-        atomic_write_bytes(path, encode(Image.fromarray(pixels, mode="RGB"), "PNG"))
-
-    def submit(self, path: Path, pixels: np.ndarray) -> None:
-        """Queue H x W x 3 uint8 `pixels` (see `to_uint8_hwc`) for `path`."""
-        if self._pool is None:
-            self._write(path, pixels)
-            return
-        self._pending.append(self._pool.submit(self._write, path, pixels))
-        if len(self._pending) > self._max:
-            self._drain(keep=self._max // 2)
-
-    def submit_batch(self, paths: list[Path], images: torch.Tensor) -> None:
-        for path, pixels in zip(paths, to_uint8_hwc(images)):
-            self.submit(path, pixels)
-
-    def _drain(self, keep: int = 0) -> None:
-        while len(self._pending) > keep:
-            self._pending.pop(0).result()
-
-    def __enter__(self) -> "PngWriter":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        try:
-            if exc[0] is None:
-                self._drain()
-        finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True)
-
-
 def load_verified(path: Path, sha256: str) -> Image.Image:
     """`load_rgb` of a file whose bytes must still be the ones a manifest recorded: a cached artifact
     or a scanned dataset file that changed since is refused, naming the file and how to rebuild it."""
@@ -359,24 +294,6 @@ def load_verified(path: Path, sha256: str) -> Image.Image:
                             fix=f"delete {str(path.parent)!r} (a cached set) so that it is rebuilt, or rescan the "
                                 "dataset", reason="changed", path=str(path))
     return load_rgb(path)
-
-
-def pil_to_uint8(im: Image.Image) -> torch.Tensor:
-    """PIL RGB -> uint8 tensor H x W x 3, in one copy: what DataLoader workers stack and hand over
-    (a quarter of the bytes of floats; stacked as N x H x W x 3, a batch is channels-last already)."""
-    return torch.from_numpy(np.array(im if im.mode == "RGB" else im.convert("RGB"), dtype=np.uint8))
-
-
-def uint8_to_float(x: torch.Tensor, device: torch.device | str | None = None) -> torch.Tensor:
-    """uint8 pixels (any shape) -> float in [0, 1], converted on `device` (so only bytes travel)."""
-    if device is not None:
-        x = x.to(device, non_blocking=True)
-    return x.float().div_(255.0)
-
-
-def pil_to_tensor(im: Image.Image) -> torch.Tensor:
-    """PIL RGB -> float tensor 3 x H x W in [0, 1] (a view of H x W x 3 memory)."""
-    return uint8_to_float(pil_to_uint8(im).permute(2, 0, 1))
 
 
 def encode(im: Image.Image, fmt: str, quality: int | None = None) -> bytes:

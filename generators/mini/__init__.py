@@ -9,8 +9,8 @@ import torch
 from fakebench.core.cache import stable_hash
 from generators.base import GeneratorInfo
 from generators.latent import LatentDiffusionGenerator
-from generators.mini.architectures import GENERATORS as SPECS
 from generators.mini.architectures import IMAGE_SIDE, UNETS, MiniGeneratorSpec
+from generators.mini.architectures import MINI_SPECS as SPECS
 from generators.mini.weights import (
     file_sha256_of_digests,
     load_unet,

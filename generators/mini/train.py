@@ -21,12 +21,13 @@ from diffusers.utils import logging as diffusers_logging
 from tqdm.auto import tqdm
 
 from fakebench.core.cache import atomic_write_json
-from fakebench.core.imageio import decode, pil_to_tensor
+from fakebench.core.imageio import decode
+from fakebench.core.pixels import pil_to_tensor
 from fakebench.core.schedules import warmup_cosine
 from generators.corpus import CorpusConfig, crop_jpeg_bytes, crop_specs
 from generators.mini.architectures import (
-    GENERATORS,
     IMAGE_SIDE,
+    MINI_SPECS,
     UNETS,
     VAES,
     MiniTrainConfig,
@@ -150,7 +151,7 @@ def train_mini_world(cfg: MiniTrainConfig = MiniTrainConfig(), out_dir: Path = W
         vaes[vname] = vae
         vae.to(torch.float16).save_pretrained(staging / vname, safe_serialization=True)
         timings[vname] = time.perf_counter() - t0
-    for gspec in GENERATORS:
+    for gspec in MINI_SPECS:
         uname = gspec.unet
         if (staging / uname).exists():
             continue
