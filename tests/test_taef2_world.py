@@ -12,9 +12,13 @@ from benchmark.session import BenchSession
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_taef2_world_trains_aligned_nodown_on_taef2_and_tests_the_mini_generators_too():
+def test_taef2_world_trains_the_paper_recipe_on_taef2_and_tests_the_mini_generators_too():
     cases = build_cases(TAEF2_WORLD)
-    assert {c.detector.label for c in cases} == {f"{r}-resnet50-nodown" for r in TAEF2_WORLD.recipes}
+    assert {c.detector.label for c in cases} == {"aligned-resnet50-nodown", "aligned-sync-resnet50-nodown",
+                                                 "aligned-shader-resnet50-nodown"}
+    shader = next(c.detector for c in cases if c.detector.procedural)
+    assert shader.reals == f"procedural:{TAEF2_WORLD.procedural_reals}" and shader.recipe == "aligned"
+    assert TAEF2_WORLD.train.schedule == "paper" and TAEF2_WORLD.train.augment.preset == "paper"
     assert all(c.detector.generator == "taef2" for c in cases)
     assert {c.generator for c in cases} == {"taef2", "mini-sd", "mini-playground", "mini-othervae"}
     by_id = {c.id: c for c in cases}
@@ -58,5 +62,5 @@ def test_gpu_world_on_cpu_warns_once_and_points_to_smoke(tmp_path):
 def test_claims_the_taef2_world_cannot_judge_are_skipped_with_why(tmp_path):
     proc = _pytest(["--world", "taef2-smoke", "-k", "C1 or C2 or C5", "-rs", "-q"], tmp_path / "home", tmp_path)
     assert proc.returncode == 0, proc.stdout[-2000:]
-    assert "3 skipped" in proc.stdout and proc.stdout.count("cannot judge") == 3
+    assert "4 skipped" in proc.stdout and proc.stdout.count("cannot judge") == 4  # C1, C2a, C2b, C5
     assert "TAEF2 cannot generate" in proc.stdout
