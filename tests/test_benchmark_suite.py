@@ -29,7 +29,11 @@ def test_case_ids_and_expected_failures():
     added = ["aligned-shader-resnet50", "aligned-sync-resnet50"]  # scored under the added_perturbations only
     assert labels == sorted(full + added)
     n_added = len(MINI_WORLD.perturbation_ids(MINI_WORLD.added_perturbations))
-    assert len(ids) == len(MINI_WORLD.generators) * (len(full) * len(MINI_WORLD.perturbation_ids()) + len(added) * n_added) == len(set(ids))
+    grid_generators = [g for g in MINI_WORLD.generators if g not in MINI_WORLD.added_generators]
+    n_grid = len(MINI_WORLD.perturbation_ids())
+    assert len(ids) == (len(grid_generators) * (len(full) * n_grid + len(added) * n_added)
+                        + len(MINI_WORLD.added_generators) * (len(full) + len(added)) * n_added) == len(set(ids))
+    assert "aligned-resnet50-taef2-jpeg50" in ids and "aligned-resnet50-taef2-blur1" not in ids
     assert "aligned-sync-resnet50-mini-sd-resize0.5+jpeg75" in ids and "aligned-sync-resnet50-mini-sd-blur1" not in ids
     assert "WebP" in next(c for c in build_cases(MINI_WORLD, ["aligned-sync-resnet50"], ["mini-sd"], ["webp50"])
                           ).expected_failure
