@@ -44,7 +44,7 @@ def test_case_ids_and_expected_failures():
     assert "autoencoder" in by_id["aligned-resnet50-mini-othervae-identity"].expected_failure
     # taef2: a real pretrained decoder none of the mini detectors saw (the paper's "different autoencoder")
     assert "autoencoder" in by_id["aligned-resnet50-taef2-identity"].expected_failure
-    assert "autoencoder" in by_id["baseline-freq-lr-taef2-jpeg75"].expected_failure
+    assert "autoencoder" in by_id["baseline-freq-lr-taef2-jpeg50"].expected_failure
     assert "resolution" in by_id["baseline-resnet50-mini-sd-resize0.5"].expected_failure
     assert by_id["baseline-resnet50-mini-sd-identity"].expected_failure == ""
     assert "resolution" in by_id["baseline-resnet50-mini-sd-short48"].expected_failure  # below the native 64 px
