@@ -79,7 +79,8 @@ def units_of(imageset: ImageSet, batch_size: int) -> list[list[int]]:
 
 
 def score_units(detector: Detector, imageset: ImageSet, perturbation: Perturbation, seed: int,
-                units: list[tuple[int, list[int]]], cfg: ScoringConfig, done: dict[int, tuple[float, str]] | None = None,
+                units: list[tuple[int, list[int]]], cfg: ScoringConfig,
+                done: dict[int, tuple[float, str]] | None = None,
                 save=None, progress: bool = False) -> dict[int, tuple[float, str]]:
     """Score the given (index, unit) pairs, skipping those whose positions are all in `done`;
     `save(results)` is called every `cfg.flush_every` units with everything scored so far."""

@@ -15,9 +15,9 @@ from benchmark.scoring import ScoringConfig, detector_scores
 from detectors.base import Detector
 from detectors.registry import create_detector
 from detectors.train import DetectorSpec, trained_detector
-from fakebench.core.version import __version__
 from fakebench.core.cache import atomic_write_json
 from fakebench.core.errors import FakebenchError
+from fakebench.core.version import __version__
 from generators import create_generator
 from generators.base import Generator
 from generators.folders import FolderDataset

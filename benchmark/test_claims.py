@@ -5,8 +5,8 @@ the paper says it is, so a shown limit reads XFAIL and a missing one XPASS; neve
 parametrizes `claim_id` (fakebench.pytest_plugin.claim_params)."""
 import pytest
 
-from fakebench.pytest_plugin import SEEDS_KEY
 from fakebench.core.errors import FakebenchError, WeightsMissingError
+from fakebench.pytest_plugin import SEEDS_KEY
 
 
 def test_claim(claim_id, bench, live, request):

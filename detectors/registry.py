@@ -1,7 +1,7 @@
 """The detector registry: `register_detector`, `list_detectors`, `create_detector`."""
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from detectors.base import Detector
 from fakebench.core.registry import Registry

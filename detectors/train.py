@@ -17,7 +17,6 @@ import torch
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm.auto import tqdm
 
-from fakebench.core.version import __version__
 from detectors.augment import AugmentConfig, augment
 from detectors.base import Detector
 from detectors.registry import create_detector
@@ -30,6 +29,7 @@ from fakebench.core.imageio import pil_to_tensor
 from fakebench.core.locks import artifact_lock
 from fakebench.core.schedules import warmup_cosine
 from fakebench.core.seeds import derived_seed
+from fakebench.core.version import __version__
 from generators.base import Generator
 from generators.corpus import CorpusConfig
 from generators.imagesets import ImageSet, generated_set, real_split, reconstructed_set
@@ -108,7 +108,8 @@ def training_data(recipe: str, generator: Generator, real: ImageSet, val_real: I
         # fake seeds are offset from the test fakes' seeds (see benchmark) so no image is shared
         return TrainingData(real, generated_set(generator, len(real), seed=10_000 + seed), val_real,
                             generated_set(generator, len(val_real), seed=20_000 + seed))
-    raise FakebenchError(f"unknown recipe {recipe!r}; known recipes: {', '.join(RECIPES)}", fix="use baseline or aligned")
+    raise FakebenchError(f"unknown recipe {recipe!r}; known recipes: {', '.join(RECIPES)}",
+                         fix="use baseline or aligned")
 
 
 class LabeledImages(Dataset):
@@ -222,7 +223,7 @@ class DetectorSpec:
         return f"{self.recipe}-{self.detector}" if self.recipe else self.detector
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def is_trainable(name: str, kwargs: tuple[tuple[str, object], ...] = ()) -> bool:
     """Whether the recipes can train this detector (it implements `Trainable`); builds it once to see."""
     return isinstance(create_detector(name, **dict(kwargs)), Trainable)

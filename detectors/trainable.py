@@ -122,7 +122,8 @@ class NetworkDetector(nn.Module):
         # them to exactly 0 or 1), so thresholds calibrated at low FPR stay meaningful
         return torch.sigmoid(self.logits(images.to(self.mean.device)).double()).cpu()
 
-    def train_on(self, data: TrainingData, cfg: TrainConfig, desc: str = "train", state_path: Path | None = None) -> None:
+    def train_on(self, data: TrainingData, cfg: TrainConfig, desc: str = "train",
+                 state_path: Path | None = None) -> None:
         from detectors.train import (
             fit_network,  # the shared SGD loop of every network detector
         )

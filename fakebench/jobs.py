@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from fakebench.core.version import __version__
 from fakebench.core import distributed
 from fakebench.core.cache import atomic_path, atomic_write_json, ensure_writable_dir
 from fakebench.core.errors import FakebenchError
+from fakebench.core.version import __version__
 from generators.folders import (
     SkippedFile,
     image_folder,

@@ -17,10 +17,11 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -317,7 +318,8 @@ class DiffusersGenerator(Generator):
             if self.source.kind == "hub":
                 raise self._missing("reconstruction", [self.source.location], "partial download")
             raise FakebenchError(
-                f"folder {str(root)!r} has no {self.spec.autoencoder_subfolder}/ autoencoder weights for {self.spec.name}",
+                f"folder {str(root)!r} has no {self.spec.autoencoder_subfolder}/ autoencoder weights "
+                f"for {self.spec.name}",
                 fix=f"save the whole pipeline there with {self.spec.pipeline_class}.save_pretrained")
         return folder
 

@@ -1,7 +1,7 @@
 """The generator registry: `register_generator`, `list_generators`, `create_generator`."""
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from fakebench.core.registry import Registry
 from generators.base import Generator

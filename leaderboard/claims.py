@@ -14,8 +14,8 @@ claim needs). Known limits (C4) read `limit shown` / `limit not shown`.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd

@@ -221,7 +221,9 @@ def _jsonable(value):
 
 
 def to_json(board: pd.DataFrame, version: str, claims: list | None = None) -> str:
-    records = lambda frame: [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    def records(frame: pd.DataFrame) -> list[dict]:
+        return [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
     doc = {"fakebench_version": version, "metrics": METRIC_GLOSSARY,
            "ranking": records(overall_ranking(board)), "cases": records(board),
            "across_seeds": records(seed_summary(board)),

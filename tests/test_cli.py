@@ -3,8 +3,8 @@ import sys
 
 import pytest
 
-from fakebench.core.cache import ensure_writable_dir
 from fakebench.cli import main
+from fakebench.core.cache import ensure_writable_dir
 from fakebench.core.errors import FakebenchError
 
 
@@ -46,8 +46,10 @@ def test_module_entry_point_runs():
 @pytest.mark.parametrize("args, needle", [
     (["reconstruct", "--generator", "mini-sd", "--input", "{tmp}/nope", "--output", "{tmp}/out"], "does not exist"),
     (["reconstruct", "--generator", "sd-99", "--input", "{tmp}/in", "--output", "{tmp}/out"], "mini-sd"),
-    (["reconstruct", "--generator", "deepfloyd-if", "--input", "{tmp}/in", "--output", "{tmp}/out"], "cannot reconstruct"),
-    (["reconstruct", "--generator", "mini-sd", "--dtype", "fp16", "--input", "{tmp}/in", "--output", "{tmp}/o"], "fp32"),
+    (["reconstruct", "--generator", "deepfloyd-if", "--input", "{tmp}/in", "--output", "{tmp}/out"],
+     "cannot reconstruct"),
+    (["reconstruct", "--generator", "mini-sd", "--dtype", "fp16", "--input", "{tmp}/in", "--output", "{tmp}/o"],
+     "fp32"),
     (["train", "--recipe", "aligned", "--generator", "mini-sd", "--real", "{tmp}/empty"], "holds no images"),
     (["score", "--data", "folder:{tmp}/in"], "holds no labelled images"),
     (["score", "--data", "folder:{tmp}/nope", "--detector", "small-cnn"], "does not exist"),

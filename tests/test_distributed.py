@@ -96,6 +96,7 @@ def test_pytest_benchmark_under_torchrun(tmp_path):
     assert proc.stdout.count("fakebench leaderboard") == 1  # rank 0 reports
     store = pd.read_parquet(out / "scores.parquet")
     test = store[store["split"] == "test"]
-    assert sorted(test["case_id"].unique()) == ["aligned-small-cnn-mini-sd-identity", "aligned-small-cnn-mini-sd-jpeg75"]
+    assert sorted(test["case_id"].unique()) == ["aligned-small-cnn-mini-sd-identity",
+                                                "aligned-small-cnn-mini-sd-jpeg75"]
     assert not test.duplicated(["case_id", "image_id", "label"]).any() and test["score"].notna().all()
     assert len(test) == 2 * (6 + 6)  # mini-smoke: 6 test reals (3 photos x 2 crops) and 6 fakes per case

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fakebench.core.version import __version__
 from fakebench.core.errors import FakebenchError
+from fakebench.core.version import __version__
 from leaderboard.compare import compare_boards
 from leaderboard.metrics import BootstrapConfig
 from leaderboard.reports import write_reports
@@ -55,7 +55,8 @@ def scores() -> pd.DataFrame:
         for generator in GENERATORS:
             for p, pert in enumerate(PERTURBATIONS):
                 shift = 0.25 - 0.03 * p - 0.1 * d
-                store.add(_rows(detector, generator, pert, rng.beta(2, 5, 30), np.clip(rng.beta(2, 5, 30) + shift, 0, 1)))
+                fakes = np.clip(rng.beta(2, 5, 30) + shift, 0, 1)
+                store.add(_rows(detector, generator, pert, rng.beta(2, 5, 30), fakes))
     return store.frame()
 
 
@@ -198,8 +199,9 @@ def _chromium() -> str | None:
     return None
 
 
-@pytest.mark.skipif(_chromium() is None, reason="no Chromium or Chrome on PATH (Debian: apt-get install chromium); "
-                                                "the page's content is still checked by test_reports_are_written_from_the_store_alone")
+@pytest.mark.skipif(_chromium() is None,
+                    reason="no Chromium or Chrome on PATH (Debian: apt-get install chromium); the page's content "
+                           "is still checked by test_reports_are_written_from_the_store_alone")
 def test_report_page_renders_in_headless_chromium(scores, tmp_path):
     _, paths = write_reports(scores, tmp_path, BootstrapConfig(resamples=20))
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

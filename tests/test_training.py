@@ -62,7 +62,7 @@ def test_checkpoint_cache_round_trip_and_integrity(tiny_corpus):
     assert info2.seconds == info.seconds and again.checkpoint_hash == det.checkpoint_hash
     assert score_images(again, reals)["score"].tolist() == pytest.approx(first, abs=1e-6)
 
-    path = next((p for p in (gen_path for gen_path in _checkpoints()) if p.name == "model.safetensors"))
+    path = next(p for p in (gen_path for gen_path in _checkpoints()) if p.name == "model.safetensors")
     sidecar = json.loads(sidecar_path(path).read_text())
     assert sidecar["weights_sha256"] and sidecar["versions"]["torch"] == torch.__version__
     path.write_bytes(path.read_bytes()[:-10] + b"0123456789")

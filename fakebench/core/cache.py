@@ -13,11 +13,12 @@ import json
 import os
 import secrets
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from fakebench.core.version import __version__
 from fakebench.core.errors import FakebenchError
+from fakebench.core.version import __version__
 
 # Bumped whenever a change in code changes what an artifact contains, so old caches are not reused.
 CACHE_SCHEMA = 3  # 2: training batches by DistributedSampler, scores by fixed work units; 3: channels-last models

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import fnmatch
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Callable, Generic, Iterable, TypeVar
+from typing import Generic, TypeVar
 
 from fakebench.core.errors import UnknownNameError
 

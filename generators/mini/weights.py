@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import torch
@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 WEIGHTS_ENV = "FAKEBENCH_MINI_WEIGHTS"  # another folder of mini-world weights, e.g. from `fakebench mini train --out`
 MANIFEST = "SHA256SUMS"
-REBUILD = "run `fakebench mini train` to rebuild the mini-world weights, or restore them with `git checkout generators/mini/weights`"
+REBUILD = ("run `fakebench mini train` to rebuild the mini-world weights, "
+           "or restore them with `git checkout generators/mini/weights`")
 
 
 def weights_dir() -> Path:
@@ -53,7 +54,7 @@ def verify_component(component: str, folder: Path | None = None) -> str:
     return _verify_component(component, (folder or weights_dir()).resolve())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _verify_component(component: str, folder: Path) -> str:
     manifest = read_manifest(folder)
     names = sorted(n for n in manifest if n.startswith(component + "/"))
