@@ -1,73 +1,71 @@
-"""Runs the real pytest benchmark (plugin, cases, store, leaderboard) on the mini-smoke world."""
+"""Runs the real pytest benchmark (plugin, cases, store, leaderboard) on the mini-smoke world.
+
+The inner pytest runs in this process through `pytester` (the plugin is loaded by its pytest11 entry
+point and woken by benchmark/conftest.py, exactly as in `pytest benchmark/`), and starts from a copy of
+a home prepared once per session (`mini_smoke_home`), so each test pays only for what it checks.
+`pytest benchmark/` under torchrun, which needs processes, is in tests/test_distributed.py."""
+import importlib
 import json
-import os
-import subprocess
-import sys
+import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from benchmark.cases import MINI_WORLD, build_cases
-from fakebench.core.errors import FakebenchError
+from fakebench.cli import main
 from leaderboard.store import read_store
 
 ROOT = Path(__file__).resolve().parents[1]
+# Imported before any inner run: pytester drops the modules an inner run imports when it ends, and torch
+# and diffusers do not take well to being imported twice in one process.
+for _module in ("benchmark.session", "fakebench.pytest_plugin", "leaderboard.plots", "leaderboard.reports"):
+    importlib.import_module(_module)
+ZOO = ("resnet50", "small-cnn", "freq-lr")
 
 
-def _pytest(args, home, cwd, **extra_env):
-    env = {**os.environ, "FAKEBENCH_HOME": str(home), "PYTHONPATH": str(ROOT), **extra_env}
-    return subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "benchmark"), "-p", "no:cacheprovider", *args],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+@pytest.fixture(scope="module", autouse=True)
+def _imports_before_inner_runs(prepared_mini_smoke):
+    """Preparing the shared home imports what a benchmark run imports, before any pytester snapshot."""
 
 
-def test_case_ids_and_expected_failures():
-    cases = build_cases(MINI_WORLD)
-    ids = [c.id for c in cases]
-    labels = sorted({c.detector.label for c in cases})
-    assert labels == [f"{r}-{d}" for r in ("aligned", "baseline") for d in ("freq-lr", "resnet50", "small-cnn")]
-    assert len(ids) == len(labels) * 3 * len(MINI_WORLD.perturbation_ids()) == len(set(ids))
-    assert len(MINI_WORLD.perturbation_ids()) >= 20
-    assert "aligned-resnet50-mini-playground-jpeg75" in ids
-    by_id = {c.id: c for c in cases}
-    assert by_id["aligned-resnet50-mini-playground-jpeg75"].expected_failure == ""
-    assert "autoencoder" in by_id["aligned-resnet50-mini-othervae-identity"].expected_failure
-    assert "resolution" in by_id["baseline-resnet50-mini-sd-resize0.5"].expected_failure
-    assert by_id["baseline-resnet50-mini-sd-identity"].expected_failure == ""
-    assert "resolution" in by_id["baseline-resnet50-mini-sd-short48"].expected_failure  # below the native 64 px
-    assert by_id["baseline-resnet50-mini-sd-short96"].expected_failure == ""
-    assert "WebP" in by_id["aligned-resnet50-mini-sd-jpeg75+webp75"].expected_failure
-    assert by_id["baseline-resnet50-mini-sd-webp50"].expected_failure == ""  # the paper says nothing of it
+def _benchmark(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """`pytest benchmark/ ARGS`, in-process, in the test's own FAKEBENCH_HOME."""
+    return pytester.runpytest_inprocess(str(ROOT / "benchmark"), "-p", "no:cacheprovider", *args)
 
 
-def test_detector_selection_by_label_and_glob():
-    cases = build_cases(MINI_WORLD, detectors=["*-resnet50"], generators=["mini-sd"], perturbations=["identity"])
-    assert [c.id for c in cases] == ["aligned-resnet50-mini-sd-identity", "baseline-resnet50-mini-sd-identity"]
-    # a registered detector outside the world's defaults is selectable by name (trained, so per recipe)
-    nodown = build_cases(MINI_WORLD, detectors=["aligned-resnet50-nodown"], generators=["mini-sd"],
-                         perturbations=["identity"])
-    assert [c.detector.detector for c in nodown] == ["resnet50-nodown"]
-    with pytest.raises(FakebenchError, match="aligned-resnet50"):
-        build_cases(MINI_WORLD, detectors=["resnet99"])
+def _failure(result: pytest.RunResult) -> str:
+    return result.stdout.str()[-3000:] + result.stderr.str()[-3000:]
 
 
-def test_unknown_generator_in_selection_is_a_clear_error():
-    with pytest.raises(FakebenchError, match="mini-playground"):
-        build_cases(MINI_WORLD, generators=["sd-xl"])
+def _generated(home: Path) -> set[str]:
+    return {p.name.rsplit("-", 1)[0] for p in (home / "imagesets").iterdir() if p.name.startswith("gen-")}
 
 
-def test_k_selection_builds_only_what_it_needs_and_writes_the_leaderboard(tmp_path):
-    home, out = tmp_path / "home", tmp_path / "out"
-    proc = _pytest(["--world", "mini-smoke", "-k", "playground", "--leaderboard-dir", str(out), "-q"], home, tmp_path)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+def test_a_selection_builds_only_what_it_needs(pytester, fb_home, tmp_path):
+    """From an empty home: the aligned recipe trains on reconstructions, so the only generated images are
+    mini-playground's test fakes; nothing of mini-sd's or mini-othervae's test sets."""
+    result = _benchmark(pytester, "--world", "mini-smoke", "-k", "playground", "--detectors", "aligned-freq-lr",
+                        "--perturbations", "identity", "--leaderboard-dir", str(tmp_path / "out"), "-q")
+    assert result.ret == 0, _failure(result)
+    result.assert_outcomes(passed=1)
+    assert _generated(fb_home) == {"gen-mini-playground-s0"}
+    assert sorted(p.name.split("-")[0] for p in (fb_home / "imagesets").iterdir()) == [
+        "gen", "real", "real", "real", "recon", "recon"]  # three corpus splits; train and val reconstructions
+
+
+def test_k_selection_writes_the_leaderboard_and_a_warm_rerun_rebuilds_nothing(pytester, mini_smoke_home, tmp_path):
+    home, out = mini_smoke_home, tmp_path / "out"
+    result = _benchmark(pytester, "--world", "mini-smoke", "-k", "playground", "--leaderboard-dir", str(out), "-q")
+    assert result.ret == 0, _failure(result)
     # the baseline's playground cases are expected failures (paper); the smoke floor of 0 makes them XPASS
     # three zoo detectors (resnet50, small-cnn, freq-lr) x two recipes x three perturbations
-    assert "fakebench leaderboard" in proc.stdout and "9 passed" in proc.stdout and "9 xpassed" in proc.stdout
+    result.assert_outcomes(passed=9, xpassed=9)
+    assert "fakebench leaderboard" in result.stdout.str()
     board = pd.read_csv(out / "leaderboard.csv")
     assert sorted(board["case_id"]) == sorted(
-        f"{r}-{d}-mini-playground-{p}" for r in ("aligned", "baseline") for d in ("resnet50", "small-cnn", "freq-lr")
+        f"{r}-{d}-mini-playground-{p}" for r in ("aligned", "baseline") for d in ZOO
         for p in ("identity", "jpeg75", "resize0.5"))
-    assert (board["n_real"] > 0).all() and (board["n_fake"] > 0).all()
+    assert (board["n_real"] == 6).all() and (board["n_fake"] == 6).all()  # mini-smoke: 3 photos x 2 crops, 6 fakes
     assert "## mini-playground" in (out / "leaderboard.md").read_text()
     assert (out / "report.html").is_file() and (out / "leaderboard.json").is_file()
     scores = read_store(out / "scores.parquet")
@@ -75,58 +73,62 @@ def test_k_selection_builds_only_what_it_needs_and_writes_the_leaderboard(tmp_pa
     assert len(test_rows) == board["n_real"].sum() + board["n_fake"].sum()
     # each detector's clean calibration reals are in the store, and every case got a calibrated FPR
     assert sorted(scores.loc[scores["split"] == "calibration", "case_id"].unique()) == sorted(
-        f"{r}-{d}-calibration" for r in ("aligned", "baseline") for d in ("resnet50", "small-cnn", "freq-lr"))
+        f"{r}-{d}-calibration" for r in ("aligned", "baseline") for d in ZOO)
     assert board["real_fpr_cal"].notna().all()
-    generated = {p.name.rsplit("-", 1)[0] for p in (home / "imagesets").iterdir() if p.name.startswith("gen-")}
-    # only what the selection needs: mini-sd for the baseline's training and validation fakes, and
-    # mini-playground's test fakes; nothing of mini-sd's or mini-othervae's test sets
-    assert generated == {"gen-mini-sd-s10000", "gen-mini-sd-s20000", "gen-mini-playground-s0"}
 
     # warm rerun: nothing is rebuilt, the same scores come back
     before = {p: p.stat().st_mtime_ns for p in home.rglob("*") if p.is_file()}
-    proc2 = _pytest(["--world", "mini-smoke", "-k", "playground", "--leaderboard-dir", str(out), "-q"], home, tmp_path)
-    assert proc2.returncode == 0, proc2.stdout[-3000:]
+    again = _benchmark(pytester, "--world", "mini-smoke", "-k", "playground", "--leaderboard-dir", str(out), "-q")
+    assert again.ret == 0, _failure(again)
     after = {p: p.stat().st_mtime_ns for p in home.rglob("*") if p.is_file()}
     assert after == before
     pd.testing.assert_frame_equal(read_store(out / "scores.parquet"), scores)
 
 
-def test_bad_options_are_usage_errors(tmp_path):
-    proc = _pytest(["--world", "mini-smoke", "--generators", "sd-xl"], tmp_path / "home", tmp_path)
-    assert proc.returncode == 4 and "sd-xl" in proc.stderr and "mini-sd" in proc.stderr
-    proc = _pytest(["--world", "mini-smoke", "--perturbations", "identity,jpeg101"], tmp_path / "home", tmp_path)
-    assert proc.returncode == 4 and "101" in proc.stderr and "1-100" in proc.stderr
-    proc = _pytest(["--world", "mini-smoke", "--seeds", "0,x"], tmp_path / "home", tmp_path)
-    assert proc.returncode == 4 and "'0,x'" in proc.stderr and "Traceback" not in proc.stderr
+@pytest.mark.parametrize("args, needles", [
+    (["--generators", "sd-xl"], ["sd-xl", "mini-sd"]),
+    (["--perturbations", "identity,jpeg101"], ["101", "1-100"]),
+    (["--seeds", "0,x"], ["'0,x'"]),
+    (["--batch-size", "0"], ["--batch-size must be >= 1"]),
+])
+def test_bad_options_are_usage_errors(pytester, tmp_path, args, needles):
+    result = _benchmark(pytester, "--world", "mini-smoke", *args)
+    err = result.stderr.str()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, _failure(result)
+    assert all(n in err for n in needles) and "Traceback" not in err, err
+
+
+def test_unwritable_leaderboard_folder_is_a_usage_error(pytester, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    proc = _pytest(["--world", "mini-smoke", "--leaderboard-dir", str(blocker / "sub")], tmp_path / "home", tmp_path)
-    assert proc.returncode == 4 and "not writable" in proc.stderr and "Traceback" not in proc.stderr
+    result = _benchmark(pytester, "--world", "mini-smoke", "--leaderboard-dir", str(blocker / "sub"))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "not writable" in result.stderr.str() and "Traceback" not in result.stderr.str()
 
 
-def test_corrupted_weights_stop_the_run_at_start_in_one_line(tmp_path):
-    import shutil
-
+def test_corrupted_weights_stop_the_run_at_start_in_one_line(pytester, tmp_path, fb_home, monkeypatch):
     from generators.mini.weights import WEIGHTS_DIR
 
     copy = tmp_path / "weights"
     shutil.copytree(WEIGHTS_DIR, copy)
     target = copy / "unet-playground" / "diffusion_pytorch_model.safetensors"
     target.write_bytes(target.read_bytes()[:-4] + b"\0\0\0\0")
-    proc = _pytest(["--world", "mini-smoke", "-k", "playground"], tmp_path / "home", tmp_path,
-                   FAKEBENCH_MINI_WEIGHTS=str(copy))
-    assert proc.returncode == 4, proc.stdout[-2000:]
-    assert str(target) in proc.stderr and "fakebench mini train" in proc.stderr and "Traceback" not in proc.stderr
+    monkeypatch.setenv("FAKEBENCH_MINI_WEIGHTS", str(copy))
+    result = _benchmark(pytester, "--world", "mini-smoke", "-k", "playground")
+    err = result.stderr.str()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, _failure(result)
+    assert str(target) in err and "fakebench mini train" in err and "Traceback" not in err
+    assert not any(fb_home.iterdir())  # stopped before building anything
 
 
-def test_seeds_train_each_detector_per_seed_and_the_leaderboard_aggregates(tmp_path):
+def test_seeds_train_each_detector_per_seed_and_the_leaderboard_aggregates(pytester, mini_smoke_home, tmp_path):
     out = tmp_path / "out"
-    proc = _pytest(["--world", "mini-smoke", "--seeds", "0,1", "--detectors", "*-resnet50", "--generators", "mini-sd",
-                    "--perturbations", "identity", "--leaderboard-dir", str(out), "-v", "-k", "not claims"],
-                   tmp_path / "home", tmp_path)
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    result = _benchmark(pytester, "--world", "mini-smoke", "--seeds", "0,1", "--detectors", "*-resnet50",
+                        "--generators", "mini-sd", "--perturbations", "identity", "--leaderboard-dir", str(out),
+                        "-v", "-k", "not claims")
+    assert result.ret == 0, _failure(result)
     for seed in (0, 1):
-        assert f"aligned-resnet50-mini-sd-identity-seed{seed}] PASSED" in proc.stdout
+        result.stdout.fnmatch_lines([f"*aligned-resnet50-mini-sd-identity-seed{seed}] PASSED*"])
     board = pd.read_csv(out / "leaderboard.csv")
     assert sorted(board["seed"]) == [0, 0, 1, 1] and board["checkpoint"].nunique() == 4  # one model per seed
     md = (out / "leaderboard.md").read_text()
@@ -135,43 +137,30 @@ def test_seeds_train_each_detector_per_seed_and_the_leaderboard_aggregates(tmp_p
     assert set(scores["seed"]) == {0, 1} and set(scores["bench_seed"]) == {0}
 
 
-def test_bench_cost_prints_both_rates_and_their_ratio():
-    proc = subprocess.run([sys.executable, "-m", "fakebench", "bench", "cost", "--generators", "mini-sd",
-                           "--images", "2", "--batch-size", "1"], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert proc.returncode == 0, proc.stderr
-    row = next(line for line in proc.stdout.splitlines() if line.startswith("mini-sd"))
-    steps, batch, images, gen, rec, ratio = row.split()[1:]
-    assert (steps, batch, images) == ("20", "1", "2")
-    assert float(ratio) == pytest.approx(float(rec) / float(gen), rel=0.01)
-    assert "= 20 denoiser steps" in proc.stdout and "encode" in proc.stdout  # the per-image breakdown
-
-
-def test_claims_run_what_they_need_and_land_in_the_reports(tmp_path):
+def test_claims_run_what_they_need_and_land_in_the_reports(pytester, mini_smoke_home, tmp_path, capsys):
     """On mini-smoke the claims run end to end but are not judged (every one is a non-strict xfail)."""
     out = tmp_path / "out"
-    proc = _pytest(["--world", "mini-smoke", "-k", "claims", "--detectors", "*-resnet50", "--leaderboard-dir", str(out),
-                    "-rxX"], tmp_path / "home", tmp_path)
-    assert proc.returncode == 0, proc.stdout[-3000:]
-    assert "6 deselected" not in proc.stdout and proc.stdout.count("too small to judge") == 6
+    result = _benchmark(pytester, "--world", "mini-smoke", "-k", "claims", "--detectors", "*-resnet50",
+                        "--leaderboard-dir", str(out), "-rxX")
+    assert result.ret == 0, _failure(result)
+    stdout = result.stdout.str()
+    assert "6 deselected" not in stdout and stdout.count("too small to judge") == 6
     md = (out / "leaderboard.md").read_text()
     assert "## Claims" in md and "C5: reconstruction" in md and "no data" not in md.split("## Overall")[0]
     cost = json.loads((out / "cost.json").read_text())
-    assert cost["generator"] == "mini-sd" and cost["ratio"] == pytest.approx(cost["reconstruct_ips"] / cost["generate_ips"])
+    assert cost["generator"] == "mini-sd"
+    assert cost["ratio"] == pytest.approx(cost["reconstruct_ips"] / cost["generate_ips"])  # one record, consistent
     # the cases C1-C4 read were scored by the claims alone (-k claims deselected every case test)
     board = pd.read_csv(out / "leaderboard.csv")
     assert {"aligned-resnet50-mini-playground-identity", "baseline-resnet50-mini-sd-resize0.5",
             "aligned-resnet50-mini-othervae-identity", "aligned-resnet50-mini-sd-webp50"} <= set(board["case_id"])
     # a report rebuilt from the store alone still judges C5, from the cost record beside the store
     (out / "leaderboard.md").unlink()
-    rebuilt = subprocess.run([sys.executable, "-m", "fakebench", "report", str(out / "scores.parquet"), "--bootstrap",
-                              "50"], capture_output=True, text=True, timeout=300,
-                             env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert main(["report", str(out / "scores.parquet"), "--bootstrap", "50"]) == 0, capsys.readouterr().err
     assert "C5: reconstruction" in (out / "leaderboard.md").read_text()
 
 
-def test_folder_dataset_generators_join_the_benchmark(tmp_path):
+def test_folder_dataset_generators_join_the_benchmark(pytester, mini_smoke_home, tmp_path):
     """`--data folder:PATH` turns a CNNDetection-style folder into cases next to the world's, with
     its unusable files in the n_failed count and in skipped.csv."""
     from tests.folder_layouts import cnndetection
@@ -180,12 +169,13 @@ def test_folder_dataset_generators_join_the_benchmark(tmp_path):
     (data / "biggan" / "1_fake" / "cut.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
     (data / "notes.md").write_text("not an image")
     out = tmp_path / "out"
-    proc = _pytest(["--world", "mini-smoke", "--data", f"folder:{data}", "--generators", "cnndet-*",
-                    "--detectors", "aligned-small-cnn", "--perturbations", "identity", "--leaderboard-dir", str(out),
-                    "-q"], tmp_path / "home", tmp_path)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = _benchmark(pytester, "--world", "mini-smoke", "--data", f"folder:{data}", "--generators", "cnndet-*",
+                        "--detectors", "aligned-small-cnn", "--perturbations", "identity",
+                        "--leaderboard-dir", str(out), "-q")
+    assert result.ret == 0, _failure(result)
     board = pd.read_csv(out / "leaderboard.csv").set_index("case_id")
-    assert sorted(board.index) == ["aligned-small-cnn-cnndet-biggan-identity", "aligned-small-cnn-cnndet-progan-identity"]
+    assert sorted(board.index) == ["aligned-small-cnn-cnndet-biggan-identity",
+                                   "aligned-small-cnn-cnndet-progan-identity"]
     assert board.loc["aligned-small-cnn-cnndet-biggan-identity", "n_failed"] == 1
     assert board.loc["aligned-small-cnn-cnndet-progan-identity", "n_fake"] == 2
     skipped = pd.read_csv(out / "skipped.csv")
