@@ -7,8 +7,9 @@ has any, comes from (seed, image id, perturbation id) and never from batch order
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 from PIL import Image, ImageFilter

@@ -152,7 +152,7 @@ def execution_rates(cfg: ThroughputConfig) -> list[tuple[str, float, float]]:
     for label, fmt in (("contiguous (NCHW)", torch.contiguous_format), ("channels-last (NHWC)", torch.channels_last)):
         network.to(memory_format=fmt)
         xf = x.contiguous(memory_format=fmt)
-        rows.append((label, rate(lambda: network(xf)), 0.0))
+        rows.append((label, rate(lambda xf=xf: network(xf)), 0.0))
     if cfg.compile:
         xf = x.contiguous(memory_format=torch.channels_last)
         detector.compile_network()
@@ -204,7 +204,8 @@ def bench_throughput(cfg: ThroughputConfig) -> str:
     mem = tabulate([[n, f"{mb:.0f}", f"{s:.1f}", f"{mb / memory[0][1]:.3f}"] for n, mb, s in memory],
                    headers=[f"images ({cfg.memory_detector}, {cfg.memory_side}px)", "peak MB", "seconds",
                             "peak / first"]) if memory else "(peak memory not measured: no --memory-sizes)"
-    exe = tabulate([[label, rate, rate / execution[0][1], f"{secs:.0f}" if secs else ""] for label, rate, secs in execution],
+    exe = tabulate([[label, rate, rate / execution[0][1], f"{secs:.0f}" if secs else ""]
+                    for label, rate, secs in execution],
                    headers=[f"{cfg.detector} bare forward ({cfg.side}px)", "img/s", "vs NCHW", "compile s"],
                    floatfmt=".2f") if execution else ""
     return (f"{table}\n\n{mem}\n\n{exe}\n\n{cfg.images} images per rate (reconstruction above {native} px: "

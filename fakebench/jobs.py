@@ -258,7 +258,8 @@ def score_folder(job: ScoreJob, cfg: ScoringConfig) -> tuple[pd.DataFrame, dict[
     paths: dict[str, Path] = {}
     board = pd.DataFrame()
     if rank.is_main:
-        board, paths = session.write_outputs(out, kind="fakebench score", job={k: str(v) for k, v in asdict(job).items()})
+        board, paths = session.write_outputs(out, kind="fakebench score",
+                                             job={k: str(v) for k, v in asdict(job).items()})
         paths["skipped"] = write_skipped_report(out / "skipped.csv", session.skipped)
     distributed.barrier()
     return board, paths

@@ -9,8 +9,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -35,7 +35,8 @@ def _seeds(value: str) -> tuple[int, ...]:
     try:
         seeds = tuple(int(v) for v in _csv(value) or [])
     except ValueError:
-        raise FakebenchError(f"--seeds takes comma-separated integers, got {value!r}", fix="e.g. --seeds 0,1,2") from None
+        raise FakebenchError(f"--seeds takes comma-separated integers, got {value!r}",
+                             fix="e.g. --seeds 0,1,2") from None
     if not seeds:
         raise FakebenchError("--seeds is empty", fix="e.g. --seeds 0 or --seeds 0,1,2")
     return seeds

@@ -1,5 +1,6 @@
 """Autoencoder round trips: the paper's alignment step (encode, decode, no denoising) for every kind
-of latent autoencoder we load (diffusers' KL, VQ and Paella models; TAEF2 through `padded_round_trip`), one implementation for the mini
+of latent autoencoder we load (diffusers' KL, VQ and Paella models; TAEF2 through `padded_round_trip`),
+one implementation for the mini
 world and the real models alike."""
 from __future__ import annotations
 

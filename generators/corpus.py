@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +62,7 @@ def photo_path(photo: Photo) -> Path:
     raise ValueError(f"unknown photo package {photo.package!r}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_photo(photo: Photo) -> Image.Image:
     path = photo_path(photo)
     if not path.is_file():

@@ -228,7 +228,8 @@ def load_folder_dataset(spec: str | Path, name: str | None = None) -> FolderData
         raise FakebenchError(f"folder dataset {str(path)!r} holds no labelled images"
                              + (f" ({len(skipped)} files left out, e.g. {skipped[0].path}: {skipped[0].reason})"
                                 if skipped else ""),
-                             fix="put images under real/ and fake/ (or 0_real/1_fake, nature/ai), or pass a CSV manifest")
+                             fix="put images under real/ and fake/ (or 0_real/1_fake, nature/ai), "
+                                 "or pass a CSV manifest")
     info = _InfoCache(root)
     groups: dict[tuple[int, str], list[_Entry]] = {}
     for e in tqdm(entries, desc=f"scan {dataset}", unit="file", leave=False, delay=0.5):
@@ -263,7 +264,8 @@ def image_folder(path: str | Path, label: int = REAL, name: str | None = None) -
         else:
             skipped.append(SkippedFile(str(p), "not an image file (extension)"))
     if not entries:
-        raise FakebenchError(f"folder {str(root)!r} holds no images (looked for {', '.join(sorted(suffixes)[:8])}, ...)",
+        looked_for = ", ".join(sorted(suffixes)[:8])
+        raise FakebenchError(f"folder {str(root)!r} holds no images (looked for {looked_for}, ...)",
                              fix="point it at a folder of images")
     info = _InfoCache(root)
     imageset = _image_set(name or root.name, root, label, list(tqdm(entries, desc=f"scan {root.name}", unit="file",
@@ -299,5 +301,6 @@ def write_skipped_report(path: Path, skipped: list[SkippedFile]) -> Path:
     from fakebench.core.cache import atomic_path
 
     with atomic_path(path) as tmp:
-        pd.DataFrame({"path": [s.path for s in skipped], "reason": [s.reason for s in skipped]}).to_csv(tmp, index=False)
+        frame = pd.DataFrame({"path": [s.path for s in skipped], "reason": [s.reason for s in skipped]})
+        frame.to_csv(tmp, index=False)
     return path

@@ -141,7 +141,8 @@ class ModelFiles:
             if self.source.kind == "hub":
                 raise self.missing("reconstruction", [self.source.location], "partial download")
             raise FakebenchError(
-                f"folder {str(root)!r} has no {self.spec.autoencoder_subfolder}/ autoencoder weights for {self.spec.name}",
+                f"folder {str(root)!r} has no {self.spec.autoencoder_subfolder}/ autoencoder weights for "
+                f"{self.spec.name}",
                 fix=f"save the whole pipeline there with {self.spec.pipeline_class}.save_pretrained")
         return folder
 

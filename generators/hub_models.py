@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from fakebench.core.cache import bytes_sha256, file_sha256
 from fakebench.core.errors import FakebenchError
@@ -202,7 +203,8 @@ HUB_MODELS: tuple[HubModelSpec, ...] = (
         name="wuerstchen", hub_id="warp-ai/wuerstchen",
         pipeline_class="WuerstchenCombinedPipeline", autoencoder="wuerstchen-paella-vq-f4",
         autoencoder_kind="paella", autoencoder_subfolder="vqgan",
-        denoiser="Stage C prior 1B (42x compressed semantic latents) + stage B diffusion decoder to stage A VQGAN latents",
+        denoiser="Stage C prior 1B (42x compressed semantic latents) + stage B diffusion decoder "
+                 "to stage A VQGAN latents",
         resolution=1024, license="mit", release_date="2023-09", steps=60, guidance_scale=4.0,
         family="wuerstchen", connected_hub_ids=("warp-ai/wuerstchen-prior",),
         steps_kwarg="prior_num_inference_steps", guidance_kwarg="prior_guidance_scale",
@@ -258,7 +260,7 @@ GENERATION_EXCLUDE = ("*.ckpt", "*.onnx", "*.onnx_data", "*.msgpack", "*.h5", "*
 # ---------------------------------------------------------------- prompts, caches, sources
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_prompts(path: Path = PROMPTS_PATH) -> tuple[str, ...]:
     """The committed prompt list: one prompt a line, '#' comments and blank lines skipped."""
     lines = (line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines())

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 import torch
 from tqdm.auto import tqdm
@@ -84,14 +84,14 @@ class ImageSet:
         """Hash of the set's bytes: what a checkpoint sidecar records as its training data."""
         return stable_hash(self.label, [(r.image_id, r.sha256) for r in self.records])
 
-    def usable(self) -> "ImageSet":
+    def usable(self) -> ImageSet:
         """The set without its failed records (what training reads)."""
         if not self.failed:
             return self
         kept = [r for r in self.records if r.image_id not in self.failed]
         return replace(self, key=stable_hash("usable", self.key), records=kept, failed={})
 
-    def subset(self, image_ids: set[str], name: str) -> "ImageSet":
+    def subset(self, image_ids: set[str], name: str) -> ImageSet:
         kept = [r for r in self.records if r.image_id in image_ids]
         return replace(self, name=name, key=stable_hash("subset", self.key, sorted(image_ids)), records=kept,
                        failed={k: v for k, v in self.failed.items() if k in image_ids})
@@ -102,7 +102,7 @@ class ImageSet:
                                                     "records": [asdict(r) for r in self.records]})
 
     @classmethod
-    def load(cls, manifest_dir: Path) -> "ImageSet | None":
+    def load(cls, manifest_dir: Path) -> ImageSet | None:
         path = manifest_dir / MANIFEST
         if not path.is_file():
             return None
@@ -238,7 +238,7 @@ def reconstruct_into(generator: Generator, source: ImageSet, target: Callable[[I
             failed.update({usable[pos].image_id: err for pos, err in unit.failed})
             for positions, pixels in unit.batches:  # one batch per decoded size (it can differ from the header's)
                 x = uint8_to_float(pixels, device)
-                out = run_in_batches(lambda a, b: generator.reconstruct(x[a:b]), len(x), len(x),
+                out = run_in_batches(lambda a, b, x=x: generator.reconstruct(x[a:b]), len(x), len(x),
                                      what=f"reconstruction with {generator.info.name}")
                 writer.submit_batch([target(usable[pos]) for pos in positions], out)
             bar.update(len(unit))
@@ -269,7 +269,8 @@ def reconstructed_set(generator: Generator, source: ImageSet) -> ImageSet:
         if rec.image_id in failed:
             continue
         data = (cache_root / f"{rec.sha256}.png").read_bytes()
-        records.append(ImageRecord(f"{rec.image_id}-recon", f"{rec.sha256}.png", bytes_sha256(data), rec.width, rec.height))
+        records.append(ImageRecord(f"{rec.image_id}-recon", f"{rec.sha256}.png", bytes_sha256(data),
+                                   rec.width, rec.height))
     # `failed` names the source images left out, so training drops their reals too
     imageset = ImageSet(f"recon-{generator.info.name}-{source.name}", key, FAKE, cache_root, records, failed)
     if distributed.current().is_main:

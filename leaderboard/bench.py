@@ -61,12 +61,14 @@ def run_child(module: str, args: list[str]) -> tuple[float, int]:
 
     The peak is the child's VmHWM, printed by the child as it exits: unlike wait4's ru_maxrss, it
     does not inherit the parent's high-water mark through fork."""
-    code = f"{_REPORT_PEAK}; import runpy; sys.argv = {[module, *args]!r}; runpy.run_module({module!r}, run_name='__main__')"
+    code = (f"{_REPORT_PEAK}; import runpy; sys.argv = {[module, *args]!r}; "
+            f"runpy.run_module({module!r}, run_name='__main__')")
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - start
     if proc.returncode:
-        raise RuntimeError(f"python -m {module} {' '.join(args[:3])} ... failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        raise RuntimeError(f"python -m {module} {' '.join(args[:3])} ... failed ({proc.returncode}): "
+                           f"{proc.stderr[-2000:]}")
     peaks = [line[len(PEAK_MARK):] for line in proc.stderr.splitlines() if line.startswith(PEAK_MARK)]
     if not peaks:
         raise RuntimeError(f"python -m {module} reported no peak memory (needs Linux /proc)")

@@ -136,7 +136,7 @@ class ScoreStore:
         return frame
 
     @classmethod
-    def load(cls, path: Path) -> "ScoreStore":
+    def load(cls, path: Path) -> ScoreStore:
         store = cls()
         store._parts.append(read_store(path))
         return store

@@ -224,7 +224,9 @@ def _jsonable(value):
 
 def to_json(board: pd.DataFrame, version: str, claims: list[ClaimResult] | None = None,
             cost: dict | None = None) -> str:
-    records = lambda frame: [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
+    def records(frame: pd.DataFrame) -> list[dict]:
+        return [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
     doc = {"fakebench_version": version, "metrics": METRIC_GLOSSARY,
            "ranking": records(overall_ranking(board)), "cases": records(board),
            "across_seeds": records(seed_summary(board)),

@@ -63,7 +63,7 @@ def _png(width: int, height: int, bit_depth: int, color_type: int, idat: bytes, 
             + (_chunk(b"IEND", b"") if end else b""))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _blank_1bit_png(side: int) -> bytes:
     """A complete, valid all-black 1-bit PNG of side x side: ~1000x smaller than its pixel data."""
     row = b"\x00" * (1 + (side + 7) // 8)

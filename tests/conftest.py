@@ -1,9 +1,15 @@
-"""Every test gets its own empty results home, so nothing touches (or reuses) the user's cache."""
+"""Every test gets its own empty results home, so nothing touches (or reuses) the user's cache. Tests that
+run the benchmark on the mini-smoke world start from a copy of one home prepared once per session."""
 from __future__ import annotations
+
+import shutil
+from pathlib import Path
 
 import pytest
 
 from generators.corpus import CorpusConfig
+
+pytest_plugins = ["pytester"]  # the benchmark's pytest plugin is run in-process (tests/test_pytest_plugin.py)
 
 
 @pytest.fixture(autouse=True)
@@ -16,3 +22,39 @@ def fb_home(tmp_path_factory, monkeypatch):
 @pytest.fixture
 def tiny_corpus() -> CorpusConfig:
     return CorpusConfig(crops_per_photo={"train": 3, "val": 2, "test": 2})
+
+
+@pytest.fixture(scope="session")
+def prepared_mini_smoke(tmp_path_factory) -> Path:
+    """A results home holding what a mini-smoke run needs at training seed 0 (the corpus, each generator's
+    test fakes, the six trained zoo detectors), built once per session. Never use it directly: tests
+    write to their home, so take `mini_smoke_home`, a copy.
+
+    Building it runs one case through the store and the reports as well, so that everything a benchmark
+    run imports is imported before `pytester` takes its first sys.modules snapshot (an inner run's new
+    modules are dropped when it ends, and some, e.g. pandas' Arrow extension types, fail when imported
+    twice in one process)."""
+    from benchmark.cases import MINI_SMOKE_WORLD, build_cases
+    from benchmark.session import BenchSession
+    from leaderboard.store import default_store_name
+
+    home = tmp_path_factory.mktemp("prepared-mini-smoke")
+    outputs = tmp_path_factory.mktemp("prepared-mini-smoke-run")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FAKEBENCH_HOME", str(home))
+        session = BenchSession(MINI_SMOKE_WORLD, store_path=outputs / default_store_name())
+        for generator in MINI_SMOKE_WORLD.generators:
+            session.test_fakes(generator)
+        cases = build_cases(MINI_SMOKE_WORLD, perturbations=["identity"])
+        for spec in sorted({c.detector for c in cases}, key=lambda s: s.label):
+            session.calibration_threshold(spec, seed=0)  # trains the detector, scores the calibration reals
+        session.run_case(cases[0])
+        session.write_outputs(outputs)
+    return home
+
+
+@pytest.fixture
+def mini_smoke_home(prepared_mini_smoke, fb_home) -> Path:
+    """This test's own results home, filled with a copy of the prepared mini-smoke artifacts."""
+    shutil.copytree(prepared_mini_smoke, fb_home, dirs_exist_ok=True)
+    return fb_home

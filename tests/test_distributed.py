@@ -76,16 +76,17 @@ def test_ddp_training_on_two_processes(trained, tmp_path):
     assert '"recipe": "aligned"' in sidecar and '"bal_acc"' in sidecar
 
 
-def test_pytest_benchmark_under_torchrun(tmp_path):
-    """`torchrun -m pytest benchmark/`: every rank runs the cases on its share of the images (DDP
-    training, sharded scoring); rank 0 alone writes the store, which holds every image once."""
+def test_pytest_benchmark_under_torchrun(mini_smoke_home, tmp_path):
+    """`torchrun -m pytest benchmark/`: every rank runs the cases on its share of the images (sharded
+    scoring); rank 0 alone writes the store, which holds every image once. The home holds the prepared
+    mini-smoke detectors (DDP training is test_ddp_training_on_two_processes)."""
     import os
     import subprocess
     import sys
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "FAKEBENCH_HOME": str(tmp_path / "home"), "OMP_NUM_THREADS": "1", "PYTHONPATH": str(root)}
+    env = {**os.environ, "FAKEBENCH_HOME": str(mini_smoke_home), "OMP_NUM_THREADS": "1", "PYTHONPATH": str(root)}
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
                            "-m", "pytest", str(root / "benchmark"), "-p", "no:cacheprovider", "-q", "--world",
@@ -96,6 +97,7 @@ def test_pytest_benchmark_under_torchrun(tmp_path):
     assert proc.stdout.count("fakebench leaderboard") == 1  # rank 0 reports
     store = pd.read_parquet(out / "scores.parquet")
     test = store[store["split"] == "test"]
-    assert sorted(test["case_id"].unique()) == ["aligned-small-cnn-mini-sd-identity", "aligned-small-cnn-mini-sd-jpeg75"]
+    assert sorted(test["case_id"].unique()) == ["aligned-small-cnn-mini-sd-identity",
+                                                "aligned-small-cnn-mini-sd-jpeg75"]
     assert not test.duplicated(["case_id", "image_id", "label"]).any() and test["score"].notna().all()
     assert len(test) == 2 * (6 + 6)  # mini-smoke: 6 test reals (3 photos x 2 crops) and 6 fakes per case

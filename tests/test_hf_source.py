@@ -165,7 +165,6 @@ def test_pytest_benchmark_takes_hf_data_and_records_the_protocol(tmp_path):
     import json
 
     import pandas as pd
-
     from tests.test_benchmark_suite import _pytest
 
     path = _saved(tmp_path, tiny_dataset(), "hfset")

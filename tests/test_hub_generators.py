@@ -200,7 +200,8 @@ def test_fingerprints_are_content_addressed(sd_folder, tmp_path):
     moved = create_generator("sd15", source=str(copy), steps=2)
     assert (moved.fingerprint, moved.reconstruction_fingerprint) == (a.fingerprint, a.reconstruction_fingerprint)
     # a variant file from_pretrained never loads does not count; new weights do
-    shutil.copy(copy / "vae" / "diffusion_pytorch_model.safetensors", copy / "vae" / "diffusion_pytorch_model.fp16.safetensors")
+    shutil.copy(copy / "vae" / "diffusion_pytorch_model.safetensors",
+                copy / "vae" / "diffusion_pytorch_model.fp16.safetensors")
     assert create_generator("sd15", source=str(copy)).reconstruction_fingerprint == a.reconstruction_fingerprint
     torch.manual_seed(1)
     tiny.tiny_kl_vae(4, scaling_factor=0.18215).save_pretrained(copy / "vae")
@@ -267,7 +268,8 @@ def test_every_latent_generator_reconstructs_with_its_autoencoder_kind(name, tmp
     assert y.shape == x.shape and 0 <= y.min() and y.max() <= 1 and torch.equal(gen.reconstruct(x), y)
     assert gen.reconstruct(torch.rand(1, 3, 1, 1)).shape == (1, 3, 1, 1)
     ae = gen.load_autoencoder()
-    assert type(ae.model).__name__ == {"kl": "AutoencoderKL", "vq": "VQModel", "paella": "PaellaVQModel"}[spec.autoencoder_kind]
+    model_class = {"kl": "AutoencoderKL", "vq": "VQModel", "paella": "PaellaVQModel"}[spec.autoencoder_kind]
+    assert type(ae.model).__name__ == model_class
     assert ae.stride == (4 if spec.autoencoder_kind == "paella" else 8)
     assert len(gen.reconstruction_fingerprint) == 16
     with pytest.raises(FakebenchError, match=re.escape(str(folder))):  # no model_index.json there
@@ -315,7 +317,8 @@ def test_missing_weights_say_which_model_and_how_to_fetch_it(offline_empty_hub):
         _ = sdxl.fingerprint
     with pytest.raises(WeightsMissingError) as err:  # generation needs the prior repo too
         create_generator("kandinsky-2.2").generate(1, seed=0)
-    assert "kandinsky-2-2-decoder" in str(err.value) and "hf download kandinsky-community/kandinsky-2-2-prior" in str(err.value)
+    assert "kandinsky-2-2-decoder" in str(err.value)
+    assert "hf download kandinsky-community/kandinsky-2-2-prior" in str(err.value)
     with pytest.raises(WeightsMissingError, match=r'--include "vqgan/\*"'):
         create_generator("wuerstchen").reconstruct(torch.rand(1, 3, 8, 8))
     with pytest.raises(WeightsMissingError, match="gated.*hf auth login"):

@@ -95,8 +95,8 @@ def test_other_bad_files(tmp_path):
     torch.save(_state(), tmp_path / "full.pt")
     (tmp_path / "cut.pt").write_bytes((tmp_path / "full.pt").read_bytes()[:200])
     torch.save([torch.zeros(1)], tmp_path / "list.pt")
-    expected = {"model.pkl": "unsupported-format", "dumped.pth": "unsafe-pickle", "empty.pt": "truncated", "text.pth": "corrupt",
-                "cut.pt": "truncated", "list.pt": "no-tensors", "absent.safetensors": "missing"}
+    expected = {"model.pkl": "unsupported-format", "dumped.pth": "unsafe-pickle", "empty.pt": "truncated",
+                "text.pth": "corrupt", "cut.pt": "truncated", "list.pt": "no-tensors", "absent.safetensors": "missing"}
     for name, reason in expected.items():
         with pytest.raises(BadWeightsError) as info:
             load_tensors(tmp_path / name)

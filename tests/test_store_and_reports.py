@@ -1,15 +1,14 @@
 """The score store and every report built from it: formats, bad stores, the CLI, the HTML page."""
 import json
-import os
 import shutil
 import subprocess
-import sys
-from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from fakebench.cli import main
 from fakebench.core.errors import FakebenchError
 from fakebench.core.version import __version__
 from leaderboard.compare import compare_boards
@@ -24,7 +23,6 @@ from leaderboard.store import (
 )
 from leaderboard.tables import leaderboard_frame, terminal_table, to_markdown
 
-ROOT = Path(__file__).resolve().parents[1]
 DETECTORS = ("aligned-resnet50", "baseline-resnet50")
 GENERATORS = ("mini-sd", "mini-playground")
 PERTURBATIONS = ("identity", "resize0.5", "resize2", "jpeg75", "jpeg30", "webp50", "resize0.5+jpeg75")
@@ -55,7 +53,8 @@ def scores() -> pd.DataFrame:
         for generator in GENERATORS:
             for p, pert in enumerate(PERTURBATIONS):
                 shift = 0.25 - 0.03 * p - 0.1 * d
-                store.add(_rows(detector, generator, pert, rng.beta(2, 5, 30), np.clip(rng.beta(2, 5, 30) + shift, 0, 1)))
+                fakes = np.clip(rng.beta(2, 5, 30) + shift, 0, 1)
+                store.add(_rows(detector, generator, pert, rng.beta(2, 5, 30), fakes))
     return store.frame()
 
 
@@ -137,16 +136,17 @@ def test_reports_are_written_from_the_store_alone(scores, tmp_path):
     assert "mini-sd" in to_markdown(board)
 
 
-def _fakebench(*args, cwd=None):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "fakebench", *args], capture_output=True, text=True, cwd=cwd,
-                          env=env, timeout=300)
+def _fakebench(capsys, *args) -> SimpleNamespace:
+    """`fakebench ARGS` in-process: its exit code and what it printed."""
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return SimpleNamespace(returncode=code, stdout=out, stderr=err)
 
 
-def test_report_cli_rebuilds_the_same_outputs_and_compares_stores(scores, tmp_path):
+def test_report_cli_rebuilds_the_same_outputs_and_compares_stores(scores, tmp_path, capsys):
     store = write_store(scores, tmp_path / "run" / "scores.parquet")
     _, expected = write_reports(scores, tmp_path / "inproc", BootstrapConfig(resamples=100))
-    proc = _fakebench("report", str(store), "--bootstrap", "100")
+    proc = _fakebench(capsys, "report", str(store), "--bootstrap", "100")
     assert proc.returncode == 0, proc.stderr
     for kind, path in expected.items():
         assert (tmp_path / "run" / path.name).read_bytes() == path.read_bytes(), kind
@@ -159,7 +159,7 @@ def test_report_cli_rebuilds_the_same_outputs_and_compares_stores(scores, tmp_pa
     new.loc[worse, "score"] = new.loc[worse, "score"] * 0.3
     extra = _rows("aligned-resnet50", "mini-sd", "blur2", [0.1, 0.2], [0.8, 0.9])
     new_store = write_store(pd.concat([new, extra]), tmp_path / "new.csv")
-    proc = _fakebench("report", "--compare", str(store), str(new_store), "--bootstrap", "100")
+    proc = _fakebench(capsys, "report", "--compare", str(store), str(new_store), "--bootstrap", "100")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "1 added, 1 removed, 1 changed" in out
@@ -179,13 +179,14 @@ def test_compare_flags_only_moves_beyond_the_intervals(scores):
     (("report", "missing.parquet"), "does not exist"),
     (("report",), "needs a STORE"),
 ])
-def test_report_cli_errors_are_one_line_exit_2(args, message, tmp_path):
-    proc = _fakebench(*args, cwd=tmp_path)
+def test_report_cli_errors_are_one_line_exit_2(args, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    proc = _fakebench(capsys, *args)
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_bench_report_runs_and_reports_time_and_memory():
-    proc = _fakebench("bench", "report", "--rows", "4000", "--bootstrap", "20")
+def test_bench_report_runs_and_reports_time_and_memory(capsys):
+    proc = _fakebench(capsys, "bench", "report", "--rows", "4000", "--bootstrap", "20")
     assert proc.returncode == 0, proc.stderr
     assert "4,000" in proc.stdout or "rows" in proc.stdout
     assert " s wall, peak memory " in proc.stdout
@@ -198,8 +199,9 @@ def _chromium() -> str | None:
     return None
 
 
-@pytest.mark.skipif(_chromium() is None, reason="no Chromium or Chrome on PATH (Debian: apt-get install chromium); "
-                                                "the page's content is still checked by test_reports_are_written_from_the_store_alone")
+@pytest.mark.skipif(_chromium() is None,
+                    reason="no Chromium or Chrome on PATH (Debian: apt-get install chromium); the page's content "
+                           "is still checked by test_reports_are_written_from_the_store_alone")
 def test_report_page_renders_in_headless_chromium(scores, tmp_path):
     _, paths = write_reports(scores, tmp_path, BootstrapConfig(resamples=20))
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

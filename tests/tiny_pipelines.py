@@ -79,7 +79,8 @@ def tiny_movq():
     """Kandinsky 2.2's MoVQ shape: VQModel with spatial norm and an attention level, stride 8."""
     from diffusers import VQModel
 
-    return VQModel(in_channels=3, out_channels=3, block_out_channels=(64,) * 4,  # SpatialNorm has 32 groups: 2+ channels each
+    # SpatialNorm has 32 groups: 2+ channels each
+    return VQModel(in_channels=3, out_channels=3, block_out_channels=(64,) * 4,
                    down_block_types=("DownEncoderBlock2D",) * 3 + ("AttnDownEncoderBlock2D",),
                    up_block_types=("AttnUpDecoderBlock2D",) + ("UpDecoderBlock2D",) * 3, layers_per_block=1,
                    latent_channels=4, norm_num_groups=8, num_vq_embeddings=32, vq_embed_dim=4, norm_type="spatial",
@@ -136,7 +137,8 @@ def save_tiny_sd(folder: Path) -> Path:
                                 out_channels=4, down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
                                 up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"), cross_attention_dim=8,
                                 norm_num_groups=4, attention_head_dim=2)
-    pipe = StableDiffusionPipeline(vae=tiny_kl_vae(4, scaling_factor=0.18215), text_encoder=clip_text_encoder(tokenizer),
+    pipe = StableDiffusionPipeline(vae=tiny_kl_vae(4, scaling_factor=0.18215),
+                                   text_encoder=clip_text_encoder(tokenizer),
                                    tokenizer=tokenizer, unet=unet, scheduler=_ddim(), safety_checker=None,
                                    feature_extractor=None, requires_safety_checker=False)
     pipe.save_pretrained(folder)

@@ -13,8 +13,9 @@ import json
 import os
 import secrets
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from fakebench.core.errors import FakebenchError
 from fakebench.core.version import __version__

@@ -7,8 +7,8 @@ run alive when a batch does not fit by halving it instead of crashing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 

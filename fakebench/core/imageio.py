@@ -229,7 +229,8 @@ def _open_failure(path: Path, exc: Exception, head: bytes, tail: bytes, size: in
 
 def _decode_failure(path: Path, exc: Exception, fmt: str | None, head: bytes, tail: bytes,
                     size: int) -> BadImageError:
-    text = "Pillow cannot parse its header" if isinstance(exc, UnidentifiedImageError) else str(exc) or type(exc).__name__
+    text = ("Pillow cannot parse its header" if isinstance(exc, UnidentifiedImageError)
+            else str(exc) or type(exc).__name__)
     if isinstance(exc, EOFError) or "truncat" in text.lower() or _looks_truncated(fmt, head, tail, size):
         return _bad(path, "truncated", f"{fmt or 'image'} data ends early ({size} bytes; {text})")
     return _bad(path, "corrupt", f"{fmt or 'image'} data cannot be decoded ({type(exc).__name__}: {text})")

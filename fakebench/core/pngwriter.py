@@ -58,7 +58,7 @@ class PngWriter:
         while len(self._pending) > keep:
             self._pending.pop(0).result()
 
-    def __enter__(self) -> "PngWriter":
+    def __enter__(self) -> PngWriter:
         return self
 
     def __exit__(self, *exc) -> None:

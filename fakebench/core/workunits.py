@@ -7,8 +7,9 @@ also the item a DataLoader worker prepares (`unit_loader`), so decoding overlaps
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Hashable, Sequence, TypeVar
+from typing import TypeVar
 
 import torch
 from torch.utils.data import DataLoader, Dataset
@@ -18,7 +19,7 @@ from fakebench.core.errors import FakebenchError
 T = TypeVar("T")
 
 
-def size_batches(items: Sequence[T], size_of: "callable[[T], Hashable]", batch_size: int) -> list[list[int]]:
+def size_batches(items: Sequence[T], size_of: callable[[T], Hashable], batch_size: int) -> list[list[int]]:
     """Positions of `items` grouped by `size_of(item)` (groups in order of first appearance), cut
     into batches of at most `batch_size`, each batch in position order."""
     if batch_size < 1:

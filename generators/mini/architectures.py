@@ -123,7 +123,8 @@ UNETS: dict[str, UNetSpec] = {
 MINI_SPECS: tuple[MiniGeneratorSpec, ...] = (
     MiniGeneratorSpec("mini-sd", "vae-sd", "unet-sd", "UNet2D 2-level 32/64, eps, scaled-linear",
                       description="the mini world's Stable Diffusion: detectors are trained on it"),
-    MiniGeneratorSpec("mini-playground", "vae-sd", "unet-playground", "UNet2D 3-level 32/32/64 attn-first, v-pred, cosine",
+    MiniGeneratorSpec("mini-playground", "vae-sd", "unet-playground",
+                      "UNet2D 3-level 32/32/64 attn-first, v-pred, cosine",
                       description="same autoencoder, different denoiser (Playground v2.5's role)"),
     MiniGeneratorSpec("mini-othervae", "vae-other", "unet-othervae", "UNet2D 2-level 32/64, eps, scaled-linear",
                       description="a different autoencoder (the paper's stated limitation)"),

@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 WEIGHTS_ENV = "FAKEBENCH_MINI_WEIGHTS"  # another folder of mini-world weights, e.g. from `fakebench mini train --out`
 MANIFEST = manifest.MANIFEST
-REBUILD = "run `fakebench mini train` to rebuild the mini-world weights, or restore them with `git checkout generators/mini/weights`"
+REBUILD = ("run `fakebench mini train` to rebuild the mini-world weights, or restore them with "
+           "`git checkout generators/mini/weights`")
 
 
 def weights_dir() -> Path:
