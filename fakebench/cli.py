@@ -351,6 +351,12 @@ def _add_device(p: argparse.ArgumentParser, dtype: bool = False) -> None:
         p.add_argument("--dtype", default="fp32", choices=["fp32", "fp16", "bf16"], help="model precision")
 
 
+def _add_detector_choice(p: argparse.ArgumentParser, registered: str) -> None:
+    """--checkpoint / --detector: which detectors `score` and `predict` run."""
+    p.add_argument("--checkpoint", action="append", help="model.safetensors from fakebench train (repeatable)")
+    p.add_argument("--detector", action="append", help=f"registered detector {registered} (repeatable)")
+
+
 def _add_data_commands(sub) -> None:
     rec = sub.add_parser("reconstruct", help="a folder of images through a generator's autoencoder (aligned fakes)",
                          description="Reconstruct every image below --input with the generator's autoencoder into "
@@ -404,8 +410,7 @@ def _add_data_commands(sub) -> None:
                     help="folder:PATH (real/ + fake/, 0_real/1_fake, GenImage, or a CSV), hf:OWNER/NAME[:SPLIT] (local "
                          "Hugging Face cache, never downloaded) or hf:PATH[:SPLIT] (save_to_disk folder); hf columns "
                          "by query: hf:NAME?image=COL&label=COL&generator=COL")
-    sc.add_argument("--checkpoint", action="append", help="model.safetensors from fakebench train (repeatable)")
-    sc.add_argument("--detector", action="append", help="registered detector scored as it comes (repeatable)")
+    _add_detector_choice(sc, "scored as it comes")
     sc.add_argument("--perturbations", default="identity", help="ids, 'quick' or 'grid'")
     sc.add_argument("--calibration", default=None, help="folder of clean reals for the 5%%-FPR threshold")
     sc.add_argument("--out", default="results")
@@ -422,8 +427,7 @@ def _add_data_commands(sub) -> None:
                                     "(a table, or JSON with --json). Unreadable files are named; none readable "
                                     "exits 2.")
     pr.add_argument("images", nargs="+", help="image files (JPEG, PNG, WebP, ...)")
-    pr.add_argument("--checkpoint", action="append", help="model.safetensors from fakebench train (repeatable)")
-    pr.add_argument("--detector", action="append", help="registered detector used as it comes (repeatable)")
+    _add_detector_choice(pr, "used as it comes")
     pr.add_argument("--json", action="store_true", help="print JSON instead of a table")
     pr.add_argument("--batch-size", type=_at_least_one, default=16)
     _add_device(pr)
