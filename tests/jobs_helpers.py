@@ -33,3 +33,13 @@ def fakebench(args: list[str], home: Path, nproc: int = 1, check: bool = True, *
 def tree_bytes(folder: Path, suffixes=(".png",)) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file() and p.suffix in suffixes and not p.name.startswith(".")}
+
+
+def benchmark_subprocess(args: list[str], home: Path, cwd: Path, **extra_env: str) -> subprocess.CompletedProcess:
+    """`pytest benchmark/ ARGS` in a child process with its own FAKEBENCH_HOME: for what needs a process of
+    its own (a usage error's exit code and stderr, a world's start-up warning); other benchmark runs go
+    in-process through pytester (tests/test_pytest_plugin.py)."""
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "FAKEBENCH_HOME": str(home), "PYTHONPATH": str(root), **extra_env}
+    return subprocess.run([sys.executable, "-m", "pytest", str(root / "benchmark"), "-p", "no:cacheprovider", *args],
+                          cwd=cwd, env=env, capture_output=True, text=True, timeout=600)

@@ -146,8 +146,9 @@ def test_score_run_records_its_protocol_and_the_detection_table(tmp_path):
                  "--perturbations", "identity,jpeg75"]) == 0
     run = json.loads((out / "run.json").read_text())
     manifest = {(s["generator"], s["label"]): s for s in run["datasets"]}
-    assert manifest["gen-a", 1]["images"] == 3 and manifest["", 0]["images"] == 3
-    assert len(manifest["gen-b", 1]["content_hash"]) == 16
+    # fakebench score runs its cases in a BenchSession: each case's generator lists its reals and fakes
+    assert manifest["tiny-gen-a", 1]["images"] == 3 and manifest["tiny-gen-a", 0]["images"] == 3
+    assert len(manifest["tiny-gen-b", 1]["content_hash"]) == 16 and run["kind"] == "fakebench score"
     assert run["versions"]["datasets"] and run["settings"]["job"]["data"] == f"hf:{path}"
     board = (out / "leaderboard.md").read_text()
     assert board.index("## Protocol") < board.index("## Overall ranking") < board.index("## Detection per generator")
@@ -165,11 +166,12 @@ def test_pytest_benchmark_takes_hf_data_and_records_the_protocol(tmp_path):
     import json
 
     import pandas as pd
-    from tests.test_benchmark_suite import _pytest
+
+    from tests.jobs_helpers import benchmark_subprocess
 
     path = _saved(tmp_path, tiny_dataset(), "hfset")
     out = tmp_path / "out"
-    proc = _pytest(["--world", "mini-smoke", "--data", f"hf:{path}", "--generators", "hfset-*",
+    proc = benchmark_subprocess(["--world", "mini-smoke", "--data", f"hf:{path}", "--generators", "hfset-*",
                     "--detectors", "aligned-small-cnn", "--perturbations", "identity", "--leaderboard-dir", str(out),
                     "-q", "-k", "not claims"], tmp_path / "home", tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -186,9 +188,9 @@ def test_pytest_benchmark_takes_hf_data_and_records_the_protocol(tmp_path):
 
 
 def test_pytest_benchmark_with_an_absent_hub_dataset_is_a_usage_error(tmp_path, hf_home):
-    from tests.test_benchmark_suite import _pytest
+    from tests.jobs_helpers import benchmark_subprocess
 
-    proc = _pytest(["--world", "mini-smoke", "--data", "hf:nobody/nothing:test"], tmp_path / "home", tmp_path,
-                   HF_HOME=str(hf_home))
+    proc = benchmark_subprocess(["--world", "mini-smoke", "--data", "hf:nobody/nothing:test"], tmp_path / "home",
+                                tmp_path, HF_HOME=str(hf_home))
     assert proc.returncode == 4 and "hf download --repo-type dataset nobody/nothing" in proc.stderr
     assert "Traceback" not in proc.stderr

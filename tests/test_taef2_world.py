@@ -1,13 +1,11 @@
 """The taef2 worlds at the case and session level: which detectors and cases exist, what the test
 fakes of a reconstruction-only generator are, and what a CPU run of the GPU-sized world says."""
-import os
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 from benchmark.cases import MINI_SMOKE_WORLD, TAEF2_SMOKE_WORLD, TAEF2_WORLD, build_cases
 from benchmark.session import BenchSession
+from tests.jobs_helpers import benchmark_subprocess
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,14 +43,8 @@ def test_reconstruction_only_generator_tests_on_the_held_out_reals_round_trips(t
     assert len(BenchSession(MINI_SMOKE_WORLD).test_fakes("mini-sd")) == MINI_SMOKE_WORLD.n_test_fakes
 
 
-def _pytest(args, home, cwd):
-    env = {**os.environ, "FAKEBENCH_HOME": str(home), "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "benchmark"), "-p", "no:cacheprovider", *args],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
-
-
 def test_gpu_world_on_cpu_warns_once_and_points_to_smoke(tmp_path):
-    proc = _pytest(["--world", "taef2", "--collect-only", "-q"], tmp_path / "home", tmp_path)
+    proc = benchmark_subprocess(["--world", "taef2", "--collect-only", "-q"], tmp_path / "home", tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     warnings = [line for line in proc.stderr.splitlines() if "warning" in line]
     assert len(warnings) == 1 and "taef2-smoke" in warnings[0] and "hours" in warnings[0]
@@ -60,7 +52,8 @@ def test_gpu_world_on_cpu_warns_once_and_points_to_smoke(tmp_path):
 
 
 def test_claims_the_taef2_world_cannot_judge_are_skipped_with_why(tmp_path):
-    proc = _pytest(["--world", "taef2-smoke", "-k", "C1 or C2 or C5", "-rs", "-q"], tmp_path / "home", tmp_path)
+    proc = benchmark_subprocess(["--world", "taef2-smoke", "-k", "C1 or C2 or C5", "-rs", "-q"], tmp_path / "home",
+                                tmp_path)
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert "4 skipped" in proc.stdout and proc.stdout.count("cannot judge") == 4  # C1, C2a, C2b, C5
     assert "TAEF2 cannot generate" in proc.stdout
