@@ -75,14 +75,6 @@ def write_run_json(out_dir: Path, protocol: dict[str, Any]) -> Path:
     return path
 
 
-def folder_manifest(dataset: Any, calibration: ImageSet | None = None) -> list[dict[str, Any]]:
-    """The manifest of a `--data` dataset (generators.folders.FolderDataset): every real and fake set."""
-    entries = [set_entry("calibration", "", calibration)] if calibration is not None else []
-    entries += [set_entry("test", gen, s) for gen, s in sorted(dataset.reals.items())]
-    entries += [set_entry("test", gen, s) for gen, s in sorted(dataset.fakes.items())]
-    return entries
-
-
 def checkpoint_sidecars(paths: list[Path]) -> dict[str, dict]:
     """Checkpoint hash (as detectors report it: 16 hex digits) -> its sidecar, for the given files."""
     import json

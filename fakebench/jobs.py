@@ -249,8 +249,9 @@ def score_folder(job: ScoreJob, cfg: ScoringConfig) -> tuple[pd.DataFrame, dict[
                            store_path=out / default_store_name() if rank.is_main else None, scoring=cfg,
                            datasets=[dataset], calibration=calibration)
     detectors = load_detectors(job.checkpoints, job.detectors, job.device, job.compile)
+    sidecars = checkpoint_sidecars(job.checkpoints)  # read once, not once per detector
     for spec, detector in detectors:
-        session.add_detector(spec, detector, sidecar=checkpoint_sidecars(job.checkpoints).get(detector.checkpoint_hash))
+        session.add_detector(spec, detector, sidecar=sidecars.get(detector.checkpoint_hash))
     for spec, _ in detectors:
         for generator in session.folder_sets:
             for perturbation in perturbations:
