@@ -149,11 +149,24 @@ def needs_c1(ctx: ClaimContext) -> list[Case]:
     return [(ctx.aligned, ctx.denoiser_differs, "identity"), (ctx.baseline, ctx.denoiser_differs, "identity")]
 
 
+def _resolution_cases(ctx: ClaimContext, key: str, perturbation: str) -> dict[str, Case]:
+    """The four cases a resolution claim reads, on the training generator: `b`aseline and `a`ligned,
+    each clean and under `perturbation` (keys `bclean`, `b<key>`, `aclean`, `a<key>`)."""
+    return {f"{d}{p}": (det, ctx.trained_on, pert) for d, det in (("b", ctx.baseline), ("a", ctx.aligned))
+            for p, pert in (("clean", "identity"), (key, perturbation))}
+
+
+def _each_detector(ctx: ClaimContext, cases: dict[str, Case], stat_of: Callable[[str], Callable], tag: str) -> str:
+    """Each detector's own change (its statistic over its own two cases), for a claim's detail line."""
+    parts = [paired(ctx.scores, {k: v for k, v in cases.items() if k.startswith(d)}, stat_of(d), f"{tag}{d}")
+             for d in ("b", "a")]
+    return f"{ctx.baseline} {_fmt(parts[0])}, {ctx.aligned} {_fmt(parts[1])}"
+
+
 def judge_c2a(ctx: ClaimContext) -> Judgement:
     """Fake accuracy drop from clean to 0.5x on the training generator: baseline's minus aligned's."""
     gen, down = ctx.trained_on, ctx.downscale
-    cases = {f"{d}{p}": (det, gen, pert) for d, det in (("b", ctx.baseline), ("a", ctx.aligned))
-             for p, pert in (("clean", "identity"), ("down", down))}
+    cases = _resolution_cases(ctx, "down", down)
 
     def drop(det: str) -> Callable:
         return lambda s, w, seed: fake_acc(s[f"{det}clean"], w) - fake_acc(s[f"{det}down"], w)
@@ -161,9 +174,7 @@ def judge_c2a(ctx: ClaimContext) -> Judgement:
     est = paired(ctx.scores, cases, lambda s, w, seed: drop("b")(s, w, seed) - drop("a")(s, w, seed), "C2a")
     detail = est.missing
     if not detail:
-        parts = [paired(ctx.scores, {k: v for k, v in cases.items() if k.startswith(d)}, drop(d), f"C2a{d}")
-                 for d in ("b", "a")]
-        detail = f"fake accuracy drop: {ctx.baseline} {_fmt(parts[0])}, {ctx.aligned} {_fmt(parts[1])}"
+        detail = f"fake accuracy drop: {_each_detector(ctx, cases, drop, 'C2a')}"
     return Judgement(metric=f"fake accuracy on {gen}, clean minus {down}: {ctx.baseline}'s drop minus "
                             f"{ctx.aligned}'s", comparison="difference > margin", margin=0.10, estimate=est,
                      detail=detail)
@@ -179,8 +190,7 @@ def judge_c2b(ctx: ClaimContext) -> Judgement:
     thresholds: dict[tuple[str, int], float] = {(d, int(s)): t for (d, _, s), t in
                                                  calibration_thresholds(ctx.scores).items()} if len(ctx.scores) else {}
     uncalibrated = [d for d in (ctx.baseline, ctx.aligned) if not any(k[0] == d for k in thresholds)]
-    cases = {f"{d}{p}": (det, gen, pert) for d, det in (("b", ctx.baseline), ("a", ctx.aligned))
-             for p, pert in (("clean", "identity"), ("up", up))}
+    cases = _resolution_cases(ctx, "up", up)
     names = {"b": ctx.baseline, "a": ctx.aligned}
 
     def rise(det: str) -> Callable:
@@ -194,9 +204,7 @@ def judge_c2b(ctx: ClaimContext) -> Judgement:
         est = Estimate.absent("the store lacks the clean calibration reals of " + ", ".join(uncalibrated))
     detail = est.missing
     if not detail:
-        parts = [paired(ctx.scores, {k: v for k, v in cases.items() if k.startswith(d)}, rise(d), f"C2b{d}")
-                 for d in ("b", "a")]
-        detail = f"real FPR rise: {ctx.baseline} {_fmt(parts[0])}, {ctx.aligned} {_fmt(parts[1])}"
+        detail = f"real FPR rise: {_each_detector(ctx, cases, rise, 'C2b')}"
     return Judgement(metric=f"real FPR at the threshold calibrated for 5% FPR on clean held-out reals, {up} minus "
                             f"clean, on {gen}: {ctx.baseline}'s rise minus {ctx.aligned}'s",
                      comparison="difference > margin", margin=0.05, estimate=est, detail=detail)
