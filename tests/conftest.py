@@ -2,14 +2,23 @@
 run the benchmark on the mini-smoke world start from a copy of one home prepared once per session."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+import torch
 
 from generators.corpus import CorpusConfig
 
 pytest_plugins = ["pytester"]  # the benchmark's pytest plugin is run in-process (tests/test_pytest_plugin.py)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist (`-n 2`) each worker computes on one core: two workers with torch's default
+    threads would oversubscribe the machine, and its OpenMP threads then spin instead of working."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True)

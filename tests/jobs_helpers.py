@@ -30,6 +30,25 @@ def fakebench(args: list[str], home: Path, nproc: int = 1, check: bool = True, *
     return proc
 
 
+def fakebench_in_process(args: list[str], home: Path) -> None:
+    """`fakebench ARGS` in this process, as `fakebench()` runs it in a child (its own FAKEBENCH_HOME, one
+    thread) but without the child's ten seconds of imports: for the one-process reference runs."""
+    import pytest
+    import torch
+
+    from fakebench.cli import main
+
+    threads = torch.get_num_threads()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FAKEBENCH_HOME", str(home))
+        torch.set_num_threads(1)
+        try:
+            code = main(args)
+        finally:
+            torch.set_num_threads(threads)
+    assert code == 0, f"fakebench {' '.join(args)} exited {code}"
+
+
 def tree_bytes(folder: Path, suffixes=(".png",)) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file() and p.suffix in suffixes and not p.name.startswith(".")}

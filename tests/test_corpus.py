@@ -17,6 +17,15 @@ def test_crop_specs_are_deterministic_and_within_bounds():
         assert cfg.jpeg_quality[0] <= s.jpeg_quality < cfg.jpeg_quality[1]
     assert crop_specs("train", CorpusConfig(seed=1)) != a
     assert len({(s.box, s.scale) for s in a}) > 0.95 * len(a)  # crops really differ
+    shapes = {(s.box[2] - s.box[0], s.box[3] - s.box[1]) for s in a}
+    assert all((w - cfg.min_side) % cfg.side_step == 0 and (h - cfg.min_side) % cfg.side_step == 0
+               for w, h in shapes)
+    assert len(shapes) == 25  # 64..128 px in 16-px steps, both sides: test sets are scored in batches
+
+
+def test_side_step_one_allows_any_size():
+    shapes = {(s.box[2] - s.box[0], s.box[3] - s.box[1]) for s in crop_specs("train", CorpusConfig(side_step=1))}
+    assert len(shapes) > 200
 
 
 def test_whole_photos_are_held_out():

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from tests.folder_layouts import write_image
-from tests.jobs_helpers import TINY_DETECTOR, fakebench, reals_folder, tree_bytes
+from tests.jobs_helpers import TINY_DETECTOR, fakebench, fakebench_in_process, reals_folder, tree_bytes
 
 
 @pytest.fixture(scope="module")
@@ -14,8 +14,9 @@ def trained(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dist")
     home = tmp / "home"
     reals = reals_folder(tmp / "reals", n=16)
-    fakebench(["train", "--recipe", "aligned", "--generator", "mini-sd", "--real", str(reals), *TINY_DETECTOR,
-               "--epochs", "1", "--batch-size", "8", "--crop", "32", "--out", str(tmp / "ckpt")], home)
+    fakebench_in_process(["train", "--recipe", "aligned", "--generator", "mini-sd", "--real", str(reals),
+                          *TINY_DETECTOR, "--epochs", "1", "--batch-size", "8", "--crop", "32", "--out",
+                          str(tmp / "ckpt")], home)
     data = tmp / "data"
     for i in range(9):
         write_image(data / "real" / f"r{i}.jpg", 200 + i, (48 + 8 * (i % 3), 40))
@@ -29,8 +30,12 @@ def test_two_process_scoring_writes_the_same_store(trained):
     stores = []
     for nproc in (1, 2):
         out = tmp / f"scores{nproc}"
-        fakebench(["score", "--checkpoint", str(ckpt), "--data", f"folder:{data}", "--perturbations",
-                   "identity,jpeg75", "--batch-size", "4", "--out", str(out)], tmp / f"home-score{nproc}", nproc=nproc)
+        args = ["score", "--checkpoint", str(ckpt), "--data", f"folder:{data}", "--perturbations", "identity,jpeg75",
+                "--batch-size", "4", "--out", str(out)]
+        if nproc == 1:
+            fakebench_in_process(args, tmp / "home-score1")
+        else:
+            fakebench(args, tmp / "home-score2", nproc=2)
         stores.append(pd.read_parquet(out / "scores.parquet"))
     one, two = stores
     assert len(one) == 2 * 19 and not one.duplicated(["case_id", "image_id", "label"]).any()
@@ -42,12 +47,14 @@ def test_two_process_scoring_writes_the_same_store(trained):
 def test_same_seed_and_config_give_a_byte_identical_store(trained):
     """Determinism end to end: train again in a fresh home, score again: the same bytes."""
     tmp, _, ckpt, data = trained
-    fakebench(["train", "--recipe", "aligned", "--generator", "mini-sd", "--real", str(tmp / "reals"), *TINY_DETECTOR,
-               "--epochs", "1", "--batch-size", "8", "--crop", "32", "--out", str(tmp / "ckpt-again")], tmp / "home2")
+    fakebench_in_process(["train", "--recipe", "aligned", "--generator", "mini-sd", "--real", str(tmp / "reals"),
+                          *TINY_DETECTOR, "--epochs", "1", "--batch-size", "8", "--crop", "32", "--out",
+                          str(tmp / "ckpt-again")], tmp / "home2")
     assert (tmp / "ckpt-again" / "model.safetensors").read_bytes() == ckpt.read_bytes()
     out = tmp / "scores-again"
-    fakebench(["score", "--checkpoint", str(tmp / "ckpt-again" / "model.safetensors"), "--data", f"folder:{data}",
-               "--perturbations", "identity,jpeg75", "--batch-size", "4", "--out", str(out)], tmp / "home3")
+    fakebench_in_process(["score", "--checkpoint", str(tmp / "ckpt-again" / "model.safetensors"), "--data",
+                          f"folder:{data}", "--perturbations", "identity,jpeg75", "--batch-size", "4", "--out",
+                          str(out)], tmp / "home3")
     assert (out / "scores.parquet").read_bytes() == (tmp / "scores1" / "scores.parquet").read_bytes()
     run = (out / "run.json").read_text()
     assert '"fakebench"' in run and '"torch"' in run and '"bench_seed": "0"' in run
@@ -59,8 +66,12 @@ def test_two_process_reconstruction_is_byte_identical(trained, tmp_path):
     outs = []
     for nproc in (1, 2):
         out = tmp_path / f"out{nproc}"
-        fakebench(["reconstruct", "--generator", "mini-sd", "--input", str(reals), "--output", str(out),
-                   "--batch-size", "2"], tmp_path / f"home{nproc}", nproc=nproc)
+        args = ["reconstruct", "--generator", "mini-sd", "--input", str(reals), "--output", str(out),
+                "--batch-size", "2"]
+        if nproc == 1:
+            fakebench_in_process(args, tmp_path / "home1")
+        else:
+            fakebench(args, tmp_path / "home2", nproc=2)
         outs.append(tree_bytes(out))
     assert len(outs[0]) == 10 and outs[0] == outs[1]
 

@@ -62,8 +62,9 @@ def _run(args, home) -> float:
 
 
 def _kill_then_finish(args, home, kills: int, window: tuple[float, float], rng: random.Random) -> int:
-    """Start the job and SIGKILL it after a random delay, twice (the second run resumes from the
-    first's leftovers), then let it finish. Returns the number of kills that hit a running process."""
+    """Start the job and SIGKILL it after a random delay, `kills` times (each run resumes from the
+    leftovers of the one before), then let it finish. Returns the number of kills that hit a running
+    process."""
     landed = 0
     for _ in range(kills):
         proc = _start(args, home)
@@ -84,14 +85,16 @@ def _kill_then_finish(args, home, kills: int, window: tuple[float, float], rng: 
 
 
 def _episodes(make_args, tmp_path, kills: int, rng: random.Random) -> list:
-    """Kill-resume episodes (two kills, then a finish), each from an empty state, until `kills` kills
-    landed mid-run; returns each episode's output folder, to compare with the reference's."""
+    """Kill-resume episodes (up to four kills, then a finish), each from an empty state, until `kills`
+    kills landed mid-run; returns each episode's output folder, to compare with the reference's. A kill
+    that comes after the job finished (a busy machine slows the reference run) is not counted, and the
+    episodes go on until enough landed."""
     window = _window(make_args(tmp_path / "ref"), tmp_path / "home-ref")
     outs, landed = [], 0
     while landed < kills:
         n = len(outs)
-        assert n < kills, f"only {landed} of {kills} kills landed while the job ran"
-        landed += _kill_then_finish(make_args(tmp_path / f"out{n}"), tmp_path / f"home{n}", min(2, kills - landed),
+        assert n < 2 * kills, f"only {landed} of {kills} kills landed while the job ran"
+        landed += _kill_then_finish(make_args(tmp_path / f"out{n}"), tmp_path / f"home{n}", min(4, kills - landed),
                                     window, rng)
         outs.append(tmp_path / f"out{n}")
     return outs
@@ -118,7 +121,7 @@ def rng():
 
 @pytest.fixture(scope="module")
 def reals(tmp_path_factory):
-    return reals_folder(tmp_path_factory.mktemp("kill") / "reals", n=32)
+    return reals_folder(tmp_path_factory.mktemp("kill") / "reals", n=16)
 
 
 def test_reconstruction_killed_7_times(reals, tmp_path, rng):
@@ -128,13 +131,13 @@ def test_reconstruction_killed_7_times(reals, tmp_path, rng):
 
     outs = _episodes(args, tmp_path, 7, rng)
     ref = tree_bytes(tmp_path / "ref")
-    assert len(ref) == 32 and all(tree_bytes(out) == ref for out in outs)
+    assert len(ref) == 16 and all(tree_bytes(out) == ref for out in outs)
 
 
 def test_training_killed_7_times(reals, tmp_path, rng):
     def args(out):
         return ["train", "--recipe", "aligned", "--generator", "mini-sd", "--real", str(reals), *TINY_DETECTOR,
-                "--epochs", "4", "--batch-size", "8", "--crop", "32", "--out", str(out)]
+                "--epochs", "3", "--batch-size", "8", "--crop", "32", "--out", str(out)]
 
     outs = _episodes(args, tmp_path, 7, rng)
     ref = (tmp_path / "ref" / "model.safetensors").read_bytes()
@@ -145,7 +148,7 @@ def test_scoring_killed_6_times(reals, tmp_path, rng):
     _run(["train", "--recipe", "aligned", "--generator", "mini-sd", "--real", str(reals), *TINY_DETECTOR,
           "--epochs", "1", "--batch-size", "8", "--crop", "32", "--out", str(tmp_path / "ckpt")], tmp_path / "h0")
     data = tmp_path / "data"
-    for i in range(30):
+    for i in range(20):
         write_image(data / "real" / f"r{i}.jpg", 500 + i, (56, 48 + 8 * (i % 2)))
         write_image(data / "fake" / f"f{i}.png", 600 + i, (56, 48))
 
@@ -156,6 +159,6 @@ def test_scoring_killed_6_times(reals, tmp_path, rng):
 
     outs = _episodes(args, tmp_path, 6, rng)
     ref = pd.read_parquet(tmp_path / "ref" / "scores.parquet")
-    assert len(ref) == 3 * 60
+    assert len(ref) == 3 * 40
     for out in outs:
         pd.testing.assert_frame_equal(pd.read_parquet(out / "scores.parquet"), ref)
