@@ -25,6 +25,7 @@ from fakebench.core.cache import (
     read_json,
     stable_hash,
 )
+from fakebench.core.decoded import DECODED
 from fakebench.core.devices import run_in_batches
 from fakebench.core.errors import FakebenchError
 from fakebench.core.imageio import load_verified
@@ -73,8 +74,9 @@ class ImageSet:
         return self.root / record.file
 
     def read(self, record: ImageRecord):
-        """The record's image as PIL RGB, its bytes checked against the manifest's sha256."""
-        return load_verified(self.path(record), record.sha256)
+        """The record's image as PIL RGB, its bytes checked against the manifest's sha256 (decoded once
+        per process while the file stays unchanged: `fakebench.core.decoded`)."""
+        return DECODED.get(self.path(record), record.sha256, load_verified)
 
     def __len__(self) -> int:
         return len(self.records)

@@ -34,9 +34,16 @@ class ProceduralConfig:
     min_side: int = 64
     max_side: int = 128
     jpeg_quality: tuple[int, int] = (70, 96)
+    # sides are min_side + a multiple of this, as the corpus crops' (CorpusConfig.side_step): images of one
+    # size batch together when they are reconstructed and scored; 1 = any size
+    side_step: int = 16
     blend_prob: float = 0.35  # share of images that mix two families through a third field
     val_fraction: float = 0.05  # validation images per training image (at least `min_val`)
     min_val: int = 16
+
+    def __post_init__(self) -> None:
+        if self.side_step < 1:
+            raise ValueError(f"side_step must be at least 1, got {self.side_step}")
 
     def n_val(self, n_train: int) -> int:
         return max(self.min_val, round(n_train * self.val_fraction))
@@ -223,8 +230,9 @@ def render(index: int, split: str = "train", config: ProceduralConfig | None = N
     """The image at `index` of a split: its family name and pixels (RGB), before JPEG encoding."""
     config = config or DEFAULT_PROCEDURAL
     rng = np.random.default_rng([config.seed, SPLIT_CODES[split], index])
-    w = int(rng.integers(config.min_side, config.max_side + 1))
-    h = int(rng.integers(config.min_side, config.max_side + 1))
+    steps = (config.max_side - config.min_side) // config.side_step + 1
+    w = config.min_side + config.side_step * int(rng.integers(steps))
+    h = config.min_side + config.side_step * int(rng.integers(steps))
     names = list(FAMILIES)
     name = names[int(rng.integers(len(names)))]
     rgb = palette(rng, FAMILIES[name](rng, h, w))

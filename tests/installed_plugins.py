@@ -14,3 +14,18 @@ def install_dist(site: Path, dist: str, version: str, entry_points: dict[str, di
     for group, eps in entry_points.items():
         lines += [f"[{group}]"] + [f"{name} = {target}" for name, target in eps.items()] + [""]
     (info / "entry_points.txt").write_text("\n".join(lines))
+
+
+def activate(monkeypatch, *folders: Path) -> None:
+    """Put `folders` first on sys.path and make the detector and generator registries read entry points
+    afresh (what a new process would see), restoring both when the test ends."""
+    from detectors.registry import DETECTORS
+    from generators.registry import GENERATORS
+
+    for folder in reversed(folders):
+        monkeypatch.syspath_prepend(str(folder))
+    for registry in (DETECTORS, GENERATORS):
+        monkeypatch.setattr(registry, "_entry_points_loaded", False)
+        monkeypatch.setattr(registry, "_factories", dict(registry._factories))
+        monkeypatch.setattr(registry, "_distributions", dict(registry._distributions))
+        monkeypatch.setattr(registry, "failures", [])

@@ -9,20 +9,29 @@ def test_case_ids_and_expected_failures():
     cases = build_cases(MINI_WORLD)
     ids = [c.id for c in cases]
     labels = sorted({c.detector.label for c in cases})
-    full = [f"{r}-{d}" for r in ("aligned", "baseline") for d in ("freq-lr", "resnet50", "small-cnn")]
-    added = ["aligned-shader-resnet50", "aligned-sync-resnet50"]  # scored under the added_perturbations only
-    assert labels == sorted(full + added)
+    grid = [f"{r}-resnet50" for r in ("aligned", "baseline")]  # the paper's detector: the whole grid
+    # scored under the added_perturbations only: the other backbones, Sync and the shader experiment
+    added = [f"{r}-{d}" for r in ("aligned", "baseline") for d in ("freq-lr", "small-cnn")]
+    added += ["aligned-shader-resnet50", "aligned-sync-resnet50"]
+    assert labels == sorted(grid + added)
     n_added = len(MINI_WORLD.perturbation_ids(MINI_WORLD.added_perturbations))
     grid_generators = [g for g in MINI_WORLD.generators if g not in MINI_WORLD.added_generators]
+    assert grid_generators == ["mini-sd", "mini-playground"]
     n_grid = len(MINI_WORLD.perturbation_ids())
-    assert len(ids) == (len(grid_generators) * (len(full) * n_grid + len(added) * n_added)
-                        + len(MINI_WORLD.added_generators) * (len(full) + len(added)) * n_added) == len(set(ids))
+    assert len(ids) == (len(grid_generators) * (len(grid) * n_grid + len(added) * n_added)
+                        + len(MINI_WORLD.added_generators) * (len(grid) + len(added)) * n_added) == len(set(ids))
+    assert "aligned-small-cnn-mini-sd-jpeg50" in ids and "aligned-small-cnn-mini-sd-blur1" not in ids
+    assert "baseline-resnet50-mini-othervae-jpeg50" in ids and "baseline-resnet50-mini-othervae-blur1" not in ids
+    # a run that names perturbations gets them for every detector and generator
+    assert len(build_cases(MINI_WORLD, perturbations=["blur1"])) == len(labels) * len(MINI_WORLD.generators)
     assert "aligned-resnet50-taef2-jpeg50" in ids and "aligned-resnet50-taef2-blur1" not in ids
     assert "aligned-sync-resnet50-mini-sd-resize0.5+jpeg75" in ids and "aligned-sync-resnet50-mini-sd-blur1" not in ids
     assert "WebP" in next(c for c in build_cases(MINI_WORLD, ["aligned-sync-resnet50"], ["mini-sd"], ["webp50"])
                           ).expected_failure
     assert len(MINI_WORLD.perturbation_ids()) >= 20
     assert "aligned-resnet50-mini-playground-jpeg75" in ids
+    by_id = {c.id: c for c in build_cases(MINI_WORLD, perturbations=["grid"])}  # every detector on the grid
+    assert "baseline-freq-lr-taef2-jpeg50" in by_id and len(by_id) > len(ids)
     by_id = {c.id: c for c in cases}
     assert by_id["aligned-resnet50-mini-playground-jpeg75"].expected_failure == ""
     assert "autoencoder" in by_id["aligned-resnet50-mini-othervae-identity"].expected_failure

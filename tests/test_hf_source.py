@@ -1,6 +1,8 @@
 """`hf:` data sources: save_to_disk folders and the local hub cache, offline, streamed, bad input named."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytest.importorskip("datasets")
@@ -10,6 +12,8 @@ from generators import hf  # noqa: E402
 from generators.imagesets import FAKE, REAL  # noqa: E402
 from generators.sources import load_data_source  # noqa: E402
 from tests.hf_datasets import fake_hub_cache, png, tiny_dataset  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
@@ -160,21 +164,24 @@ def test_score_run_records_its_protocol_and_the_detection_table(tmp_path):
     assert "Detection per generator" in (out / "report.html").read_text()
 
 
-def test_pytest_benchmark_takes_hf_data_and_records_the_protocol(tmp_path):
+def _benchmark(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """`pytest benchmark/ ARGS` in this process (see tests/test_pytest_plugin.py)."""
+    return pytester.runpytest_inprocess(str(ROOT / "benchmark"), "-p", "no:cacheprovider", *args)
+
+
+def test_pytest_benchmark_takes_hf_data_and_records_the_protocol(pytester, mini_smoke_home, tmp_path):
     """`pytest benchmark/ --data hf:PATH`: the dataset's generators become cases; run.json holds the
     protocol (the trained detector's spec and training config, every scored set with its hash)."""
     import json
 
     import pandas as pd
 
-    from tests.jobs_helpers import benchmark_subprocess
-
     path = _saved(tmp_path, tiny_dataset(), "hfset")
     out = tmp_path / "out"
-    proc = benchmark_subprocess(["--world", "mini-smoke", "--data", f"hf:{path}", "--generators", "hfset-*",
-                    "--detectors", "aligned-small-cnn", "--perturbations", "identity", "--leaderboard-dir", str(out),
-                    "-q", "-k", "not claims"], tmp_path / "home", tmp_path)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = _benchmark(pytester, "--world", "mini-smoke", "--data", f"hf:{path}", "--generators", "hfset-*",
+                        "--detectors", "aligned-small-cnn", "--perturbations", "identity", "--leaderboard-dir",
+                        str(out), "-q", "-k", "not claims")
+    assert result.ret == 0, result.stdout.str()[-3000:] + result.stderr.str()[-3000:]
     board = pd.read_csv(out / "leaderboard.csv")
     assert sorted(board["case_id"]) == [f"aligned-small-cnn-hfset-gen-{g}-identity" for g in "ab"]
     run = json.loads((out / "run.json").read_text())
@@ -187,10 +194,8 @@ def test_pytest_benchmark_takes_hf_data_and_records_the_protocol(tmp_path):
     assert "## Protocol" in (out / "leaderboard.md").read_text()
 
 
-def test_pytest_benchmark_with_an_absent_hub_dataset_is_a_usage_error(tmp_path, hf_home):
-    from tests.jobs_helpers import benchmark_subprocess
-
-    proc = benchmark_subprocess(["--world", "mini-smoke", "--data", "hf:nobody/nothing:test"], tmp_path / "home",
-                                tmp_path, HF_HOME=str(hf_home))
-    assert proc.returncode == 4 and "hf download --repo-type dataset nobody/nothing" in proc.stderr
-    assert "Traceback" not in proc.stderr
+def test_pytest_benchmark_with_an_absent_hub_dataset_is_a_usage_error(pytester, mini_smoke_home):
+    result = _benchmark(pytester, "--world", "mini-smoke", "--data", "hf:nobody/nothing:test")
+    stderr = result.stderr.str()
+    assert result.ret == 4 and "hf download --repo-type dataset nobody/nothing" in stderr
+    assert "Traceback" not in stderr

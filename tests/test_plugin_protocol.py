@@ -19,7 +19,7 @@ from fakebench.core.errors import ProtocolError
 from generators.base import Generator, GeneratorInfo, PluginGenerator, as_generator
 from generators.registry import GENERATORS
 from tests.folder_layouts import real_fake
-from tests.installed_plugins import install_dist
+from tests.installed_plugins import activate, install_dist
 
 pytest_plugins = ["pytester"]
 
@@ -58,13 +58,7 @@ def installed(tmp_path, monkeypatch):
                   "fakebench.generators": {"nocap": "fakebench_meanbright:NoCapability"}})
     install_dist(site, "fakebench-myplugin", "0.1.0",
                  {"fakebench.detectors": {"myplugin": "fakebench_myplugin:HighFrequencyEnergy"}})
-    monkeypatch.syspath_prepend(str(EXAMPLE_SRC))
-    monkeypatch.syspath_prepend(str(site))
-    for registry in (DETECTORS, GENERATORS):
-        monkeypatch.setattr(registry, "_entry_points_loaded", False)
-        monkeypatch.setattr(registry, "_factories", dict(registry._factories))
-        monkeypatch.setattr(registry, "_distributions", dict(registry._distributions))
-        monkeypatch.setattr(registry, "failures", [])
+    activate(monkeypatch, site, EXAMPLE_SRC)
     return site
 
 
