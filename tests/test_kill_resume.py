@@ -121,7 +121,7 @@ def rng():
 
 @pytest.fixture(scope="module")
 def reals(tmp_path_factory):
-    return reals_folder(tmp_path_factory.mktemp("kill") / "reals", n=16)
+    return reals_folder(tmp_path_factory.mktemp("kill") / "reals", n=12)
 
 
 def test_reconstruction_killed_7_times(reals, tmp_path, rng):
@@ -131,13 +131,13 @@ def test_reconstruction_killed_7_times(reals, tmp_path, rng):
 
     outs = _episodes(args, tmp_path, 7, rng)
     ref = tree_bytes(tmp_path / "ref")
-    assert len(ref) == 16 and all(tree_bytes(out) == ref for out in outs)
+    assert len(ref) == 12 and all(tree_bytes(out) == ref for out in outs)
 
 
 def test_training_killed_7_times(reals, tmp_path, rng):
     def args(out):
         return ["train", "--recipe", "aligned", "--generator", "mini-sd", "--real", str(reals), *TINY_DETECTOR,
-                "--epochs", "3", "--batch-size", "8", "--crop", "32", "--out", str(out)]
+                "--epochs", "2", "--batch-size", "4", "--crop", "32", "--out", str(out)]
 
     outs = _episodes(args, tmp_path, 7, rng)
     ref = (tmp_path / "ref" / "model.safetensors").read_bytes()
