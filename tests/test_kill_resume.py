@@ -38,8 +38,11 @@ def _context():
     """forkserver: children fork from a clean server process that imported fakebench once and started
     no thread (forking this pytest process, whose earlier tests left threads and locks, can deadlock)."""
     ctx = multiprocessing.get_context("forkserver")
+    # diffusers' model modules load lazily on a job's first use (about 5 s): preloaded, so that kills land
+    # in the reconstruction, training and scoring, not in an import
     ctx.set_forkserver_preload(["fakebench.cli", "fakebench.jobs", "generators", "detectors.trained",
-                                "benchmark.scoring", "leaderboard.reports", "tests.test_kill_resume"])
+                                "benchmark.scoring", "leaderboard.reports", "diffusers.models.autoencoders",
+                                "diffusers.models.unets", "tests.test_kill_resume"])
     return ctx
 
 
