@@ -82,6 +82,17 @@ def split_photos(split: str) -> list[Photo]:
     return [p for p in PHOTOS if p.scene in SPLIT_SCENES[split]]
 
 
+def check_side_step(step: int) -> None:
+    if step < 1:
+        raise ValueError(f"side_step must be at least 1, got {step}")
+
+
+def stepped_side(rng: np.random.Generator, min_side: int, max_side: int, step: int) -> int:
+    """A side drawn uniformly from min_side, min_side + step, ... up to max_side: images of one size batch
+    together (see `CorpusConfig.side_step`)."""
+    return min_side + step * int(rng.integers(0, (max_side - min_side) // step + 1))
+
+
 @dataclass(frozen=True)
 class CorpusConfig:
     """How crops are cut. Reals vary in size, aspect and JPEG quality, as web photos do."""
@@ -99,8 +110,7 @@ class CorpusConfig:
     side_step: int = 16
 
     def __post_init__(self) -> None:
-        if self.side_step < 1:
-            raise ValueError(f"side_step must be at least 1, got {self.side_step}")
+        check_side_step(self.side_step)
 
     def __hash__(self) -> int:  # dict field: hash by value for lru_cache users
         return hash((self.seed, tuple(sorted(self.crops_per_photo.items())), self.scales,
@@ -139,9 +149,8 @@ def crop_specs(split: str, config: CorpusConfig) -> list[CropSpec]:
             w0, h0 = load_photo(photo).size
             sw, sh = round(w0 * scale), round(h0 * scale)
             hi_w, hi_h = min(config.max_side, sw), min(config.max_side, sh)
-            step = config.side_step
-            w = config.min_side + step * int(rng.integers(0, (hi_w - config.min_side) // step + 1))
-            h = config.min_side + step * int(rng.integers(0, (hi_h - config.min_side) // step + 1))
+            w = stepped_side(rng, config.min_side, hi_w, config.side_step)
+            h = stepped_side(rng, config.min_side, hi_h, config.side_step)
             left = int(rng.integers(0, sw - w + 1))
             top = int(rng.integers(0, sh - h + 1))
             q = int(rng.integers(config.jpeg_quality[0], config.jpeg_quality[1]))

@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from fakebench.core.errors import FakebenchError
+from generators.corpus import check_side_step, stepped_side
 
 PREFIX = "procedural:"
 SPLIT_CODES = {"train": 0, "val": 1, "test": 2}  # each split draws from its own seed stream
@@ -42,8 +43,7 @@ class ProceduralConfig:
     min_val: int = 16
 
     def __post_init__(self) -> None:
-        if self.side_step < 1:
-            raise ValueError(f"side_step must be at least 1, got {self.side_step}")
+        check_side_step(self.side_step)
 
     def n_val(self, n_train: int) -> int:
         return max(self.min_val, round(n_train * self.val_fraction))
@@ -230,9 +230,8 @@ def render(index: int, split: str = "train", config: ProceduralConfig | None = N
     """The image at `index` of a split: its family name and pixels (RGB), before JPEG encoding."""
     config = config or DEFAULT_PROCEDURAL
     rng = np.random.default_rng([config.seed, SPLIT_CODES[split], index])
-    steps = (config.max_side - config.min_side) // config.side_step + 1
-    w = config.min_side + config.side_step * int(rng.integers(steps))
-    h = config.min_side + config.side_step * int(rng.integers(steps))
+    w = stepped_side(rng, config.min_side, config.max_side, config.side_step)
+    h = stepped_side(rng, config.min_side, config.max_side, config.side_step)
     names = list(FAMILIES)
     name = names[int(rng.integers(len(names)))]
     rgb = palette(rng, FAMILIES[name](rng, h, w))
