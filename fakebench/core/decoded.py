@@ -19,6 +19,10 @@ DEFAULT_BYTES = 512 * 2**20  # the whole mini world (about 9,000 images of 64-12
 BYTES_ENV = "FAKEBENCH_DECODED_CACHE_MB"  # 0 turns the cache off
 
 
+def _nbytes(image: Image.Image) -> int:
+    return image.width * image.height * len(image.getbands())
+
+
 def _budget() -> int:
     value = os.environ.get(BYTES_ENV)
     return DEFAULT_BYTES if value is None else max(0, int(float(value) * 2**20))
@@ -51,7 +55,7 @@ class DecodedImages:
                 return cached.copy()
             self.misses += 1
         image = decode(path, sha256)
-        size = image.width * image.height * len(image.getbands())
+        size = _nbytes(image)
         if size <= self.max_bytes:
             with self._lock:
                 if key not in self._images:
@@ -59,13 +63,8 @@ class DecodedImages:
                     self._bytes += size
                 while self._bytes > self.max_bytes:
                     _, old = self._images.popitem(last=False)
-                    self._bytes -= old.width * old.height * len(old.getbands())
+                    self._bytes -= _nbytes(old)
         return image
-
-    def clear(self) -> None:
-        with self._lock:
-            self._images.clear()
-            self._bytes = 0
 
 
 DECODED = DecodedImages()
