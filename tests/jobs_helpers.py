@@ -1,10 +1,14 @@
-"""Running the `fakebench` command from tests, on tiny folders the tests write."""
+"""Running the `fakebench` command and the `pytest benchmark/` suite from tests, on tiny folders the tests
+write."""
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.folder_layouts import write_image
 
+ROOT = Path(__file__).resolve().parents[1]
 TINY_DETECTOR = ["--detector", "small-cnn", "--detector-arg", "channels=[8,8,16,16]"]
 
 
@@ -19,7 +23,6 @@ def reals_folder(root: Path, n: int = 24) -> Path:
 def fakebench_in_process(args: list[str], home: Path) -> None:
     """`fakebench ARGS` in this process, as a child would run it (its own FAKEBENCH_HOME, one thread) but
     without a child's ten seconds of imports: for the one-process reference runs."""
-    import pytest
     import torch
 
     from fakebench.cli import main
@@ -38,3 +41,10 @@ def fakebench_in_process(args: list[str], home: Path) -> None:
 def tree_bytes(folder: Path, suffixes=(".png",)) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
             if p.is_file() and p.suffix in suffixes and not p.name.startswith(".")}
+
+
+def benchmark_in_process(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """`pytest benchmark/ ARGS` in this process, through pytester. Ask for `prepared_mini_smoke` (or
+    `mini_smoke_home`) too: it imports what a benchmark run imports before pytester's sys.modules
+    snapshot, since an inner run's new modules are dropped when it ends."""
+    return pytester.runpytest_inprocess(str(ROOT / "benchmark"), "-p", "no:cacheprovider", *args)

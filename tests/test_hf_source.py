@@ -1,8 +1,6 @@
 """`hf:` data sources: save_to_disk folders and the local hub cache, offline, streamed, bad input named."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("datasets")
@@ -12,8 +10,7 @@ from generators import hf  # noqa: E402
 from generators.imagesets import FAKE, REAL  # noqa: E402
 from generators.sources import load_data_source  # noqa: E402
 from tests.hf_datasets import fake_hub_cache, png, tiny_dataset  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.jobs_helpers import benchmark_in_process  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -164,11 +161,6 @@ def test_score_run_records_its_protocol_and_the_detection_table(tmp_path):
     assert "Detection per generator" in (out / "report.html").read_text()
 
 
-def _benchmark(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    """`pytest benchmark/ ARGS` in this process (see tests/test_pytest_plugin.py)."""
-    return pytester.runpytest_inprocess(str(ROOT / "benchmark"), "-p", "no:cacheprovider", *args)
-
-
 def test_pytest_benchmark_takes_hf_data_and_records_the_protocol(pytester, mini_smoke_home, tmp_path):
     """`pytest benchmark/ --data hf:PATH`: the dataset's generators become cases; run.json holds the
     protocol (the trained detector's spec and training config, every scored set with its hash)."""
@@ -178,9 +170,9 @@ def test_pytest_benchmark_takes_hf_data_and_records_the_protocol(pytester, mini_
 
     path = _saved(tmp_path, tiny_dataset(), "hfset")
     out = tmp_path / "out"
-    result = _benchmark(pytester, "--world", "mini-smoke", "--data", f"hf:{path}", "--generators", "hfset-*",
-                        "--detectors", "aligned-small-cnn", "--perturbations", "identity", "--leaderboard-dir",
-                        str(out), "-q", "-k", "not claims")
+    result = benchmark_in_process(pytester, "--world", "mini-smoke", "--data", f"hf:{path}", "--generators",
+                                  "hfset-*", "--detectors", "aligned-small-cnn", "--perturbations", "identity",
+                                  "--leaderboard-dir", str(out), "-q", "-k", "not claims")
     assert result.ret == 0, result.stdout.str()[-3000:] + result.stderr.str()[-3000:]
     board = pd.read_csv(out / "leaderboard.csv")
     assert sorted(board["case_id"]) == [f"aligned-small-cnn-hfset-gen-{g}-identity" for g in "ab"]
@@ -195,7 +187,7 @@ def test_pytest_benchmark_takes_hf_data_and_records_the_protocol(pytester, mini_
 
 
 def test_pytest_benchmark_with_an_absent_hub_dataset_is_a_usage_error(pytester, mini_smoke_home):
-    result = _benchmark(pytester, "--world", "mini-smoke", "--data", "hf:nobody/nothing:test")
+    result = benchmark_in_process(pytester, "--world", "mini-smoke", "--data", "hf:nobody/nothing:test")
     stderr = result.stderr.str()
     assert result.ret == 4 and "hf download --repo-type dataset nobody/nothing" in stderr
     assert "Traceback" not in stderr

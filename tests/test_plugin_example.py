@@ -15,6 +15,7 @@ import tomllib
 
 from leaderboard.store import read_store
 from tests.installed_plugins import activate, install_dist
+from tests.jobs_helpers import benchmark_in_process
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "fakebench-myplugin"
@@ -50,10 +51,9 @@ def test_benchmark_scores_the_plugin_without_training_it(prepared_mini_smoke, py
     # prepared_mini_smoke: what a benchmark run imports is imported before pytester's sys.modules snapshot
     activate(monkeypatch, _install(tmp_path), EXAMPLE / "src")
     out = tmp_path / "out"
-    result = pytester.runpytest_inprocess(
-        str(ROOT / "benchmark"), "-p", "no:cacheprovider", "-q", "--world", "mini-smoke", "--detectors", "myplugin",
-        "--generators", "mini-sd", "--perturbations", "identity,jpeg75", "--leaderboard-dir", str(out),
-        "-k", "not claims")
+    result = benchmark_in_process(pytester, "-q", "--world", "mini-smoke", "--detectors", "myplugin", "--generators",
+                                  "mini-sd", "--perturbations", "identity,jpeg75", "--leaderboard-dir", str(out),
+                                  "-k", "not claims")
     stdout = result.stdout.str()
     assert result.ret == 0, stdout[-3000:] + result.stderr.str()[-3000:]
     assert "2 passed" in stdout and "plugins left out" in stdout and "broken" in stdout

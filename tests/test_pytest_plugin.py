@@ -14,8 +14,8 @@ import pytest
 
 from fakebench.cli import main
 from leaderboard.store import read_store
+from tests.jobs_helpers import benchmark_in_process
 
-ROOT = Path(__file__).resolve().parents[1]
 # Imported before any inner run: pytester drops the modules an inner run imports when it ends, and torch
 # and diffusers do not take well to being imported twice in one process.
 for _module in ("benchmark.session", "fakebench.pytest_plugin", "leaderboard.plots", "leaderboard.reports"):
@@ -26,11 +26,6 @@ ZOO = ("resnet50", "small-cnn", "freq-lr")
 @pytest.fixture(scope="module", autouse=True)
 def _imports_before_inner_runs(prepared_mini_smoke):
     """Preparing the shared home imports what a benchmark run imports, before any pytester snapshot."""
-
-
-def _benchmark(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    """`pytest benchmark/ ARGS`, in-process, in the test's own FAKEBENCH_HOME."""
-    return pytester.runpytest_inprocess(str(ROOT / "benchmark"), "-p", "no:cacheprovider", *args)
 
 
 def _failure(result: pytest.RunResult) -> str:
@@ -44,8 +39,9 @@ def _generated(home: Path) -> set[str]:
 def test_a_selection_builds_only_what_it_needs(pytester, fb_home, tmp_path):
     """From an empty home: the aligned recipe trains on reconstructions, so the only generated images are
     mini-playground's test fakes; nothing of mini-sd's or mini-othervae's test sets."""
-    result = _benchmark(pytester, "--world", "mini-smoke", "-k", "playground", "--detectors", "aligned-freq-lr",
-                        "--perturbations", "identity", "--leaderboard-dir", str(tmp_path / "out"), "-q")
+    result = benchmark_in_process(pytester, "--world", "mini-smoke", "-k", "playground", "--detectors",
+                                  "aligned-freq-lr", "--perturbations", "identity", "--leaderboard-dir",
+                                  str(tmp_path / "out"), "-q")
     assert result.ret == 0, _failure(result)
     result.assert_outcomes(passed=1)
     assert _generated(fb_home) == {"gen-mini-playground-s0"}
@@ -55,7 +51,8 @@ def test_a_selection_builds_only_what_it_needs(pytester, fb_home, tmp_path):
 
 def test_k_selection_writes_the_leaderboard_and_a_warm_rerun_rebuilds_nothing(pytester, mini_smoke_home, tmp_path):
     home, out = mini_smoke_home, tmp_path / "out"
-    result = _benchmark(pytester, "--world", "mini-smoke", "-k", "playground", "--leaderboard-dir", str(out), "-q")
+    result = benchmark_in_process(pytester, "--world", "mini-smoke", "-k", "playground", "--leaderboard-dir", str(out),
+                                  "-q")
     assert result.ret == 0, _failure(result)
     # the baseline's playground cases are expected failures (paper); the smoke floor of 0 makes them XPASS
     # three zoo detectors (resnet50, small-cnn, freq-lr) x two recipes x three perturbations
@@ -78,7 +75,8 @@ def test_k_selection_writes_the_leaderboard_and_a_warm_rerun_rebuilds_nothing(py
 
     # warm rerun: nothing is rebuilt, the same scores come back
     before = {p: p.stat().st_mtime_ns for p in home.rglob("*") if p.is_file()}
-    again = _benchmark(pytester, "--world", "mini-smoke", "-k", "playground", "--leaderboard-dir", str(out), "-q")
+    again = benchmark_in_process(pytester, "--world", "mini-smoke", "-k", "playground", "--leaderboard-dir", str(out),
+                                 "-q")
     assert again.ret == 0, _failure(again)
     after = {p: p.stat().st_mtime_ns for p in home.rglob("*") if p.is_file()}
     assert after == before
@@ -92,7 +90,7 @@ def test_k_selection_writes_the_leaderboard_and_a_warm_rerun_rebuilds_nothing(py
     (["--batch-size", "0"], ["--batch-size must be >= 1"]),
 ])
 def test_bad_options_are_usage_errors(pytester, tmp_path, args, needles):
-    result = _benchmark(pytester, "--world", "mini-smoke", *args)
+    result = benchmark_in_process(pytester, "--world", "mini-smoke", *args)
     err = result.stderr.str()
     assert result.ret == pytest.ExitCode.USAGE_ERROR, _failure(result)
     assert all(n in err for n in needles) and "Traceback" not in err, err
@@ -101,7 +99,7 @@ def test_bad_options_are_usage_errors(pytester, tmp_path, args, needles):
 def test_unwritable_leaderboard_folder_is_a_usage_error(pytester, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    result = _benchmark(pytester, "--world", "mini-smoke", "--leaderboard-dir", str(blocker / "sub"))
+    result = benchmark_in_process(pytester, "--world", "mini-smoke", "--leaderboard-dir", str(blocker / "sub"))
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "not writable" in result.stderr.str() and "Traceback" not in result.stderr.str()
 
@@ -114,7 +112,7 @@ def test_corrupted_weights_stop_the_run_at_start_in_one_line(pytester, tmp_path,
     target = copy / "unet-playground" / "diffusion_pytorch_model.safetensors"
     target.write_bytes(target.read_bytes()[:-4] + b"\0\0\0\0")
     monkeypatch.setenv("FAKEBENCH_MINI_WEIGHTS", str(copy))
-    result = _benchmark(pytester, "--world", "mini-smoke", "-k", "playground")
+    result = benchmark_in_process(pytester, "--world", "mini-smoke", "-k", "playground")
     err = result.stderr.str()
     assert result.ret == pytest.ExitCode.USAGE_ERROR, _failure(result)
     assert str(target) in err and "fakebench mini train" in err and "Traceback" not in err
@@ -123,10 +121,10 @@ def test_corrupted_weights_stop_the_run_at_start_in_one_line(pytester, tmp_path,
 
 def test_seeds_train_each_detector_per_seed_and_the_leaderboard_aggregates(pytester, mini_smoke_home, tmp_path):
     out = tmp_path / "out"
-    result = _benchmark(pytester, "--world", "mini-smoke", "--seeds", "0,1",
-                        "--detectors", "aligned-resnet50,baseline-resnet50", "--generators", "mini-sd",
-                        "--perturbations", "identity", "--leaderboard-dir", str(out),
-                        "-v", "-k", "not claims")
+    result = benchmark_in_process(pytester, "--world", "mini-smoke", "--seeds", "0,1",
+                                  "--detectors", "aligned-resnet50,baseline-resnet50", "--generators", "mini-sd",
+                                  "--perturbations", "identity", "--leaderboard-dir", str(out),
+                                  "-v", "-k", "not claims")
     assert result.ret == 0, _failure(result)
     for seed in (0, 1):
         result.stdout.fnmatch_lines([f"*aligned-resnet50-mini-sd-identity-seed{seed}] PASSED*"])
@@ -143,8 +141,8 @@ def test_claims_run_what_they_need_and_land_in_the_reports(pytester, mini_smoke_
     read from detectors is skipped as indicative with its numbers; C5 (FLOP counts) is judged; C6 has
     no procedural-trained detector in this world and says so."""
     out = tmp_path / "out"
-    result = _benchmark(pytester, "--world", "mini-smoke", "-k", "claims", "--detectors",
-                        "aligned-resnet50,baseline-resnet50", "--leaderboard-dir", str(out), "-rsxX")
+    result = benchmark_in_process(pytester, "--world", "mini-smoke", "-k", "claims", "--detectors",
+                                  "aligned-resnet50,baseline-resnet50", "--leaderboard-dir", str(out), "-rsxX")
     assert result.ret == 0, _failure(result)
     stdout = result.stdout.str()
     assert stdout.count("indicative (1 training seed; judging needs 3)") == 6, _failure(result)
@@ -178,9 +176,9 @@ def test_folder_dataset_generators_join_the_benchmark(pytester, mini_smoke_home,
     (data / "biggan" / "1_fake" / "cut.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
     (data / "notes.md").write_text("not an image")
     out = tmp_path / "out"
-    result = _benchmark(pytester, "--world", "mini-smoke", "--data", f"folder:{data}", "--generators", "cnndet-*",
-                        "--detectors", "aligned-small-cnn", "--perturbations", "identity",
-                        "--leaderboard-dir", str(out), "-q")
+    result = benchmark_in_process(pytester, "--world", "mini-smoke", "--data", f"folder:{data}", "--generators",
+                                  "cnndet-*", "--detectors", "aligned-small-cnn", "--perturbations", "identity",
+                                  "--leaderboard-dir", str(out), "-q")
     assert result.ret == 0, _failure(result)
     board = pd.read_csv(out / "leaderboard.csv").set_index("case_id")
     assert sorted(board.index) == ["aligned-small-cnn-cnndet-biggan-identity",

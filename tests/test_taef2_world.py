@@ -1,14 +1,10 @@
 """The taef2 worlds at the case and session level: which detectors and cases exist, what the test
 fakes of a reconstruction-only generator are, and what a CPU run of the GPU-sized world says."""
 from dataclasses import replace
-from pathlib import Path
-
-import pytest
 
 from benchmark.cases import MINI_SMOKE_WORLD, TAEF2_SMOKE_WORLD, TAEF2_WORLD, build_cases
 from benchmark.session import BenchSession
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.jobs_helpers import benchmark_in_process
 
 
 def test_taef2_world_trains_the_paper_recipe_on_taef2_and_tests_the_mini_generators_too():
@@ -44,14 +40,8 @@ def test_reconstruction_only_generator_tests_on_the_held_out_reals_round_trips(t
     assert len(BenchSession(MINI_SMOKE_WORLD).test_fakes("mini-sd")) == MINI_SMOKE_WORLD.n_test_fakes
 
 
-def _benchmark(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    """`pytest benchmark/ ARGS` in this process; prepared_mini_smoke (asked for by each test) has imported
-    what a benchmark run imports before pytester's sys.modules snapshot."""
-    return pytester.runpytest_inprocess(str(ROOT / "benchmark"), "-p", "no:cacheprovider", *args)
-
-
 def test_gpu_world_on_cpu_warns_once_and_points_to_smoke(prepared_mini_smoke, pytester):
-    result = _benchmark(pytester, "--world", "taef2", "--collect-only", "-q")
+    result = benchmark_in_process(pytester, "--world", "taef2", "--collect-only", "-q")
     assert result.ret == 0, result.stderr.str()[-2000:]
     warnings = [line for line in result.stderr.lines if "warning" in line]
     assert len(warnings) == 1 and "taef2-smoke" in warnings[0] and "hours" in warnings[0]
@@ -59,7 +49,7 @@ def test_gpu_world_on_cpu_warns_once_and_points_to_smoke(prepared_mini_smoke, py
 
 
 def test_claims_the_taef2_world_cannot_judge_are_skipped_with_why(prepared_mini_smoke, pytester):
-    result = _benchmark(pytester, "--world", "taef2-smoke", "-k", "C1 or C2 or C5", "-rs", "-q")
+    result = benchmark_in_process(pytester, "--world", "taef2-smoke", "-k", "C1 or C2 or C5", "-rs", "-q")
     stdout = result.stdout.str()
     assert result.ret == 0, stdout[-2000:]
     assert "4 skipped" in stdout and stdout.count("cannot judge") == 4  # C1, C2a, C2b, C5

@@ -26,12 +26,16 @@ def _files(folder):
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
-def test_decoding_workers_do_not_change_scores(tiny_corpus):
+def _two_shapes(tiny_corpus):
+    """The test reals of the first two shapes: each new shape is a compilation (half a minute on 2
+    cores), and the point is that compiled scores equal plain ones, not how many shapes the compiler sees."""
     test = real_split("test", tiny_corpus)
-    # images of two shapes: each new shape is a compilation (half a minute on 2 cores), and the point is
-    # that compiled scores equal plain ones, not how many shapes the compiler sees
     shapes = list(dict.fromkeys((r.width, r.height) for r in test.records))[:2]
-    reals = test.subset({r.image_id for r in test.records if (r.width, r.height) in shapes}, "two-shapes")
+    return test.subset({r.image_id for r in test.records if (r.width, r.height) in shapes}, "two-shapes")
+
+
+def test_decoding_workers_do_not_change_scores(tiny_corpus):
+    reals = _two_shapes(tiny_corpus)
     det = create_detector("small-cnn", channels=(4, 4, 8, 8))
     p = parse_perturbation("resize0.5+jpeg75")
     inline = score_images(det, reals, p, cfg=ScoringConfig(batch_size=4, num_workers=0))
@@ -95,11 +99,7 @@ def test_network_detectors_run_channels_last_and_checkpoints_stay_plain(tmp_path
 
 
 def test_compiled_detector_scores_the_same_and_is_cached_apart(tiny_corpus):
-    test = real_split("test", tiny_corpus)
-    # images of two shapes: each new shape is a compilation (half a minute on 2 cores), and the point is
-    # that compiled scores equal plain ones, not how many shapes the compiler sees
-    shapes = list(dict.fromkeys((r.width, r.height) for r in test.records))[:2]
-    reals = test.subset({r.image_id for r in test.records if (r.width, r.height) in shapes}, "two-shapes")
+    reals = _two_shapes(tiny_corpus)
     det = create_detector("small-cnn", channels=(4, 4, 8, 8))
     plain = cached_scores(det, "ckpt", reals, parse_perturbation("identity"), seed=0)
     keys = list(det.network.state_dict())
