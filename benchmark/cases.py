@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field, replace
 
-from benchmark.perturbations import (
+from fakebench.benchmark.perturbations import (
     GRID_PERTURBATIONS,
     QUICK_PERTURBATIONS,
     Compress,
@@ -18,13 +18,13 @@ from benchmark.perturbations import (
     parse_perturbation,
     steps,
 )
-from detectors.augment import AugmentConfig, augment_preset
-from detectors.recipes import RECIPES
-from detectors.registry import DETECTORS
-from detectors.spec import DetectorSpec, is_trainable
-from detectors.training_loop import TrainConfig, train_config
 from fakebench.core.errors import FakebenchError
-from generators.corpus import CorpusConfig
+from fakebench.detectors.augment import AugmentConfig, augment_preset
+from fakebench.detectors.recipes import RECIPES
+from fakebench.detectors.registry import DETECTORS
+from fakebench.detectors.spec import DetectorSpec, is_trainable
+from fakebench.detectors.training_loop import TrainConfig, train_config
+from fakebench.generators.corpus import CorpusConfig
 
 FLOOR = 0.6  # balanced accuracy a detector must reach on a case it is expected to handle
 
@@ -284,7 +284,7 @@ def detector_specs(world: WorldConfig) -> tuple[dict[str, DetectorSpec], list[st
     procedural reals, one trained aligned on them (`aligned-shader-resnet50`); any other detector is
     scored as it comes (`myplugin`). The defaults are the world's detectors by baseline and aligned,
     its `sync_detectors` and `shader_detectors`, and every installed plugin. A plugin whose factory
-    raises, or whose detector lacks the protocol (`detectors.base.as_detector`), is reported and left
+    raises, or whose detector lacks the protocol (`fakebench.detectors.base.as_detector`), is reported and left
     out; the rest of the run goes on."""
     configured = dict(world.detectors)
     specs: dict[str, DetectorSpec] = {}

@@ -2,7 +2,7 @@
 hashes per split and generator), which detectors trained how (the DetectorSpec and TrainConfig as
 dicts, so any field added to them is recorded without touching this module), seeds and versions.
 
-`fakebench report` prints it at the top of leaderboard.md (see `leaderboard.protocol`)."""
+`fakebench report` prints it at the top of leaderboard.md (see `fakebench.leaderboard.protocol`)."""
 from __future__ import annotations
 
 import platform
@@ -17,7 +17,7 @@ import torch
 from fakebench.core import distributed
 from fakebench.core.cache import atomic_write_json
 from fakebench.core.version import __version__
-from generators.imagesets import ImageSet
+from fakebench.generators.imagesets import ImageSet
 
 RUN_FILE = "run.json"
 PACKAGES = ("numpy", "pillow", "scikit-learn", "diffusers", "datasets")
@@ -79,7 +79,7 @@ def checkpoint_sidecars(paths: list[Path]) -> dict[str, dict]:
     """Checkpoint hash (as detectors report it: 16 hex digits) -> its sidecar, for the given files."""
     import json
 
-    from detectors.trainable import sidecar_path
+    from fakebench.detectors.trainable import sidecar_path
 
     found = {}
     for path in paths:

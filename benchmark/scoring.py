@@ -1,5 +1,5 @@
 """Scoring an image set under a perturbation, with the score cache: the benchmark's and `fakebench
-score`'s way in to `detectors.inference` (the one scoring loop). A perturbation becomes the loop's
+score`'s way in to `fakebench.detectors.inference` (the one scoring loop). A perturbation becomes the loop's
 per-image transform, seeded per image, so scores never depend on batch order or worker count."""
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from pathlib import Path
 import pandas as pd
 from PIL import Image
 
-from benchmark.perturbations import Identity, Perturbation, apply
-from detectors.base import Detector
-from detectors.inference import (
+from fakebench.benchmark.perturbations import Identity, Perturbation, apply
+from fakebench.core import distributed
+from fakebench.core.cache import artifact_dir, atomic_path, stable_hash
+from fakebench.detectors.base import Detector
+from fakebench.detectors.inference import (
     Results,
     ScoringConfig,
     results_frame,
@@ -19,10 +21,8 @@ from detectors.inference import (
     score_units,
     units_of,
 )
-from fakebench.core import distributed
-from fakebench.core.cache import artifact_dir, atomic_path, stable_hash
-from generators.imagesets import ImageSet
-from leaderboard.store import read_scores_csv
+from fakebench.generators.imagesets import ImageSet
+from fakebench.leaderboard.store import read_scores_csv
 
 log = logging.getLogger(__name__)
 

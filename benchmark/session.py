@@ -12,32 +12,32 @@ from typing import Literal
 import pandas as pd
 import torch
 
-from benchmark.cases import Case, WorldConfig, build_cases
-from benchmark.perturbations import Identity, Perturbation, parse_perturbation
-from benchmark.scoring import ScoringConfig, detector_scores
-from detectors.base import Detector
-from detectors.registry import create_detector
-from detectors.spec import DetectorSpec
-from detectors.trained import trained_detector
+from fakebench.benchmark.cases import Case, WorldConfig, build_cases
+from fakebench.benchmark.perturbations import Identity, Perturbation, parse_perturbation
+from fakebench.benchmark.scoring import ScoringConfig, detector_scores
 from fakebench.core.cache import atomic_write_json
 from fakebench.core.errors import FakebenchError
 from fakebench.core.version import __version__
-from generators import create_generator
-from generators.base import Generator
-from generators.folders import FolderDataset
-from generators.imagesets import ImageSet, generated_set, real_split, reconstructed_set
-from leaderboard.claims import CLAIMS_BY_ID, FLOPS_GENERATOR, ClaimContext, ClaimResult, evaluate
-from leaderboard.metrics import (
+from fakebench.detectors.base import Detector
+from fakebench.detectors.registry import create_detector
+from fakebench.detectors.spec import DetectorSpec
+from fakebench.detectors.trained import trained_detector
+from fakebench.generators import create_generator
+from fakebench.generators.base import Generator
+from fakebench.generators.folders import FolderDataset
+from fakebench.generators.imagesets import ImageSet, generated_set, real_split, reconstructed_set
+from fakebench.leaderboard.claims import CLAIMS_BY_ID, FLOPS_GENERATOR, ClaimContext, ClaimResult, evaluate
+from fakebench.leaderboard.metrics import (
     BootstrapConfig,
     CaseMetrics,
     calibrated_threshold,
     case_metrics,
 )
-from leaderboard.store import CALIBRATION_SPLIT, TEST_SPLIT, ScoreStore, cost_path
+from fakebench.leaderboard.store import CALIBRATION_SPLIT, TEST_SPLIT, ScoreStore, cost_path
 
 log = logging.getLogger(__name__)
 
-TEST_FAKE_SEED = 0  # test fakes use seeds 0..; training fakes use 10_000+ (see detectors.recipes)
+TEST_FAKE_SEED = 0  # test fakes use seeds 0..; training fakes use 10_000+ (see fakebench.detectors.recipes)
 
 
 @dataclass
@@ -206,8 +206,8 @@ class BenchSession:
         """The C5 cost record: FLOPs per image of sd15 (the paper's count) and of this world's training
         generator, counted from their configs; and, as information, the training generator's measured
         wall-clock ratio in this run. Kept next to the store, so reports rebuilt from it judge C5 too."""
-        from generators.cost import measure_cost
-        from generators.flops import flop_record
+        from fakebench.generators.cost import measure_cost
+        from fakebench.generators.flops import flop_record
 
         try:
             timed = measure_cost(self.generator(self.world.train_generator))
@@ -224,7 +224,7 @@ class BenchSession:
     def protocol(self, seeds: tuple[int, ...] = (0,), kind: str = "pytest benchmark", **settings: object) -> dict:
         """The run's protocol for run.json: world and scoring settings, every detector used (spec,
         training config, checkpoint sidecar) and every image set scored (count, content hash)."""
-        from benchmark.protocol import detector_entry, run_protocol, set_entry
+        from fakebench.benchmark.protocol import detector_entry, run_protocol, set_entry
 
         detectors = [detector_entry(spec.label, seed, _checkpoint(det), spec,
                                     replace(self.world.train, seed=seed) if spec.recipe else None,
@@ -237,8 +237,8 @@ class BenchSession:
     def write_outputs(self, out_dir: Path, seeds: tuple[int, ...] = (0,), kind: str = "pytest benchmark",
                       **settings: object) -> tuple[pd.DataFrame, dict[str, Path]]:
         """The reports and run.json (the protocol: `kind` of run and any extra `settings`) in `out_dir`."""
-        from benchmark.protocol import write_run_json
-        from leaderboard.reports import write_reports
+        from fakebench.benchmark.protocol import write_run_json
+        from fakebench.leaderboard.reports import write_reports
 
         protocol = self.protocol(seeds, kind, **settings)
         run = write_run_json(out_dir, protocol)

@@ -25,12 +25,12 @@ import torch
 from PIL import Image
 from tabulate import tabulate
 
-from benchmark.perturbations import Identity
-from benchmark.scoring import ScoringConfig, score_images
+from fakebench.benchmark.perturbations import Identity
+from fakebench.benchmark.scoring import ScoringConfig, score_images
 from fakebench.core.imageio import load_rgb
 from fakebench.core.pixels import pil_to_tensor
 from fakebench.core.pngwriter import default_writer_threads
-from generators.folders import image_folder, load_folder_dataset
+from fakebench.generators.folders import image_folder, load_folder_dataset
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def _tensors(imageset, n: int) -> list[torch.Tensor]:
 
 
 def scoring_rates(cfg: ThroughputConfig, folder: Path) -> tuple[float, float]:
-    from detectors import create_detector
+    from fakebench.detectors import create_detector
 
     detector = create_detector(cfg.detector).to(cfg.device)
     imageset, _ = image_folder(synthetic_folder(folder, cfg.images, cfg.side), name="throughput")
@@ -107,8 +107,8 @@ def scoring_rates(cfg: ThroughputConfig, folder: Path) -> tuple[float, float]:
 def reconstruction_rates(cfg: ThroughputConfig, folder: Path, side: int, native: int) -> tuple[float, float]:
     """Images/s of `reconstruct_into` and of the bare round trip at `side`; above the native side
     a round holds fewer images (by area, at least two batches), so every side costs about the same."""
-    from generators import create_generator
-    from generators.imagesets import reconstruct_into
+    from fakebench.generators import create_generator
+    from fakebench.generators.imagesets import reconstruct_into
 
     generator = create_generator(cfg.generator, device=cfg.device)
     n = min(cfg.images, max(32, round(cfg.images * (native / side) ** 2)))
@@ -133,8 +133,8 @@ def _sync(device: str) -> None:
 def execution_rates(cfg: ThroughputConfig) -> list[tuple[str, float, float]]:
     """Bare forward images/s of the detector's network by memory format (and compiled, if asked),
     on one batch of the benchmark's side: (variant, images/s, seconds spent compiling)."""
-    from detectors import create_detector
-    from detectors.trainable import NetworkDetector
+    from fakebench.detectors import create_detector
+    from fakebench.detectors.trainable import NetworkDetector
 
     detector = create_detector(cfg.detector).to(cfg.device)
     if not isinstance(detector, NetworkDetector):  # no torch network to time bare
@@ -166,7 +166,7 @@ def execution_rates(cfg: ThroughputConfig) -> list[tuple[str, float, float]]:
 
 def peak_memory(cfg: ThroughputConfig, folder: Path) -> list[tuple[int, float, float]]:
     """Peak memory of `fakebench score` on folders of each size, each in its own child process."""
-    from leaderboard.bench import run_child
+    from fakebench.leaderboard.bench import run_child
 
     rows = []
     for n in cfg.memory_sizes:
@@ -186,7 +186,7 @@ def bench_throughput(cfg: ThroughputConfig) -> str:
         folder = Path(tmp)
         s_pipe, s_bare = scoring_rates(cfg, folder / "score")
         log.info("scoring: pipeline %.1f img/s, bare %.1f img/s", s_pipe, s_bare)  # a long run shows its progress
-        from generators import create_generator
+        from fakebench.generators import create_generator
 
         native = create_generator(cfg.generator).info.resolution
         recon = []

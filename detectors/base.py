@@ -56,7 +56,7 @@ class InputPolicy:
 class Detector(ABC):
     """The detector contract: images in, probability of "fake" out, with a declared input policy.
 
-    Subclass it (or `TorchDetector` for a torch module, or `detectors.trainable.Trainable` to be trained
+    Subclass it (or `TorchDetector` for a torch module, or `fakebench.detectors.trainable.Trainable` to be trained
     by the recipes) and register a factory with `register_detector`. A plugin object that only has
     `name`, `policy` and `score` is wrapped into `PluginDetector` where it enters the registry
     (`as_detector`), so every caller sees this contract and never has to guess."""

@@ -1,6 +1,6 @@
 """What a training step sees: augmented images with their labels, one by one or in synced pairs.
 
-Every image's random choices come from (seed, epoch, index) through `detectors.augment`, so an epoch's
+Every image's random choices come from (seed, epoch, index) through `fakebench.detectors.augment`, so an epoch's
 samples are the same whatever the worker or process count. For paired data (the `aligned-sync` recipe)
 the sampling unit is the pair: item i is real i and its reconstruction, augmented with one draw of
 params, so a pair is never split across batches, DDP ranks or loader workers, and a global batch of B
@@ -12,11 +12,11 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
-from detectors.augment import AugmentConfig, AugmentParams, apply, sample_params
-from detectors.recipes import TrainingData
 from fakebench.core.errors import FakebenchError
 from fakebench.core.pixels import pil_to_tensor
-from generators.imagesets import ImageSet
+from fakebench.detectors.augment import AugmentConfig, AugmentParams, apply, sample_params
+from fakebench.detectors.recipes import TrainingData
+from fakebench.generators.imagesets import ImageSet
 
 
 class LabeledImages(Dataset):

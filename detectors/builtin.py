@@ -4,7 +4,7 @@
 - `resnet50-nodown`: the same without the stem's stride (Gragnaniello et al. 2021, Corvi et al. 2023,
   and the paper's code): early layers see every pixel, where generator artifacts live.
 - `small-cnn`: a four-stage CNN for fast runs.
-- `freq-lr`: spectral features + logistic regression (see detectors.frequency), no deep learning.
+- `freq-lr`: spectral features + logistic regression (see fakebench.detectors.frequency), no deep learning.
 """
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from dataclasses import asdict
 
 from torch import nn
 
-from detectors.base import InputPolicy
-from detectors.frequency import FrequencyDetector
-from detectors.registry import register_detector
-from detectors.resnet import ResNetConfig, ScaledResNet
-from detectors.trainable import NetworkDetector
+from fakebench.detectors.base import InputPolicy
+from fakebench.detectors.frequency import FrequencyDetector
+from fakebench.detectors.registry import register_detector
+from fakebench.detectors.resnet import ResNetConfig, ScaledResNet
+from fakebench.detectors.trainable import NetworkDetector
 
 
 @register_detector("resnet50")

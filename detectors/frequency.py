@@ -23,12 +23,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
-from detectors.base import InputPolicy
-from detectors.batches import training_loader
-from detectors.recipes import TrainingData
-from detectors.trainable import CheckpointInfo, Trainable, load_checkpoint, save_checkpoint
-from detectors.training_loop import TrainConfig
 from fakebench.core.errors import FakebenchError
+from fakebench.detectors.base import InputPolicy
+from fakebench.detectors.batches import training_loader
+from fakebench.detectors.recipes import TrainingData
+from fakebench.detectors.trainable import CheckpointInfo, Trainable, load_checkpoint, save_checkpoint
+from fakebench.detectors.training_loop import TrainConfig
 
 log = logging.getLogger(__name__)
 

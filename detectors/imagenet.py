@@ -7,10 +7,10 @@ from pathlib import Path
 
 import torch
 
-from detectors.trainable import NetworkDetector, Trainable
 from fakebench.core.cache import file_sha256
 from fakebench.core.errors import FakebenchError
 from fakebench.core.safeload import load_tensors
+from fakebench.detectors.trainable import NetworkDetector, Trainable
 
 log = logging.getLogger(__name__)
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from detectors.base import Detector, as_detector
 from fakebench.core.registry import Registry
+from fakebench.detectors.base import Detector, as_detector
 
 # every detector built through the registry is checked against the protocol (and a duck-typed plugin
-# adapted to the `Detector` base) where it enters: see `detectors.base.as_detector`
+# adapted to the `Detector` base) where it enters: see `fakebench.detectors.base.as_detector`
 DETECTORS: Registry[Detector] = Registry(kind="detector", entry_point_group="fakebench.detectors",
                                          check=as_detector)
 

@@ -6,9 +6,9 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from detectors.registry import create_detector
-from detectors.trainable import Trainable
-from generators.procedural import PREFIX as PROCEDURAL_PREFIX
+from fakebench.detectors.registry import create_detector
+from fakebench.detectors.trainable import Trainable
+from fakebench.generators.procedural import PREFIX as PROCEDURAL_PREFIX
 
 
 @dataclass(frozen=True)

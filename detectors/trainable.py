@@ -13,12 +13,12 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from detectors.base import Detector, InputPolicy, TorchDetector
-from detectors.recipes import TrainingData
-from detectors.training_loop import TrainConfig, fit_network
 from fakebench.core.cache import atomic_path, atomic_write_json, file_sha256
 from fakebench.core.errors import FakebenchError
 from fakebench.core.execution import channels_last, nhwc
+from fakebench.detectors.base import Detector, InputPolicy, TorchDetector
+from fakebench.detectors.recipes import TrainingData
+from fakebench.detectors.training_loop import TrainConfig, fit_network
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ class NetworkDetector(TorchDetector, Trainable):
 
     def train_on(self, data: TrainingData, cfg: TrainConfig, desc: str = "train",
                  state_path: Path | None = None) -> dict[str, Any]:
-        """The shared SGD loop of every network detector (detectors.training_loop)."""
+        """The shared SGD loop of every network detector (fakebench.detectors.training_loop)."""
         return asdict(fit_network(self, data, cfg, desc, state_path))
 
     def save(self, path: Path, info: CheckpointInfo) -> Path:

@@ -12,21 +12,21 @@ from pathlib import Path
 
 import torch
 
-from detectors.imagenet import init_pretrained
-from detectors.recipes import corpus_reals, source_reals, training_data
-from detectors.registry import create_detector
-from detectors.spec import DetectorSpec
-from detectors.trainable import CheckpointInfo, Trainable, sidecar_path
-from detectors.training_loop import TrainConfig
-from detectors.validation import validate
 from fakebench.core import distributed
 from fakebench.core.cache import artifact_dir, stable_hash
 from fakebench.core.errors import FakebenchError
 from fakebench.core.locks import artifact_lock
 from fakebench.core.version import __version__
-from generators.base import Generator
-from generators.corpus import CorpusConfig
-from generators.imagesets import ImageSet
+from fakebench.detectors.imagenet import init_pretrained
+from fakebench.detectors.recipes import corpus_reals, source_reals, training_data
+from fakebench.detectors.registry import create_detector
+from fakebench.detectors.spec import DetectorSpec
+from fakebench.detectors.trainable import CheckpointInfo, Trainable, sidecar_path
+from fakebench.detectors.training_loop import TrainConfig
+from fakebench.detectors.validation import validate
+from fakebench.generators.base import Generator
+from fakebench.generators.corpus import CorpusConfig
+from fakebench.generators.imagesets import ImageSet
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,8 @@ def trained_detector(spec: DetectorSpec, generator: Generator, reals: Reals = DE
         detector = create_detector(spec.detector, **dict(spec.kwargs))
     if not isinstance(detector, Trainable):
         raise FakebenchError(f"detector {spec.detector!r} cannot be trained by the {spec.recipe!r} recipe: it lacks "
-                             "train_on/save/load/config", fix="subclass detectors.trainable.Trainable, or run it "
+                             "train_on/save/load/config",
+                             fix="subclass fakebench.detectors.trainable.Trainable, or run it "
                              "without a recipe")
     pretrained = init_pretrained(detector, cfg.pretrained) if cfg.pretrained else ""
     detector = detector.to(device)

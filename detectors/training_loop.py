@@ -19,15 +19,15 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from detectors.augment import AugmentConfig, augment_config
-from detectors.batches import training_loader
-from detectors.recipes import TrainingData
-from detectors.validation import validate
 from fakebench.core import distributed
 from fakebench.core.cache import atomic_path
 from fakebench.core.errors import FakebenchError
 from fakebench.core.execution import nhwc
 from fakebench.core.schedules import SCHEDULES, PlateauConfig, PlateauState, warmup_cosine
+from fakebench.detectors.augment import AugmentConfig, augment_config
+from fakebench.detectors.batches import training_loader
+from fakebench.detectors.recipes import TrainingData
+from fakebench.detectors.validation import validate
 
 log = logging.getLogger(__name__)
 

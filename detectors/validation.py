@@ -6,14 +6,14 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
-from detectors.base import Detector
-from detectors.inference import score_imageset
-from detectors.recipes import TrainingData
+from fakebench.detectors.base import Detector
+from fakebench.detectors.inference import score_imageset
+from fakebench.detectors.recipes import TrainingData
 
 
 def validation_metrics(labels: np.ndarray, scores: np.ndarray) -> dict[str, float]:
     """Balanced, real and fake accuracy at 0.5 (fake iff score >= 0.5, as
-    leaderboard.metrics counts) and AUC (NaN with one class)."""
+    fakebench.leaderboard.metrics counts) and AUC (NaN with one class)."""
     labels, pred = np.asarray(labels, dtype=int), np.asarray(scores) >= 0.5
     real, fake = labels == 0, labels == 1
     both = real.any() and fake.any()

@@ -16,9 +16,9 @@ from fakebench.core.errors import FakebenchError
 def _cmd_mini_train(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from generators.mini.architectures import MiniTrainConfig
-    from generators.mini.train import train_mini_world
-    from generators.mini.weights import WEIGHTS_DIR
+    from fakebench.generators.mini.architectures import MiniTrainConfig
+    from fakebench.generators.mini.train import train_mini_world
+    from fakebench.generators.mini.weights import WEIGHTS_DIR
 
     cfg = MiniTrainConfig(seed=args.seed)
     out = Path(args.out) if args.out else WEIGHTS_DIR
@@ -28,9 +28,9 @@ def _cmd_mini_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_mini_verify(args: argparse.Namespace) -> int:
-    from generators.mini.architectures import UNETS, VAES
-    from generators.mini.weights import verify_component
-    from generators.taef2.weights import verify as verify_taef2
+    from fakebench.generators.mini.architectures import UNETS, VAES
+    from fakebench.generators.mini.weights import verify_component
+    from fakebench.generators.taef2.weights import verify as verify_taef2
 
     for component in list(VAES) + list(UNETS):
         print(f"{component:18s} ok  {verify_component(component)[:16]}")
@@ -47,8 +47,8 @@ def _print_quality(sides: list[int], per_photo: int) -> None:
     """Round-trip PSNR of each autoencoder on crops of the held-out test photos."""
     from tabulate import tabulate
 
-    from generators import create_generator
-    from generators.quality import round_trip_quality
+    from fakebench.generators import create_generator
+    from fakebench.generators.quality import round_trip_quality
 
     rows = []
     for name in QUALITY_GENERATORS:
@@ -66,9 +66,9 @@ def _describe(factory) -> str:
 
 
 def _detector_rows(pattern: str | None) -> list[list]:
-    from detectors import DETECTORS
-    from detectors.recipes import RECIPES
-    from detectors.trainable import Trainable
+    from fakebench.detectors import DETECTORS
+    from fakebench.detectors.recipes import RECIPES
+    from fakebench.detectors.trainable import Trainable
 
     rows = []
     for name in DETECTORS.names(pattern):
@@ -90,9 +90,9 @@ def _detector_rows(pattern: str | None) -> list[list]:
 
 def _training_options() -> str:
     """What `fakebench train` (and a world's config) can choose besides the detector."""
-    from detectors.augment import PRESETS
-    from detectors.recipes import RECIPES
-    from detectors.training_loop import SCHEDULE_DEFAULTS, train_config
+    from fakebench.detectors.augment import PRESETS
+    from fakebench.detectors.recipes import RECIPES
+    from fakebench.detectors.training_loop import SCHEDULE_DEFAULTS, train_config
 
     def probs(cfg) -> str:
         ops = [("resized crop", cfg.resized_crop_prob), ("jitter", cfg.jitter_prob), ("gray", cfg.grayscale_prob),
@@ -116,7 +116,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
     if args.what == "generators":
-        from generators import GENERATORS
+        from fakebench.generators import GENERATORS
 
         rows = []
         for name in GENERATORS.names(args.pattern):
@@ -135,7 +135,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
                        headers=["detector", "source", "recipes", "input policy", "parameters", "description"]))
         print(_training_options())
     else:
-        from benchmark.perturbations import PERTURBATIONS
+        from fakebench.benchmark.perturbations import PERTURBATIONS
 
         examples = {"identity": "identity", "resize": "resize0.5", "short": "short128", "jpeg": "jpeg75",
                     "webp": "webp50", "blur": "blur1"}
@@ -159,13 +159,13 @@ def _print_left_out() -> None:
 def _cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from leaderboard.metrics import BootstrapConfig
-    from leaderboard.store import read_store
+    from fakebench.leaderboard.metrics import BootstrapConfig
+    from fakebench.leaderboard.store import read_store
 
     bootstrap = BootstrapConfig(resamples=args.bootstrap, seed=args.bootstrap_seed)
     if args.compare:
-        from leaderboard.compare import compare_boards, comparison_markdown
-        from leaderboard.tables import leaderboard_frame
+        from fakebench.leaderboard.compare import compare_boards, comparison_markdown
+        from fakebench.leaderboard.tables import leaderboard_frame
 
         old, new = (leaderboard_frame(read_store(Path(p)), bootstrap) for p in args.compare)
         print(comparison_markdown(compare_boards(old, new)))
@@ -174,13 +174,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
         raise FakebenchError("fakebench report needs a STORE or --compare OLD NEW",
                              fix="e.g. fakebench report results/scores.parquet")
     from fakebench.core.cache import read_json
-    from leaderboard.reports import write_reports
-    from leaderboard.store import cost_path
-    from leaderboard.tables import terminal_table
+    from fakebench.leaderboard.reports import write_reports
+    from fakebench.leaderboard.store import cost_path
+    from fakebench.leaderboard.tables import terminal_table
 
     store = Path(args.store)
     cost = read_json(cost_path(store)) if cost_path(store).is_file() else None
-    from leaderboard.protocol import read_protocol
+    from fakebench.leaderboard.protocol import read_protocol
 
     board, paths = write_reports(read_store(store), Path(args.out) if args.out else store.parent, bootstrap, cost,
                                  protocol=read_protocol(store))
@@ -191,7 +191,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench_report(args: argparse.Namespace) -> int:
-    from leaderboard.bench import bench_report
+    from fakebench.leaderboard.bench import bench_report
 
     print(bench_report(args.rows, args.bootstrap))
     return 0
@@ -202,8 +202,8 @@ def _cmd_bench_cost(args: argparse.Namespace) -> int:
         return _bench_cost_flops(args)
     from tabulate import tabulate
 
-    from generators import GENERATORS
-    from generators.cost import measure_cost
+    from fakebench.generators import GENERATORS
+    from fakebench.generators.cost import measure_cost
 
     rows, breakdowns = [], []
     for name in GENERATORS.names(args.generators.split(",") if args.generators else None):
@@ -228,9 +228,9 @@ def _cmd_bench_cost(args: argparse.Namespace) -> int:
 def _bench_cost_flops(args: argparse.Namespace) -> int:
     """FLOPs per image of every registered generator (or those named), counted from configs alone."""
     from fakebench.core.cache import atomic_write_json
-    from generators import GENERATORS
-    from generators.flops import flop_record
-    from leaderboard.cost_table import flops_table
+    from fakebench.generators import GENERATORS
+    from fakebench.generators.flops import flop_record
+    from fakebench.leaderboard.cost_table import flops_table
 
     record = flop_record(GENERATORS.names(args.generators.split(",") if args.generators else None))
     print(flops_table(record))
@@ -257,7 +257,7 @@ def _kwargs(pairs: list[str] | None) -> dict:
 
 
 def _scoring(args: argparse.Namespace):
-    from detectors.inference import ScoringConfig
+    from fakebench.detectors.inference import ScoringConfig
 
     return ScoringConfig(batch_size=args.batch_size, num_workers=args.workers)
 
@@ -274,9 +274,9 @@ def _cmd_reconstruct(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from detectors.augment import augment_preset
-    from detectors.training_loop import train_config
     from fakebench.core import distributed
+    from fakebench.detectors.augment import augment_preset
+    from fakebench.detectors.training_loop import train_config
     from fakebench.jobs import TrainJob, train_from_folders
 
     augment = augment_preset(args.augment, **({"crop": args.crop} if args.crop else {}))
@@ -299,7 +299,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_score(args: argparse.Namespace) -> int:
     from fakebench.core import distributed
     from fakebench.jobs import ScoreJob, score_folder
-    from leaderboard.tables import terminal_table
+    from fakebench.leaderboard.tables import terminal_table
 
     job = ScoreJob(args.data, args.detector or [], [Path(p) for p in args.checkpoint or []], args.perturbations,
                    Path(args.calibration) if args.calibration else None, Path(args.out), args.bench_seed, args.device,
@@ -326,7 +326,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench_throughput(args: argparse.Namespace) -> int:
-    from benchmark.throughput import ThroughputConfig, bench_throughput
+    from fakebench.benchmark.throughput import ThroughputConfig, bench_throughput
     from fakebench.core.devices import resolve_device
 
     print(bench_throughput(ThroughputConfig(detector=args.detector, generator=args.generator, images=args.images,
@@ -338,7 +338,7 @@ def _cmd_bench_throughput(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench_hf(args: argparse.Namespace) -> int:
-    from benchmark.hfbench import HFBenchConfig, bench_hf
+    from fakebench.benchmark.hfbench import HFBenchConfig, bench_hf
 
     print(bench_hf(HFBenchConfig(sizes=tuple(args.sizes), side=args.side, detector=args.detector,
                                  batch_size=args.batch_size, scratch=args.scratch)))
@@ -435,7 +435,7 @@ def _add_data_commands(sub) -> None:
 
 
 def _recipe(text: str) -> str:
-    from detectors.recipes import RECIPES
+    from fakebench.detectors.recipes import RECIPES
 
     if text not in RECIPES:
         raise argparse.ArgumentTypeError(f"unknown recipe {text!r}; recipes: {', '.join(RECIPES)}")

@@ -16,24 +16,24 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from benchmark.cases import Case, WorldConfig
-from benchmark.protocol import checkpoint_sidecars
-from benchmark.session import BenchSession
-from detectors.base import Detector
-from detectors.inference import ScoringConfig
-from detectors.spec import DetectorSpec
+from fakebench.benchmark.cases import Case, WorldConfig
+from fakebench.benchmark.protocol import checkpoint_sidecars
+from fakebench.benchmark.session import BenchSession
 from fakebench.core import distributed
 from fakebench.core.cache import atomic_path, atomic_write_json, ensure_writable_dir
 from fakebench.core.errors import FakebenchError
 from fakebench.core.version import __version__
-from generators.folders import (
+from fakebench.detectors.base import Detector
+from fakebench.detectors.inference import ScoringConfig
+from fakebench.detectors.spec import DetectorSpec
+from fakebench.generators.folders import (
     SkippedFile,
     image_folder,
     write_skipped_report,
 )
-from generators.imagesets import ImageSet
-from generators.sources import load_data_source
-from leaderboard.store import default_store_name
+from fakebench.generators.imagesets import ImageSet
+from fakebench.generators.sources import load_data_source
+from fakebench.leaderboard.store import default_store_name
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,8 @@ def reconstruct_folder(generator_name: str, input_dir: Path, output_dir: Path, b
                        device: str = "cpu", dtype: str = "fp32") -> ReconstructResult:
     """Every image below `input_dir` through the generator's autoencoder into `output_dir` (same
     relative paths, PNG, same size). A killed run resumes: finished files are kept."""
-    from generators import create_generator
-    from generators.imagesets import reconstruct_into
+    from fakebench.generators import create_generator
+    from fakebench.generators.imagesets import reconstruct_into
 
     started = time.perf_counter()
     output_dir = ensure_writable_dir(Path(output_dir).resolve(), "output folder")
@@ -119,8 +119,8 @@ def folder_reconstructions(reals: list[ImageSet], recon_dir: Path, generator: st
     the recipe, which drops them with their pair."""
     from dataclasses import replace
 
-    from detectors.recipes import RECON_SUFFIX
-    from generators.imagesets import FAKE
+    from fakebench.detectors.recipes import RECON_SUFFIX
+    from fakebench.generators.imagesets import FAKE
 
     fix = "; ".join(f"fakebench reconstruct --generator {generator} --input {s.root} --output {recon_dir}"
                     for s in reals)
@@ -147,10 +147,10 @@ def train_from_folders(job: TrainJob, cfg) -> tuple[Path, dict]:
     """Train a detector by a recipe on a folder of reals or on procedural images (the paper's recipe
     on real data); returns the checkpoint (copied to `job.out` when given, with run.json and
     skipped.csv) and its validation metrics."""
-    from detectors.recipes import holdout_split
-    from detectors.trained import trained_detector
-    from generators import create_generator
-    from generators.procedural import parse_procedural
+    from fakebench.detectors.recipes import holdout_split
+    from fakebench.detectors.trained import trained_detector
+    from fakebench.generators import create_generator
+    from fakebench.generators.procedural import parse_procedural
 
     skipped: list[SkippedFile] = []
     reconstructions = None
@@ -194,7 +194,7 @@ def train_from_folders(job: TrainJob, cfg) -> tuple[Path, dict]:
 
 @dataclass
 class ScoreJob:
-    data: str  # folder:PATH or hf:NAME (generators.sources)
+    data: str  # folder:PATH or hf:NAME (fakebench.generators.sources)
     detectors: list[str] = field(default_factory=list)  # registry names, scored as they come
     checkpoints: list[Path] = field(default_factory=list)  # files written by `fakebench train`
     perturbations: str = "identity"
@@ -210,8 +210,8 @@ def load_detectors(checkpoints: list[Path], names: list[str], device: str = "cpu
     """The detectors of checkpoint files written by `fakebench train` (each under the spec it was
     trained by) and of registered names (built as they come, the same on every rank and run); shared
     by `score` and `predict`."""
-    from detectors.registry import create_detector
-    from detectors.trained import load_trained
+    from fakebench.detectors.registry import create_detector
+    from fakebench.detectors.trained import load_trained
 
     found: list[tuple[DetectorSpec, Detector]] = []
     for path in checkpoints:

@@ -1,9 +1,10 @@
 """The pytest plugin behind `pytest benchmark/`: options, parametrized cases, the session fixture
 and the leaderboard in the terminal summary.
 
-Registered through the `pytest11` entry point (as pytest-benchmark and pytest-xdist are), so every
-hook here runs without being re-exported anywhere. It stays dormant, adding only its options, until
-`benchmark/conftest.py` calls `activate`: a plain `pytest tests/` builds no benchmark session."""
+Nothing here is registered with pytest at install time (no `pytest11` entry point): installing
+fakebench changes no other project's pytest run. `benchmark/conftest.py` adds the options
+(`add_options`) and, at configure, registers this module as a plugin (`activate`), so its hooks and
+fixtures exist only in a benchmark run, the way a conftest's would."""
 from __future__ import annotations
 
 import contextlib
@@ -14,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from benchmark.cases import WORLDS, build_cases, detector_specs
-from benchmark.session import BenchSession
+from fakebench.benchmark.cases import WORLDS, build_cases, detector_specs
+from fakebench.benchmark.session import BenchSession
 from fakebench.core.cache import ensure_writable_dir, home
 from fakebench.core.errors import FakebenchError
-from generators.sources import SOURCE_HELP, load_data_source
-from leaderboard.store import default_store_name
+from fakebench.generators.sources import SOURCE_HELP, load_data_source
+from fakebench.leaderboard.store import default_store_name
 
 SESSION_KEY = pytest.StashKey[BenchSession]()
 CASES_KEY = pytest.StashKey[list]()
@@ -42,7 +43,8 @@ def _seeds(value: str) -> tuple[int, ...]:
     return seeds
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def add_options(parser: pytest.Parser) -> None:
+    """The benchmark's options; called by `benchmark/conftest.py`'s `pytest_addoption` only."""
     group = parser.getgroup("fakebench", "fakebench benchmark")
     group.addoption("--world", default="mini", choices=sorted(WORLDS), help="which world of generators to use")
     group.addoption("--detectors", default=None, help="comma-separated detector names or globs, e.g. 'aligned-*'")
@@ -65,9 +67,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _verify_weights(generator_names: set[str]) -> None:
     """Fail at start-up, in one line, on missing or corrupted committed weights (mini world, TAEF2)."""
-    from generators.mini.architectures import MINI_SPECS
-    from generators.mini.weights import verify_component
-    from generators.taef2.weights import verify as verify_taef2
+    from fakebench.generators.mini.architectures import MINI_SPECS
+    from fakebench.generators.mini.weights import verify_component
+    from fakebench.generators.taef2.weights import verify as verify_taef2
 
     for spec in MINI_SPECS:
         if spec.name in generator_names:
@@ -82,14 +84,17 @@ def torch_device_type(device: str) -> str:
 
 
 def activate(config: pytest.Config) -> None:
-    """Build the benchmark session and its cases from the options; a bad option is a usage error."""
+    """Register this module's hooks and fixtures, then build the benchmark session and its cases from
+    the options; a bad option is a usage error."""
     if SESSION_KEY in config.stash:
         return
+    if not config.pluginmanager.is_registered(sys.modules[__name__]):
+        config.pluginmanager.register(sys.modules[__name__], "fakebench-benchmark")
     logging.getLogger("fakebench").setLevel(logging.INFO)
     try:
-        from detectors.inference import ScoringConfig
         from fakebench.core import distributed
         from fakebench.core.devices import resolve_device
+        from fakebench.detectors.inference import ScoringConfig
 
         world = WORLDS[config.option.world]
         seeds = _seeds(config.option.seeds)
@@ -121,11 +126,11 @@ LIMIT = "paper: a known limit of alignment; the test asserts it does not show"
 
 
 def claim_params(config: pytest.Config) -> list:
-    """Every claim of the registry (leaderboard.claims.CLAIMS), marked: known limits are expected
+    """Every claim of the registry (fakebench.leaderboard.claims.CLAIMS), marked: known limits are expected
     failures; a world too small to judge the paper (mini-smoke) runs the machinery with every detector
     verdict expected to miss; a claim that needs cases outside --detectors/--generators is skipped,
     saying which. Whether a verdict is judged or indicative (training seeds) is decided in the test."""
-    from leaderboard.claims import CLAIMS
+    from fakebench.leaderboard.claims import CLAIMS
 
     session = config.stash[SESSION_KEY]
     world = session.world
@@ -206,11 +211,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     _report_plugin_failures(terminalreporter)
     if not len(session.store) or session.store.path is None:  # under torchrun, rank 0 reports
         return
-    from leaderboard.tables import terminal_table
+    from fakebench.leaderboard.tables import terminal_table
 
     board, paths = session.write_outputs(config.stash[OUT_KEY], config.stash[SEEDS_KEY])
     if config.option.data:
-        from generators.folders import write_skipped_report
+        from fakebench.generators.folders import write_skipped_report
 
         paths["skipped"] = write_skipped_report(config.stash[OUT_KEY] / "skipped.csv", session.skipped)
     tr = terminalreporter

@@ -1,9 +1,9 @@
 """Everything that makes images: generators (generate / reconstruct) and real-image sources."""
-from generators import hub as _hub  # noqa: F401  (registers real models; loads no weights)
-from generators import mini as _mini  # noqa: F401  (registers the built-in mini world)
-from generators import taef2 as _taef2  # noqa: F401  (registers TAEF2, a real pretrained autoencoder)
-from generators.base import Generator, GeneratorInfo
-from generators.registry import (
+from fakebench.generators import hub as _hub  # noqa: F401  (registers real models; loads no weights)
+from fakebench.generators import mini as _mini  # noqa: F401  (registers the built-in mini world)
+from fakebench.generators import taef2 as _taef2  # noqa: F401  (registers TAEF2, a real pretrained autoencoder)
+from fakebench.generators.base import Generator, GeneratorInfo
+from fakebench.generators.registry import (
     GENERATORS,
     create_generator,
     list_generators,

@@ -106,7 +106,7 @@ class PluginGenerator(Generator):
         return self._reconstruct(images)
 
 
-GENERATOR_PROTOCOL = ("a generator needs info (generators.base.GeneratorInfo), fingerprint (a str naming its "
+GENERATOR_PROTOCOL = ("a generator needs info (fakebench.generators.base.GeneratorInfo), fingerprint (a str naming its "
                       "weights) and generate_indices(seed, indices) and/or reconstruct(images)")
 
 
@@ -116,8 +116,8 @@ def as_generator(product: object) -> Generator:
     missing = []
     info = getattr(product, "info", None)
     if not isinstance(info, GeneratorInfo):
-        missing.append("info (a generators.base.GeneratorInfo)" if info is None
-                       else f"info as a generators.base.GeneratorInfo (it is {type(info).__name__})")
+        missing.append("info (a fakebench.generators.base.GeneratorInfo)" if info is None
+                       else f"info as a fakebench.generators.base.GeneratorInfo (it is {type(info).__name__})")
     # looked up, not computed: a hub model's fingerprint hashes its weights (absent weights are fine here)
     if inspect.getattr_static(product, "fingerprint", None) is None:
         missing.append("fingerprint (a str naming its weights)")

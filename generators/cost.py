@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import torch
 
-from generators.base import Generator
-from generators.latent import LatentDiffusionGenerator
+from fakebench.generators.base import Generator
+from fakebench.generators.latent import LatentDiffusionGenerator
 
 
 @dataclass(frozen=True)

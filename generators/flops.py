@@ -21,9 +21,9 @@ from typing import Any
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from generators.hub_models import SPECS_BY_NAME, HubModelSpec
-from generators.mini.architectures import IMAGE_SIDE, UNETS, VAES
-from generators.mini.architectures import MINI_SPECS as MINI_SPECS
+from fakebench.generators.hub_models import SPECS_BY_NAME, HubModelSpec
+from fakebench.generators.mini.architectures import IMAGE_SIDE, UNETS, VAES
+from fakebench.generators.mini.architectures import MINI_SPECS as MINI_SPECS
 
 log = logging.getLogger(__name__)
 

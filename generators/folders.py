@@ -34,7 +34,7 @@ from fakebench.core.cache import (
 )
 from fakebench.core.errors import FakebenchError
 from fakebench.core.imageio import load_rgb
-from generators.imagesets import FAKE, REAL, ImageRecord, ImageSet
+from fakebench.generators.imagesets import FAKE, REAL, ImageRecord, ImageSet
 
 log = logging.getLogger(__name__)
 

@@ -40,8 +40,8 @@ from fakebench.core.cache import (
 )
 from fakebench.core.errors import FakebenchError
 from fakebench.core.imageio import load_rgb
-from generators.folders import FolderDataset, SkippedFile
-from generators.imagesets import FAKE, REAL, ImageRecord, ImageSet
+from fakebench.generators.folders import FolderDataset, SkippedFile
+from fakebench.generators.imagesets import FAKE, REAL, ImageRecord, ImageSet
 
 log = logging.getLogger(__name__)
 

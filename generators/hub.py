@@ -30,10 +30,10 @@ from fakebench.core.devices import DTYPE_NAMES, AdaptiveBatch, resolve_device, r
 from fakebench.core.errors import FakebenchError
 from fakebench.core.execution import channels_last
 from fakebench.core.seeds import derived_seed
-from generators.autoencoders import AutoencoderRoundTrip, autoencoder_class
-from generators.base import Generator
-from generators.hub_files import ModelFiles
-from generators.hub_models import (
+from fakebench.generators.autoencoders import AutoencoderRoundTrip, autoencoder_class
+from fakebench.generators.base import Generator
+from fakebench.generators.hub_files import ModelFiles
+from fakebench.generators.hub_models import (
     HUB_MODELS,
     PROMPTS_PATH,
     HubModelSpec,
@@ -45,7 +45,7 @@ from generators.hub_models import (
     prompts_for,
     resolve_source,
 )
-from generators.registry import register_generator
+from fakebench.generators.registry import register_generator
 
 log = logging.getLogger(__name__)
 

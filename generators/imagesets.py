@@ -33,15 +33,15 @@ from fakebench.core.locks import artifact_lock
 from fakebench.core.pixels import pil_to_uint8, uint8_to_float
 from fakebench.core.pngwriter import PngWriter
 from fakebench.core.workunits import default_workers, size_batches, unit_loader
-from generators.base import Generator
-from generators.corpus import (
+from fakebench.generators.base import Generator
+from fakebench.generators.corpus import (
     CorpusConfig,
     crop_jpeg_bytes,
     crop_specs,
     photo_path,
     split_photos,
 )
-from generators.procedural import DEFAULT_PROCEDURAL, ProceduralConfig, procedural_jpeg_bytes
+from fakebench.generators.procedural import DEFAULT_PROCEDURAL, ProceduralConfig, procedural_jpeg_bytes
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ def real_split(split: str, corpus: CorpusConfig = CorpusConfig()) -> ImageSet:
 
 
 def procedural_split(n: int, split: str = "train", config: ProceduralConfig = DEFAULT_PROCEDURAL) -> ImageSet:
-    """n procedural reals of a split (see generators.procedural), as JPEG files, cached like the corpus.
+    """n procedural reals of a split (see fakebench.generators.procedural), as JPEG files, cached like the corpus.
     Index i of a split is the same image whatever n is, so a larger set extends a smaller one."""
     key = stable_hash("procedural", split, n, config)
     root = artifact_dir("imagesets", f"procedural-{split}-{n}-{key}")

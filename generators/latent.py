@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import torch
 
 from fakebench.core.execution import channels_last, nhwc
-from generators.autoencoders import AutoencoderRoundTrip
-from generators.base import Generator, GeneratorInfo
+from fakebench.generators.autoencoders import AutoencoderRoundTrip
+from fakebench.generators.base import Generator, GeneratorInfo
 
 if TYPE_CHECKING:  # only annotations: the parts are built (and diffusers imported) by their callers
     from diffusers import AutoencoderKL, DDIMScheduler, UNet2DModel

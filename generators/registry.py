@@ -4,10 +4,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from fakebench.core.registry import Registry
-from generators.base import Generator, as_generator
+from fakebench.generators.base import Generator, as_generator
 
 # every generator built through the registry is checked against the protocol (and a duck-typed plugin
-# adapted to the `Generator` base) where it enters: see `generators.base.as_generator`
+# adapted to the `Generator` base) where it enters: see `fakebench.generators.base.as_generator`
 GENERATORS: Registry[Generator] = Registry(kind="generator", entry_point_group="fakebench.generators",
                                            check=as_generator)
 

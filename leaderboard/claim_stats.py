@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from fakebench.core.seeds import derived_seed
-from leaderboard.metrics import resample_counts
-from leaderboard.store import TEST_SPLIT
+from fakebench.leaderboard.metrics import resample_counts
+from fakebench.leaderboard.store import TEST_SPLIT
 
 RESAMPLES = 1000
 

@@ -21,8 +21,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from leaderboard.calibration import calibration_thresholds
-from leaderboard.claim_stats import (
+from fakebench.leaderboard.calibration import calibration_thresholds
+from fakebench.leaderboard.claim_stats import (
     Case,
     Estimate,
     bal_acc,

@@ -11,8 +11,8 @@ import math
 
 import pandas as pd
 
-from leaderboard.store import TEST_SPLIT
-from leaderboard.tables import CALIBRATION_KEYS, calibration_thresholds
+from fakebench.leaderboard.store import TEST_SPLIT
+from fakebench.leaderboard.tables import CALIBRATION_KEYS, calibration_thresholds
 
 HEADLINE_PERTURBATIONS = ("identity", "jpeg75", "resize0.5")
 REALS_ROW = "reals (TNR)"

@@ -8,9 +8,9 @@ import html
 import pandas as pd
 from tabulate import tabulate
 
-from leaderboard.claims import claims_table
-from leaderboard.plots import claims_plot
-from leaderboard.tables import (
+from fakebench.leaderboard.claims import claims_table
+from fakebench.leaderboard.plots import claims_plot
+from fakebench.leaderboard.tables import (
     DETECTION_NOTE,
     METRIC_GLOSSARY,
     SEEDS_NOTE,
@@ -46,8 +46,8 @@ def _img(name: str, title: str, png: bytes) -> str:
 
 def render_html(board: pd.DataFrame, plots: dict[str, bytes], version: str, claims: list | None = None,
                 protocol: str = "", detection: list[tuple[str, pd.DataFrame]] | None = None) -> str:
-    """`protocol`: the run's protocol as HTML (leaderboard.protocol); `detection`: the per-generator
-    detection tables (leaderboard.detection)."""
+    """`protocol`: the run's protocol as HTML (fakebench.leaderboard.protocol); `detection`: the per-generator
+    detection tables (fakebench.leaderboard.detection)."""
     n_images = int((board["n_real"] + board["n_fake"] + board["n_failed"]).sum()) if len(board) else 0
     body = [
         "<h1>fakebench leaderboard</h1>",

@@ -1,4 +1,4 @@
-"""The run's protocol (`run.json`, see `benchmark.protocol`) rendered for the top of leaderboard.md
+"""The run's protocol (`run.json`, see `fakebench.benchmark.protocol`) rendered for the top of leaderboard.md
 and report.html. Generic: nested settings are flattened to `key.sub=value`, so fields added to a
 config appear without a change here."""
 from __future__ import annotations

@@ -8,13 +8,13 @@ from pathlib import Path
 import pandas as pd
 
 from fakebench.core.cache import atomic_write_bytes
-from leaderboard.claims import ClaimContext, evaluate_claims, has_evidence
-from leaderboard.detection import detection_tables
-from leaderboard.html import render_html
-from leaderboard.metrics import BootstrapConfig
-from leaderboard.plots import all_plots
-from leaderboard.protocol import protocol_html, protocol_markdown
-from leaderboard.tables import leaderboard_frame, to_json, to_markdown
+from fakebench.leaderboard.claims import ClaimContext, evaluate_claims, has_evidence
+from fakebench.leaderboard.detection import detection_tables
+from fakebench.leaderboard.html import render_html
+from fakebench.leaderboard.metrics import BootstrapConfig
+from fakebench.leaderboard.plots import all_plots
+from fakebench.leaderboard.protocol import protocol_html, protocol_markdown
+from fakebench.leaderboard.tables import leaderboard_frame, to_json, to_markdown
 
 REPORT_FILES = {"markdown": "leaderboard.md", "csv": "leaderboard.csv", "json": "leaderboard.json",
                 "html": "report.html"}

@@ -13,11 +13,11 @@ import pandas as pd
 from tabulate import tabulate
 
 from fakebench.core.seeds import derived_seed
-from leaderboard.calibration import CALIBRATION_KEYS, calibration_thresholds
-from leaderboard.claims import ClaimResult, claims_table
-from leaderboard.cost_table import flops_table
-from leaderboard.metrics import METRIC_NAMES, BootstrapConfig, case_metrics
-from leaderboard.store import TEST_SPLIT
+from fakebench.leaderboard.calibration import CALIBRATION_KEYS, calibration_thresholds
+from fakebench.leaderboard.claims import ClaimResult, claims_table
+from fakebench.leaderboard.cost_table import flops_table
+from fakebench.leaderboard.metrics import METRIC_NAMES, BootstrapConfig, case_metrics
+from fakebench.leaderboard.store import TEST_SPLIT
 
 CASE_KEYS = ["case_id", "detector", "checkpoint", "generator", "perturbation", "seed"]
 BOARD_COLUMNS = CASE_KEYS + list(METRIC_NAMES) + ["note"]
@@ -180,8 +180,8 @@ DETECTION_NOTE = ("Per detector: the first row is the share of reals called real
 
 def to_markdown(board: pd.DataFrame, claims: list[ClaimResult] | None = None, cost: dict | None = None,
                 protocol: str = "", detection: list[tuple[str, pd.DataFrame]] | None = None) -> str:
-    """`protocol`: the run's protocol as markdown (leaderboard.protocol), printed first;
-    `detection`: the per-generator detection tables (leaderboard.detection)."""
+    """`protocol`: the run's protocol as markdown (fakebench.leaderboard.protocol), printed first;
+    `detection`: the per-generator detection tables (fakebench.leaderboard.detection)."""
     parts = ["# fakebench leaderboard", ""] + ([protocol, ""] if protocol else []) + [METRIC_GLOSSARY, ""]
     if claims:
         parts += ["## Claims (the paper's findings)", "", _fmt(claims_table(claims), "github"), ""]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from generators.corpus import CorpusConfig
+from fakebench.generators.corpus import CorpusConfig
 
 pytest_plugins = ["pytester"]  # the benchmark's pytest plugin is run in-process (tests/test_pytest_plugin.py)
 
@@ -43,9 +43,9 @@ def prepared_mini_smoke(tmp_path_factory) -> Path:
     run imports is imported before `pytester` takes its first sys.modules snapshot (an inner run's new
     modules are dropped when it ends, and some, e.g. pandas' Arrow extension types, fail when imported
     twice in one process)."""
-    from benchmark.cases import MINI_SMOKE_WORLD, build_cases
-    from benchmark.session import BenchSession
-    from leaderboard.store import default_store_name
+    from fakebench.benchmark.cases import MINI_SMOKE_WORLD, build_cases
+    from fakebench.benchmark.session import BenchSession
+    from fakebench.leaderboard.store import default_store_name
 
     home = tmp_path_factory.mktemp("prepared-mini-smoke")
     outputs = tmp_path_factory.mktemp("prepared-mini-smoke-run")

@@ -19,8 +19,8 @@ def install_dist(site: Path, dist: str, version: str, entry_points: dict[str, di
 def activate(monkeypatch, *folders: Path) -> None:
     """Put `folders` first on sys.path and make the detector and generator registries read entry points
     afresh (what a new process would see), restoring both when the test ends."""
-    from detectors.registry import DETECTORS
-    from generators.registry import GENERATORS
+    from fakebench.detectors.registry import DETECTORS
+    from fakebench.generators.registry import GENERATORS
 
     for folder in reversed(folders):
         monkeypatch.syspath_prepend(str(folder))

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from detectors.augment import PRESETS, AugmentConfig, apply, augment_config, augment_preset, sample_params
 from fakebench.core.errors import FakebenchError
+from fakebench.detectors.augment import PRESETS, AugmentConfig, apply, augment_config, augment_preset, sample_params
 
 
 def _image(w: int, h: int, seed: int = 0) -> Image.Image:

@@ -8,11 +8,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from detectors.augment import PRESETS, augment_preset, sample_params
-from detectors.batches import training_loader
-from detectors.recipes import corpus_reals, training_data
 from fakebench.core.errors import FakebenchError
-from generators.base import Generator, GeneratorInfo
+from fakebench.detectors.augment import PRESETS, augment_preset, sample_params
+from fakebench.detectors.batches import training_loader
+from fakebench.detectors.recipes import corpus_reals, training_data
+from fakebench.generators.base import Generator, GeneratorInfo
 
 STRIDE = 8
 
@@ -107,8 +107,8 @@ def test_reals_without_any_reconstruction_name_the_command_that_builds_them(tiny
 
 def test_every_trainable_kind_takes_synced_pairs(paired):
     """freq-lr reads the same paired loader (one augmented view per image, pairs together)."""
-    from detectors import create_detector
-    from detectors.training_loop import TrainConfig
+    from fakebench.detectors import create_detector
+    from fakebench.detectors.training_loop import TrainConfig
 
     det = create_detector("freq-lr")
     facts = det.train_on(paired, TrainConfig(batch_size=7, augment=augment_preset("light", crop=32)))

@@ -1,7 +1,7 @@
 """Benchmark cases from a world and a selection: ids, the paper's expected failures, selection errors."""
 import pytest
 
-from benchmark.cases import MINI_WORLD, build_cases
+from fakebench.benchmark.cases import MINI_WORLD, build_cases
 from fakebench.core.errors import FakebenchError
 
 

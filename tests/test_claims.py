@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from fakebench.core.version import __version__
-from leaderboard.claims import (
+from fakebench.leaderboard.claims import (
     CLAIMS,
     CLAIMS_BY_ID,
     MIN_SEEDS,
@@ -242,7 +242,7 @@ def test_c5_compares_sd15s_flop_ratio_with_ten_whatever_the_seeds():
 
 
 def test_the_flop_counter_matches_a_hand_count_on_the_meta_device():
-    from generators.flops import count_flops, meta
+    from fakebench.generators.flops import count_flops, meta
 
     with torch.device("meta"):
         conv, linear = torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.Linear(16, 32)
@@ -252,7 +252,7 @@ def test_the_flop_counter_matches_a_hand_count_on_the_meta_device():
 
 
 def test_a_tiny_unet_counts_attention_and_guidance_doubles_the_calls():
-    from generators.flops import DenoiserCall, build_on_meta
+    from fakebench.generators.flops import DenoiserCall, build_on_meta
 
     config = {"_class_name": "UNet2DConditionModel", "block_out_channels": [8, 16],
               "down_block_types": ["CrossAttnDownBlock2D", "DownBlock2D"],
@@ -270,7 +270,7 @@ def test_a_tiny_unet_counts_attention_and_guidance_doubles_the_calls():
 
 
 def test_count_generator_counts_the_mini_world_and_says_why_others_are_missing():
-    from generators.flops import count_generator
+    from fakebench.generators.flops import count_generator
 
     mini = count_generator("mini-sd")
     assert not mini.error and mini.denoiser_calls == mini.steps == 20

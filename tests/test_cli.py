@@ -25,7 +25,7 @@ def test_errors_are_one_line_with_exit_code_2(monkeypatch, capsys):
     def boom():
         raise FakebenchError("weights file 'x' is corrupted", fix="run fakebench mini train")
 
-    monkeypatch.setattr("generators.mini.weights.verify_component", lambda c: boom())
+    monkeypatch.setattr("fakebench.generators.mini.weights.verify_component", lambda c: boom())
     assert main(["mini", "verify"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == "fakebench: error: weights file 'x' is corrupted (fix: run fakebench mini train)"

@@ -6,8 +6,8 @@ import math
 import pandas as pd
 
 from fakebench.core.version import __version__
-from leaderboard.detection import REALS_ROW, detection_tables, headline_perturbations
-from leaderboard.protocol import protocol_markdown
+from fakebench.leaderboard.detection import REALS_ROW, detection_tables, headline_perturbations
+from fakebench.leaderboard.protocol import protocol_markdown
 
 
 def _rows(case, generator, perturbation, split, labels, scores, seed=0, image_ids=None):

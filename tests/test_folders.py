@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from fakebench.core.errors import FakebenchError
-from generators.folders import image_folder, load_folder_dataset, write_skipped_report
-from generators.imagesets import FAKE, REAL
+from fakebench.generators.folders import image_folder, load_folder_dataset, write_skipped_report
+from fakebench.generators.imagesets import FAKE, REAL
 from tests.folder_layouts import (
     cnndetection,
     genimage,
@@ -110,8 +110,7 @@ def test_image_folder_is_recursive_and_rescans_from_cache(tmp_path, monkeypatch)
     (tmp_path / "in" / "z.txt").write_text("no")
     imageset, skipped = image_folder(tmp_path / "in")
     assert _ids(imageset) == ["a/x.png", "y.webp"] and [s.path.endswith("z.txt") for s in skipped] == [True]
-    import generators.folders as folders
-
+    import fakebench.generators.folders as folders
     monkeypatch.setattr(folders, "load_rgb", lambda p: (_ for _ in ()).throw(AssertionError("decoded again")))
     again, _ = image_folder(tmp_path / "in")
     assert again.key == imageset.key

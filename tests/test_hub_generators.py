@@ -23,11 +23,11 @@ from fakebench.core.devices import (
     run_in_batches,
 )
 from fakebench.core.errors import FakebenchError, WeightsMissingError
-from generators import GENERATORS, create_generator, list_generators
-from generators.autoencoders import autoencoder_class
-from generators.hub import DiffusersGenerator
-from generators.hub_files import ModelFiles
-from generators.hub_models import (
+from fakebench.generators import GENERATORS, create_generator, list_generators
+from fakebench.generators.autoencoders import autoencoder_class
+from fakebench.generators.hub import DiffusersGenerator
+from fakebench.generators.hub_files import ModelFiles
+from fakebench.generators.hub_models import (
     HUB_MODELS,
     SPECS_BY_NAME,
     component_digests,

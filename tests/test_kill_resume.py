@@ -40,8 +40,9 @@ def _context():
     ctx = multiprocessing.get_context("forkserver")
     # diffusers' model modules load lazily on a job's first use (about 5 s): preloaded, so that kills land
     # in the reconstruction, training and scoring, not in an import
-    ctx.set_forkserver_preload(["fakebench.cli", "fakebench.jobs", "generators", "detectors.trained",
-                                "benchmark.scoring", "leaderboard.reports", "diffusers.models.autoencoders",
+    ctx.set_forkserver_preload(["fakebench.cli", "fakebench.jobs", "fakebench.generators",
+                                "fakebench.detectors.trained", "fakebench.benchmark.scoring",
+                                "fakebench.leaderboard.reports", "diffusers.models.autoencoders",
                                 "diffusers.models.unets", "tests.test_kill_resume"])
     return ctx
 

@@ -11,7 +11,7 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from leaderboard.metrics import (
+from fakebench.leaderboard.metrics import (
     BootstrapConfig,
     bootstrap_samples,
     calibrated_threshold,

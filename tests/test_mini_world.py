@@ -4,11 +4,11 @@ import pytest
 import torch
 
 from fakebench.core.errors import FakebenchError, IntegrityError
-from generators import create_generator
-from generators.mini import build_mini_generator
-from generators.mini.architectures import IMAGE_SIDE
-from generators.mini.architectures import MINI_SPECS as SPECS
-from generators.mini.weights import WEIGHTS_DIR, read_manifest, verify_component
+from fakebench.generators import create_generator
+from fakebench.generators.mini import build_mini_generator
+from fakebench.generators.mini.architectures import IMAGE_SIDE
+from fakebench.generators.mini.architectures import MINI_SPECS as SPECS
+from fakebench.generators.mini.weights import WEIGHTS_DIR, read_manifest, verify_component
 
 
 def test_committed_weights_match_manifest_and_are_small():

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from benchmark.perturbations import (
+from fakebench.benchmark.perturbations import (
     PERTURBATIONS,
     Chain,
     apply,
@@ -84,7 +84,7 @@ def test_short_side_keeps_aspect_and_names_bad_values():
 
 
 def test_the_grid_covers_the_design_and_every_id_is_canonical():
-    from benchmark.cases import MINI_WORLD
+    from fakebench.benchmark.cases import MINI_WORLD
 
     ids = MINI_WORLD.perturbation_ids("grid")
     assert len(ids) >= 20 and len(set(ids)) == len(ids) and ids[0] == "identity"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import tomllib
 
-from leaderboard.store import read_store
+from fakebench.leaderboard.store import read_store
 from tests.installed_plugins import activate, install_dist
 from tests.jobs_helpers import benchmark_in_process
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from detectors.base import Detector, InputPolicy, PluginDetector, as_detector
-from detectors.registry import DETECTORS
 from fakebench.cli import main
 from fakebench.core.errors import ProtocolError
-from generators.base import Generator, GeneratorInfo, PluginGenerator, as_generator
-from generators.registry import GENERATORS
+from fakebench.detectors.base import Detector, InputPolicy, PluginDetector, as_detector
+from fakebench.detectors.registry import DETECTORS
+from fakebench.generators.base import Generator, GeneratorInfo, PluginGenerator, as_generator
+from fakebench.generators.registry import GENERATORS
 from tests.folder_layouts import real_fake
 from tests.installed_plugins import activate, install_dist
 
@@ -30,7 +30,7 @@ BAD_PLUGIN = '''
     """A plugin written from memory: a torch module with `name` and `score`, but no input `policy`;
     and a generator with metadata but neither capability."""
     import torch
-    from generators.base import GeneratorInfo
+    from fakebench.generators.base import GeneratorInfo
 
 
     class MeanBrightness(torch.nn.Module):
@@ -173,5 +173,5 @@ def test_what_each_protocol_check_names():
         def generate_indices(self, seed, indices):
             return torch.zeros(len(indices), 3, 8, 8)
 
-    with pytest.raises(ProtocolError, match=r"lacks info \(a generators.base.GeneratorInfo\)$|lacks info"):
+    with pytest.raises(ProtocolError, match=r"lacks info \(a fakebench.generators.base.GeneratorInfo\)$|lacks info"):
         as_generator(NoInfo())

@@ -14,8 +14,8 @@ def checkpoint(tmp_path):
     """An untrained small-cnn saved as `fakebench train` saves (safetensors + sidecar)."""
     import torch
 
-    from detectors.registry import create_detector
-    from detectors.trainable import CheckpointInfo
+    from fakebench.detectors.registry import create_detector
+    from fakebench.detectors.trainable import CheckpointInfo
 
     torch.manual_seed(0)
     detector = create_detector("small-cnn", channels=[4, 4, 8, 8])
@@ -42,9 +42,9 @@ def test_predict_prints_one_probability_per_image_and_names_bad_files(tmp_path, 
 
 
 def test_predict_matches_the_scoring_path_and_prints_a_table(tmp_path, capsys):
-    from benchmark.scoring import score_images
+    from fakebench.benchmark.scoring import score_images
+    from fakebench.generators.folders import image_files
     from fakebench.jobs import load_detectors
-    from generators.folders import image_files
 
     a = write_image(tmp_path / "a.png", 3, (48, 48))
     assert main(["predict", str(a), "--detector", "small-cnn"]) == 0

@@ -13,12 +13,13 @@ import pandas as pd
 import pytest
 
 from fakebench.cli import main
-from leaderboard.store import read_store
+from fakebench.leaderboard.store import read_store
 from tests.jobs_helpers import benchmark_in_process
 
 # Imported before any inner run: pytester drops the modules an inner run imports when it ends, and torch
 # and diffusers do not take well to being imported twice in one process.
-for _module in ("benchmark.session", "fakebench.pytest_plugin", "leaderboard.plots", "leaderboard.reports"):
+for _module in ("fakebench.benchmark.session", "fakebench.pytest_plugin", "fakebench.leaderboard.plots",
+                "fakebench.leaderboard.reports"):
     importlib.import_module(_module)
 ZOO = ("resnet50", "small-cnn", "freq-lr")
 
@@ -105,7 +106,7 @@ def test_unwritable_leaderboard_folder_is_a_usage_error(pytester, tmp_path):
 
 
 def test_corrupted_weights_stop_the_run_at_start_in_one_line(pytester, tmp_path, fb_home, monkeypatch):
-    from generators.mini.weights import WEIGHTS_DIR
+    from fakebench.generators.mini.weights import WEIGHTS_DIR
 
     copy = tmp_path / "weights"
     shutil.copytree(WEIGHTS_DIR, copy)

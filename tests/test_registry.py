@@ -2,8 +2,8 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
-import detectors
-import generators
+import fakebench.detectors
+import fakebench.generators
 from fakebench.core import registry as registry_mod
 from fakebench.core.errors import UnknownNameError
 from fakebench.core.registry import Registry
@@ -27,16 +27,16 @@ def test_register_list_create_with_globs():
 
 def test_unknown_name_lists_known_names():
     with pytest.raises(UnknownNameError) as info:
-        generators.create_generator("sd-99")
+        fakebench.generators.create_generator("sd-99")
     msg = str(info.value)
     assert "sd-99" in msg and "mini-sd" in msg and "mini-playground" in msg and "mini-othervae" in msg
     with pytest.raises(UnknownNameError, match="resnet50"):
-        detectors.create_detector("nope")
+        fakebench.detectors.create_detector("nope")
 
 
 def test_builtin_registries_are_discoverable():
-    assert generators.list_generators("mini-*") == ["mini-othervae", "mini-playground", "mini-sd"]
-    assert "resnet50" in detectors.list_detectors()
+    assert fakebench.generators.list_generators("mini-*") == ["mini-othervae", "mini-playground", "mini-sd"]
+    assert "resnet50" in fakebench.detectors.list_detectors()
 
 
 def test_entry_point_plugins_load_and_broken_ones_are_skipped(monkeypatch, caplog):

@@ -2,12 +2,12 @@
 import pytest
 import torch
 
-from detectors import create_detector
-from detectors.augment import augment_preset
-from detectors.recipes import corpus_reals, training_data
-from detectors.training_loop import fit_network, train_config, train_config_from
 from fakebench.core.errors import FakebenchError
 from fakebench.core.schedules import PlateauConfig, PlateauState
+from fakebench.detectors import create_detector
+from fakebench.detectors.augment import augment_preset
+from fakebench.detectors.recipes import corpus_reals, training_data
+from fakebench.detectors.training_loop import fit_network, train_config, train_config_from
 from tests.test_batches import PaddedIdentityVAE
 
 
@@ -36,7 +36,7 @@ def test_schedules_are_configs_and_unknown_names_are_one_line():
 def _fit(data, cfg, state_path=None, validation=None, monkeypatch=None):
     torch.manual_seed(0)
     det = create_detector("small-cnn", channels=(4, 4, 8, 8))
-    monkeypatch.setattr("detectors.training_loop.validate", validation)
+    monkeypatch.setattr("fakebench.detectors.training_loop.validate", validation)
     return det, fit_network(det, data, cfg, state_path=state_path)
 
 

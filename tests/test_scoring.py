@@ -2,10 +2,10 @@ import math
 
 import torch
 
-from benchmark.perturbations import parse_perturbation
-from benchmark.scoring import cached_scores, score_images
-from detectors import Detector, InputPolicy
-from generators.imagesets import real_split
+from fakebench.benchmark.perturbations import parse_perturbation
+from fakebench.benchmark.scoring import cached_scores, score_images
+from fakebench.detectors import Detector, InputPolicy
+from fakebench.generators.imagesets import real_split
 
 
 class MeanBrightness(Detector):

@@ -11,17 +11,17 @@ import pytest
 from fakebench.cli import main
 from fakebench.core.errors import FakebenchError
 from fakebench.core.version import __version__
-from leaderboard.compare import compare_boards
-from leaderboard.metrics import BootstrapConfig
-from leaderboard.reports import write_reports
-from leaderboard.store import (
+from fakebench.leaderboard.compare import compare_boards
+from fakebench.leaderboard.metrics import BootstrapConfig
+from fakebench.leaderboard.reports import write_reports
+from fakebench.leaderboard.store import (
     STORE_COLUMNS,
     ScoreStore,
     read_store,
     validate,
     write_store,
 )
-from leaderboard.tables import leaderboard_frame, terminal_table, to_markdown
+from fakebench.leaderboard.tables import leaderboard_frame, terminal_table, to_markdown
 
 DETECTORS = ("aligned-resnet50", "baseline-resnet50")
 GENERATORS = ("mini-sd", "mini-playground")

@@ -9,11 +9,11 @@ from safetensors.torch import load_file
 
 from fakebench.cli import main
 from fakebench.core.errors import FakebenchError, IntegrityError
-from generators import create_generator
-from generators.quality import round_trip_quality
-from generators.taef2 import convert
-from generators.taef2.architecture import COMPONENTS, LATENT_CHANNELS, TinyDecoder, TinyEncoder
-from generators.taef2.weights import WEIGHTS_DIR, verify
+from fakebench.generators import create_generator
+from fakebench.generators.quality import round_trip_quality
+from fakebench.generators.taef2 import convert
+from fakebench.generators.taef2.architecture import COMPONENTS, LATENT_CHANNELS, TinyDecoder, TinyEncoder
+from fakebench.generators.taef2.weights import WEIGHTS_DIR, verify
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def test_altered_or_missing_weights_name_the_file_and_the_fix(tmp_path):
     target.write_bytes(bytes(data))
     with pytest.raises(IntegrityError) as info:
         verify(copy)
-    assert str(target) in str(info.value) and "generators.taef2.convert" in str(info.value)
+    assert str(target) in str(info.value) and "fakebench.generators.taef2.convert" in str(info.value)
     assert "git checkout generators/taef2/weights" in str(info.value)
     target.unlink()
     with pytest.raises(IntegrityError, match="missing"):

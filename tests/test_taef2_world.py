@@ -2,8 +2,8 @@
 fakes of a reconstruction-only generator are, and what a CPU run of the GPU-sized world says."""
 from dataclasses import replace
 
-from benchmark.cases import MINI_SMOKE_WORLD, TAEF2_SMOKE_WORLD, TAEF2_WORLD, build_cases
-from benchmark.session import BenchSession
+from fakebench.benchmark.cases import MINI_SMOKE_WORLD, TAEF2_SMOKE_WORLD, TAEF2_WORLD, build_cases
+from fakebench.benchmark.session import BenchSession
 from tests.jobs_helpers import benchmark_in_process
 
 

@@ -11,15 +11,15 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.perturbations import parse_perturbation
-from benchmark.scoring import ScoringConfig, cached_scores, score_images
-from benchmark.throughput import ThroughputConfig, bench_throughput
-from detectors import InputPolicy, create_detector
+from fakebench.benchmark.perturbations import parse_perturbation
+from fakebench.benchmark.scoring import ScoringConfig, cached_scores, score_images
+from fakebench.benchmark.throughput import ThroughputConfig, bench_throughput
 from fakebench.core.cache import atomic_write_bytes
 from fakebench.core.errors import FakebenchError
 from fakebench.core.workunits import UnitItems
-from generators import create_generator
-from generators.imagesets import real_split, reconstruct_into
+from fakebench.detectors import InputPolicy, create_detector
+from fakebench.generators import create_generator
+from fakebench.generators.imagesets import real_split, reconstruct_into
 
 
 def _files(folder):
@@ -46,12 +46,11 @@ def test_decoding_workers_do_not_change_scores(tiny_corpus):
 
 def test_reconstruction_is_the_same_with_workers_and_writer_threads(tiny_corpus, tmp_path, monkeypatch):
     import fakebench.core.pngwriter
-    import generators.imagesets
-
+    import fakebench.generators.imagesets
     reals = real_split("test", tiny_corpus)
     generator = create_generator("mini-sd")
     reconstruct_into(generator, reals, lambda r: tmp_path / "inline" / f"{r.image_id}.png", batch_size=3)
-    monkeypatch.setattr(generators.imagesets, "default_workers", lambda: 2)
+    monkeypatch.setattr(fakebench.generators.imagesets, "default_workers", lambda: 2)
     monkeypatch.setattr(fakebench.core.pngwriter, "default_writer_threads", lambda: 3)
     reconstruct_into(generator, reals, lambda r: tmp_path / "parallel" / f"{r.image_id}.png", batch_size=3)
     inline, parallel = _files(tmp_path / "inline"), _files(tmp_path / "parallel")
@@ -83,7 +82,7 @@ def test_input_policy_on_a_batch_equals_image_by_image(policy):
 
 
 def test_network_detectors_run_channels_last_and_checkpoints_stay_plain(tmp_path):
-    from detectors.trainable import CheckpointInfo
+    from fakebench.detectors.trainable import CheckpointInfo
 
     det = create_detector("resnet50", width=8)
     assert det.network.conv1.weight.is_contiguous(memory_format=torch.channels_last)

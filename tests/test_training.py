@@ -3,10 +3,11 @@ import json
 import pytest
 import torch
 
-from benchmark.scoring import score_images
-from detectors import create_detector
-from detectors.augment import AugmentConfig
-from detectors.train import (
+from fakebench.benchmark.scoring import score_images
+from fakebench.core.errors import FakebenchError
+from fakebench.detectors import create_detector
+from fakebench.detectors.augment import AugmentConfig
+from fakebench.detectors.train import (
     DetectorSpec,
     TrainConfig,
     corpus_reals,
@@ -15,9 +16,8 @@ from detectors.train import (
     training_data,
     validate,
 )
-from detectors.trainable import sidecar_path
-from fakebench.core.errors import FakebenchError
-from generators import create_generator
+from fakebench.detectors.trainable import sidecar_path
+from fakebench.generators import create_generator
 
 TINY = TrainConfig(epochs=1, batch_size=4, augment=AugmentConfig(crop=32))
 
@@ -109,8 +109,8 @@ def test_every_zoo_detector_trains_by_the_recipes_and_reloads(tiny_corpus):
 
 
 def test_a_detector_without_training_methods_cannot_take_a_recipe(tiny_corpus):
-    from detectors import InputPolicy, register_detector
-    from detectors.registry import DETECTORS
+    from fakebench.detectors import InputPolicy, register_detector
+    from fakebench.detectors.registry import DETECTORS
 
     class Fixed:  # the detector protocol, duck-typed, without train_on/save/load
         name, policy = "fixed-test", InputPolicy()
@@ -129,7 +129,7 @@ def test_a_detector_without_training_methods_cannot_take_a_recipe(tiny_corpus):
 
 def test_a_reconstruct_only_generator_is_enough_for_the_aligned_recipe(tiny_corpus):
     """The README's generator plugin: info, fingerprint and reconstruct, nothing else."""
-    from generators.base import Generator, GeneratorInfo
+    from fakebench.generators.base import Generator, GeneratorInfo
 
     class BlurVAE(Generator):
         info = GeneratorInfo("blur-vae", family="test", autoencoder="blur", denoiser="none", resolution=64)

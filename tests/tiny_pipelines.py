@@ -89,7 +89,7 @@ def tiny_movq():
 
 def tiny_paella():
     """Wuerstchen stage A: Paella VQGAN, pixel-unshuffle then one strided level, stride 4."""
-    from generators.autoencoders import autoencoder_class
+    from fakebench.generators.autoencoders import autoencoder_class
 
     return autoencoder_class("paella")(levels=2, bottleneck_blocks=1, embed_dim=16, latent_channels=4,
                                        num_vq_embeddings=32, up_down_scale_factor=2)

@@ -15,7 +15,7 @@ crashed run):
   8 px is an LDM autoencoder's stride, so a smaller image is less than one latent cell and cannot be
   reconstructed meaningfully (and such files are icons or tracking pixels, not photos). Images of
   side >= 8 px but smaller than a detector's crop are upscaled by that detector's input policy
-  (`detectors.base.InputPolicy`), not here.
+  (`fakebench.detectors.base.InputPolicy`), not here.
 - A truncated file is an error ("truncated"); damaged data is "corrupt". We never set
   `ImageFile.LOAD_TRUNCATED_IMAGES`, and if other code sets it, a file that is visibly cut short
   (no end marker / shorter than its declared size) is still refused.

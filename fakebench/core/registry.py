@@ -2,7 +2,8 @@
 
 Built-ins register with a decorator; other packages register through a Python entry-point group,
 loaded lazily on first lookup. What a factory builds passes the registry's `check` (the protocol of
-its kind: `detectors.base.as_detector`, `generators.base.as_generator`) where it enters. A plugin that
+its kind: `fakebench.detectors.base.as_detector`, `fakebench.generators.base.as_generator`) where it enters.
+A plugin that
 fails to import, whose factory raises, or whose product lacks what the protocol needs is logged with
 one line (plugin, distribution, reason), recorded for the run's report and left out, never fatal.
 """
@@ -21,7 +22,17 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-BUILTIN_PACKAGES = ("fakebench", "generators", "detectors", "benchmark", "leaderboard")
+# Before the one import root, plugins wrote `from detectors import InputPolicy`: such an import now
+# fails, and the plugin is left out with a line naming the import that replaces it.
+OLD_ROOTS = ("generators", "detectors", "benchmark", "leaderboard")
+
+
+def old_import_hint(exc: BaseException) -> str | None:
+    """The one-line fix for a plugin that imports one of the old top-level names, else None."""
+    if isinstance(exc, ModuleNotFoundError) and exc.name and exc.name.split(".")[0] in OLD_ROOTS:
+        return (f"imports {exc.name!r}, which fakebench no longer installs: write `from fakebench import ...` "
+                f"(the public surface) or `import fakebench.{exc.name}`")
+    return None
 
 
 @dataclass
@@ -90,7 +101,8 @@ class Registry(Generic[T]):
         if any(f.name == name for f in self.failures):
             self._factories.pop(name, None)
             return
-        msg = str(exc) if isinstance(exc, FakebenchError) else f"{type(exc).__name__}: {exc}"
+        msg = (str(exc) if isinstance(exc, FakebenchError)
+               else old_import_hint(exc) or f"{type(exc).__name__}: {exc}")
         source = self._distributions.get(name) or (self.origin(name).removeprefix("plugin ")
                                                    if name in self._factories else "")
         failure = PluginFailure(self.entry_point_group, name, msg, source)
@@ -105,7 +117,7 @@ class Registry(Generic[T]):
         factory = self.factory(name)
         factory = getattr(factory, "func", factory)  # a functools.partial names its function's module
         module = getattr(factory, "__module__", "") or ""
-        return "built-in" if module.split(".")[0] in BUILTIN_PACKAGES else f"plugin {module}"
+        return "built-in" if module.split(".")[0] == "fakebench" else f"plugin {module}"
 
     def names(self, pattern: str | Iterable[str] | None = None) -> list[str]:
         """Sorted registered names, optionally filtered by glob pattern(s) like ``"mini-*"``."""

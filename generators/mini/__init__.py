@@ -7,17 +7,17 @@ from pathlib import Path
 import torch
 
 from fakebench.core.cache import stable_hash
-from generators.base import GeneratorInfo
-from generators.latent import LatentDiffusionGenerator
-from generators.mini.architectures import IMAGE_SIDE, UNETS, MiniGeneratorSpec
-from generators.mini.architectures import MINI_SPECS as SPECS
-from generators.mini.weights import (
+from fakebench.generators.base import GeneratorInfo
+from fakebench.generators.latent import LatentDiffusionGenerator
+from fakebench.generators.mini.architectures import IMAGE_SIDE, UNETS, MiniGeneratorSpec
+from fakebench.generators.mini.architectures import MINI_SPECS as SPECS
+from fakebench.generators.mini.weights import (
     file_sha256_of_digests,
     load_unet,
     load_vae,
     verify_component,
 )
-from generators.registry import register_generator
+from fakebench.generators.registry import register_generator
 
 
 def mini_info(spec: MiniGeneratorSpec) -> GeneratorInfo:

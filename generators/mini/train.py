@@ -24,8 +24,8 @@ from fakebench.core.cache import atomic_write_json
 from fakebench.core.imageio import decode
 from fakebench.core.pixels import pil_to_tensor
 from fakebench.core.schedules import warmup_cosine
-from generators.corpus import CorpusConfig, crop_jpeg_bytes, crop_specs
-from generators.mini.architectures import (
+from fakebench.generators.corpus import CorpusConfig, crop_jpeg_bytes, crop_specs
+from fakebench.generators.mini.architectures import (
     IMAGE_SIDE,
     MINI_SPECS,
     UNETS,
@@ -34,7 +34,7 @@ from generators.mini.architectures import (
     UNetSpec,
     VAESpec,
 )
-from generators.mini.weights import WEIGHTS_DIR, write_manifest
+from fakebench.generators.mini.weights import WEIGHTS_DIR, write_manifest
 
 log = logging.getLogger(__name__)
 

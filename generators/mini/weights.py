@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from generators import manifest
+from fakebench.generators import manifest
 
 if TYPE_CHECKING:  # imported where a component is loaded, so importing the registry stays light
     from diffusers import AutoencoderKL, UNet2DModel

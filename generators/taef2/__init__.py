@@ -2,8 +2,8 @@
 (reconstruction only), with its weights committed as safetensors beside their licence and manifest."""
 from __future__ import annotations
 
-from generators.registry import register_generator
-from generators.taef2.generator import TAEF2Generator
+from fakebench.generators.registry import register_generator
+from fakebench.generators.taef2.generator import TAEF2Generator
 
 register_generator("taef2", TAEF2Generator)
 

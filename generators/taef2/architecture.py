@@ -8,7 +8,7 @@ of the latent, a "global context" branch: a 1x1 expansion, a GroupNorm over the 
 added to the block's input. Without that branch the round trip falls from about 31 dB to 17 dB.
 
 Images are in [0, 1] on both ends (not [-1, 1] as in Stable Diffusion's VAE). The module names are
-ours; `generators.taef2.convert` maps the published state dicts onto them.
+ours; `fakebench.generators.taef2.convert` maps the published state dicts onto them.
 """
 from __future__ import annotations
 

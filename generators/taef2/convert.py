@@ -1,10 +1,10 @@
 """Convert the published TAEF2 checkpoints (`taef2_encoder.pth`, `taef2_decoder.pth` from
 github.com/madebyollin/taesd) into the safetensors files fakebench commits, once.
 
-    python -m generators.taef2.convert --src DIR [--out generators/taef2/weights]
+    python -m fakebench.generators.taef2.convert --src DIR [--out generators/taef2/weights]
 
 The .pth files are read with `torch.load(weights_only=True)` (tensors only, no code runs), their
-keys are renamed onto our modules (`generators.taef2.architecture`), every tensor is checked to
+keys are renamed onto our modules (`fakebench.generators.taef2.architecture`), every tensor is checked to
 load strictly into them, and the tensors are written unchanged in dtype (the originals are fp16, so
 the conversion is lossless). The licence text is copied from DIR, and SHA256SUMS is rewritten.
 """
@@ -22,9 +22,9 @@ from safetensors.torch import save_file
 from fakebench.core.cache import atomic_path, file_sha256
 from fakebench.core.errors import FakebenchError
 from fakebench.core.safeload import load_tensors
-from generators.manifest import write_manifest
-from generators.taef2.architecture import BLOCKS_PER_LEVEL, COMPONENTS, LEVELS, Component
-from generators.taef2.weights import WEIGHTS_DIR
+from fakebench.generators.manifest import write_manifest
+from fakebench.generators.taef2.architecture import BLOCKS_PER_LEVEL, COMPONENTS, LEVELS, Component
+from fakebench.generators.taef2.weights import WEIGHTS_DIR
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,8 @@ def convert(src: Path, out: Path = WEIGHTS_DIR) -> list[Path]:
     for component in COMPONENTS:
         tensors = convert_component(component, src)
         with atomic_path(out / component.file) as tmp:
-            save_file(tensors, str(tmp), metadata={"source": SOURCE_REPO, "converted_by": "generators.taef2.convert"})
+            save_file(tensors, str(tmp),
+                      metadata={"source": SOURCE_REPO, "converted_by": "fakebench.generators.taef2.convert"})
         written.append(out / component.file)
         log.info("%s: %d tensors, %s", component.file, len(tensors), {str(t.dtype) for t in tensors.values()})
     licence = src / "LICENSE"

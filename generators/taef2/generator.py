@@ -2,7 +2,7 @@
 
 TAEF2 has no denoiser, so it cannot generate; its round trip is what the paper's recipe needs:
 images whose only difference from the reals is a real decoder's trace (about 31 dB PSNR on the
-held-out photos at 128 px, see `generators.taef2.quality`)."""
+held-out photos at 128 px, see `fakebench.generators.taef2.quality`)."""
 from __future__ import annotations
 
 import torch
@@ -10,10 +10,10 @@ import torch
 from fakebench.core.cache import stable_hash
 from fakebench.core.devices import DTYPE_NAMES, resolve_device, resolve_dtype
 from fakebench.core.execution import channels_last
-from generators.autoencoders import padded_round_trip
-from generators.base import Generator, GeneratorInfo
-from generators.taef2.architecture import COMPONENTS, STRIDE
-from generators.taef2.weights import WEIGHTS_DIR, load_component, verify
+from fakebench.generators.autoencoders import padded_round_trip
+from fakebench.generators.base import Generator, GeneratorInfo
+from fakebench.generators.taef2.architecture import COMPONENTS, STRIDE
+from fakebench.generators.taef2.weights import WEIGHTS_DIR, load_component, verify
 
 INFO = GeneratorInfo(
     name="taef2",

@@ -1,6 +1,6 @@
 """The committed TAEF2 weights: where they are, their manifest check, and loading them.
 
-`generators/taef2/weights/` holds the two safetensors files made by `generators.taef2.convert`, the
+`generators/taef2/weights/` holds the two safetensors files made by `fakebench.generators.taef2.convert`, the
 MIT licence of their source, a note on where they came from, and SHA256SUMS. Every weight file is
 checked against the manifest before it is used."""
 from __future__ import annotations
@@ -11,12 +11,13 @@ import torch
 from torch import nn
 
 from fakebench.core.safeload import load_tensors
-from generators.manifest import digest_of_digests, verify_files
-from generators.taef2.architecture import COMPONENTS, Component
+from fakebench.generators.manifest import digest_of_digests, verify_files
+from fakebench.generators.taef2.architecture import COMPONENTS, Component
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 RESTORE = ("restore them with `git checkout generators/taef2/weights`, or convert the published files again: "
-           "`python -m generators.taef2.convert --src DIR` (DIR holding taef2_encoder.pth and taef2_decoder.pth "
+           "`python -m fakebench.generators.taef2.convert --src DIR` "
+           "(DIR holding taef2_encoder.pth and taef2_decoder.pth "
            "from github.com/madebyollin/taesd)")
 
 

@@ -28,7 +28,7 @@ COLUMNS = ["case_id", "split", "image_id", "label", "score"]
 
 def golden_run(work: Path) -> pd.DataFrame:
     """Run the selection with `pytest benchmark/` in a fresh results home under `work`; its scores."""
-    from leaderboard.store import read_store
+    from fakebench.leaderboard.store import read_store
 
     out = work / "out"
     env = {**os.environ, "FAKEBENCH_HOME": str(work / "home"), "PYTHONPATH": str(ROOT)}
