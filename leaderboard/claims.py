@@ -87,6 +87,10 @@ class ClaimContext:
         return f"baseline-{self.backbone}"
 
     @property
+    def aligned_sync(self) -> str:
+        return f"aligned-sync-{self.backbone}"
+
+    @property
     def procedural(self) -> str:
         return self.procedural_detector or f"aligned-shader-{self.backbone}"
 
@@ -385,21 +389,23 @@ def claims_frame(results: list[ClaimResult]) -> pd.DataFrame:
     return pd.DataFrame([r.as_dict() for r in results])
 
 
+def claim_value(r: ClaimResult, seeds: bool = True) -> str:
+    """Our value as people read it: `+0.083 [-0.167, +0.333]` (and its training seeds), a count `22.8x`, or n/a."""
+    if math.isnan(r.value):
+        return "n/a"
+    if not r.seeds and math.isnan(r.lo):  # a count (C5)
+        return f"{r.value:.1f}x"
+    ci = f" [{r.lo:+.3f}, {r.hi:+.3f}]" if not math.isnan(r.lo) else ""
+    return f"{r.value:+.3f}{ci}" + (f" ({r.seeds} seed{'s' if r.seeds != 1 else ''})" if seeds and r.seeds else "")
+
+
 def claims_table(results: list[ClaimResult]) -> pd.DataFrame:
     """The claims as people read them: the paper's number next to ours, with its interval and verdict."""
-    def ours(r: ClaimResult) -> str:
-        if math.isnan(r.value):
-            return "n/a"
-        if not r.seeds and math.isnan(r.lo):  # a count (C5)
-            return f"{r.value:.1f}x"
-        ci = f" [{r.lo:+.3f}, {r.hi:+.3f}]" if not math.isnan(r.lo) else ""
-        return f"{r.value:+.3f}{ci}" + (f" ({r.seeds} seed{'s' if r.seeds != 1 else ''})" if r.seeds else "")
-
     return pd.DataFrame({
         "claim": [f"{r.id}: {r.title}" for r in results],
         "paper": [r.paper for r in results],
         "metric": [r.metric for r in results],
-        "ours [95% CI]": [ours(r) for r in results],
+        "ours [95% CI]": [claim_value(r) for r in results],
         "margin": [f"{r.comparison}, margin {r.margin:g}" for r in results],
         "verdict": [r.verdict for r in results],
         "detail": [r.detail for r in results],

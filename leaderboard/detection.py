@@ -36,17 +36,19 @@ def _rates(rows: pd.DataFrame, fake: bool) -> dict[str, float]:
 
 
 def detection_tables(scores: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
-    """(detector, table) pairs; rows: reals then generators; columns: images (per seed), `<perturbation> @0.5|@cal`."""
+    """(detector, table) pairs; rows: reals then generators; columns: images (per seed), `<perturbation> @0.5|@cal`
+    for the headline perturbations that detector was scored under."""
     test = scores[(scores["split"] == TEST_SPLIT) & (scores["error"] == "")]
     if not len(test):
         return []
     thresholds = calibration_thresholds(scores)
     test = test.assign(threshold=[thresholds.get(k, math.nan) for k in
                                   zip(*(test[c] for c in CALIBRATION_KEYS), strict=True)])
-    perturbations = headline_perturbations(list(dict.fromkeys(test["perturbation"])))
-    test = test[test["perturbation"].isin(perturbations)]
     tables = []
     for detector, rows in test.groupby("detector", sort=True):
+        # per detector: the perturbations it was scored under, so no column is empty
+        perturbations = headline_perturbations(list(dict.fromkeys(rows["perturbation"])))
+        rows = rows[rows["perturbation"].isin(perturbations)]
         # reals are shared by many cases: each real image counts once per seed and perturbation
         reals = rows[rows["label"] == 0].drop_duplicates(["seed", "checkpoint", "perturbation", "image_id"])
         groups = [(REALS_ROW, reals, False)]

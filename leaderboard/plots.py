@@ -11,6 +11,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from fakebench.leaderboard.claims import ClaimContext  # noqa: E402
+from fakebench.leaderboard.store import TEST_SPLIT  # noqa: E402
+from fakebench.leaderboard.summary import recipe_columns  # noqa: E402
+
 CLEAN = "identity"
 # (title, id pattern, x-axis label, the x of the clean images, log x axis)
 SWEEPS = {
@@ -39,11 +43,13 @@ def _png(fig) -> bytes:
 
 
 def sweep_plot(board: pd.DataFrame, sweep: str) -> bytes | None:
-    """One panel per generator, one line per detector; None when the board has no point of this sweep
-    beyond the clean one."""
-    _, _, xlabel, clean_x, logx = SWEEPS[sweep]
+    """One panel per generator, one line per detector, for the (generator, detector) pairs scored under
+    this sweep beyond the clean case; None when there are none (no single clean points drawn)."""
+    title, _, xlabel, clean_x, logx = SWEEPS[sweep]
     points = sweep_points(board, sweep)
-    if points.empty or (points["x"] != clean_x).sum() == 0:
+    swept = points[points["x"] != clean_x][["generator", "detector"]].drop_duplicates()
+    points = points.merge(swept, on=["generator", "detector"])
+    if points.empty:
         return None
     generators = sorted(points["generator"].unique())
     fig, axes = plt.subplots(1, len(generators), figsize=(4.2 * len(generators), 3.4), squeeze=False, sharey=True)
@@ -58,8 +64,50 @@ def sweep_plot(board: pd.DataFrame, sweep: str) -> bytes | None:
         if logx:
             ax.set_xscale("log", base=2)
         ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="lower right")
     axes[0][0].set_ylabel("balanced accuracy")
-    axes[0][-1].legend(fontsize=8, loc="lower right")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def probability_points(scores: pd.DataFrame, detectors: list[str], generator: str) -> pd.DataFrame:
+    """Mean fake probability per detector, resize scale and class: fakes of `generator`, and the reals
+    (the same reals are scored in every generator's case: each image counts once per scale)."""
+    pattern, clean_x = SWEEPS["resize"][1], SWEEPS["resize"][3]
+    test = scores[(scores["split"] == TEST_SPLIT) & (scores["error"] == "") & scores["detector"].isin(detectors)]
+    x = test["perturbation"].map(lambda p: clean_x if p == CLEAN else
+                                 (float(m.group(1)) if (m := pattern.match(p)) else None))
+    test = test.assign(x=x).dropna(subset=["x"])
+    reals = test[test["label"] == 0].drop_duplicates(["detector", "seed", "x", "image_id"]).assign(kind="reals")
+    fakes = test[(test["label"] == 1) & (test["generator"] == generator)].assign(kind=f"fakes ({generator})")
+    return pd.concat([reals, fakes]).groupby(["detector", "kind", "x"], as_index=False)["score"].mean()
+
+
+def resize_probability_plot(scores: pd.DataFrame, recipes: list[tuple[str, str]], generator: str) -> bytes | None:
+    """The paper's resize sweep (the picture of C2): one panel per recipe, side by side, the mean fake
+    probability of fakes and of reals against the scale factor. `recipes`: (header, detector label);
+    only recipes scored at some scale other than 1 get a panel; None when none is."""
+    points = probability_points(scores, [label for _, label in recipes], generator)
+    swept = set(points.loc[points["x"] != SWEEPS["resize"][3], "detector"])
+    shown = [(header, label) for header, label in recipes if label in swept]
+    if not shown:
+        return None
+    fig, axes = plt.subplots(1, len(shown), figsize=(4.0 * len(shown), 3.4), squeeze=False, sharey=True)
+    for ax, (header, label) in zip(axes[0], shown):
+        for kind, line in points[points["detector"] == label].groupby("kind"):
+            line = line.sort_values("x")
+            ax.plot(line["x"], line["score"], marker="o", label=kind,
+                    color="tab:red" if kind.startswith("fakes") else "tab:blue")
+        ax.axhline(0.5, color="grey", lw=0.8, ls=":")
+        ax.set_title(f"{header} ({label})", fontsize=9)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("resize scale factor (1 = clean)")
+        ax.set_ylim(0.0, 1.02)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    axes[0][0].set_ylabel("mean fake probability")
+    fig.suptitle("fake probability against resize scale, by training recipe")
     fig.tight_layout()
     return _png(fig)
 
@@ -81,6 +129,7 @@ def real_fpr_plot(board: pd.DataFrame, target: float = 0.05) -> bytes | None:
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     ax.set_title("reals flagged as fake under each perturbation")
+    ax.set_xlabel("perturbation")
     return _png(fig)
 
 
@@ -99,11 +148,19 @@ def claims_plot(results) -> bytes | None:
         ax.set_xticks([])
         ax.set_title(f"{r.id}: {r.outcome}" + ("" if r.judged else "\n(indicative)"), fontsize=9)
         ax.grid(axis="y", alpha=0.3)
+    axes[0][0].set_ylabel("our value, 95% interval (--: margin)")
+    fig.suptitle("claims: our value against each margin (grey: indicative)")
     fig.tight_layout()
     return _png(fig)
 
 
-def all_plots(board: pd.DataFrame) -> dict[str, bytes]:
-    plots = {name: sweep_plot(board, name) for name in SWEEPS}
+def all_plots(board: pd.DataFrame, scores: pd.DataFrame | None = None,
+              roles: ClaimContext | None = None) -> dict[str, bytes]:
+    """Every plot the run has data for, by name (fakebench.leaderboard.html titles and captions them);
+    the resize sweep by recipe needs the per-image `scores` and the paper detector's `roles`."""
+    plots: dict[str, bytes | None] = {}
+    if scores is not None and roles is not None:
+        plots["resize_probability"] = resize_probability_plot(scores, recipe_columns(roles), roles.trained_on)
+    plots.update({name: sweep_plot(board, name) for name in SWEEPS})
     plots["real_fpr"] = real_fpr_plot(board)
     return {name: png for name, png in plots.items() if png is not None}

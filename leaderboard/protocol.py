@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -33,17 +34,38 @@ def _text(flat: dict[str, Any]) -> str:
     return ", ".join(f"{k}={json.dumps(v) if isinstance(v, (list, dict)) else v}" for k, v in flat.items())
 
 
+def augment_brief(augment: dict) -> str:
+    """An augmentation config as its preset's name plus the fields that differ from the preset
+    (`light (crop=32)`); one not from a known preset is written out whole."""
+    from fakebench.detectors.augment import PRESETS  # the presets' single source; torch is loaded by then
+
+    preset = PRESETS.get(str(augment.get("preset")))
+    if preset is None:
+        return _text(flatten(augment))
+    defaults = json.loads(json.dumps(asdict(preset)))  # tuples as JSON lists, like run.json's
+    differs = {k: v for k, v in augment.items() if k != "preset" and defaults.get(k) != v}
+    return f"{augment['preset']}" + (f" ({_text(differs)})" if differs else "")
+
+
+def _brief(value: Any) -> Any:
+    """`value` with every `augment` dict holding a `preset` replaced by augment_brief's text."""
+    if not isinstance(value, dict):
+        return value
+    return {k: augment_brief(v) if k == "augment" and isinstance(v, dict) and "preset" in v else _brief(v)
+            for k, v in value.items()}
+
+
 def protocol_tables(protocol: dict) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
     """Lines (kind, versions, settings), the detectors table and the dataset manifest table."""
     lines = [f"run: {protocol.get('kind', '?')} (`{' '.join(protocol.get('argv', []))}`), "
              f"{protocol.get('world_size', 1)} process(es)",
              "versions: " + _text(protocol.get("versions", {}))]
-    settings = protocol.get("settings", {})
+    settings = _brief(protocol.get("settings", {}))
     lines += [f"{k}: {_text(flatten(v)) if isinstance(v, dict) else v}" for k, v in settings.items()]
     detectors = pd.DataFrame([{
         "detector": d.get("label"), "seed": d.get("seed"), "checkpoint": d.get("checkpoint"),
         "recipe": (d.get("spec") or {}).get("recipe", ""), "trained on": (d.get("spec") or {}).get("generator", ""),
-        "training": _text(flatten(d.get("train_config") or {})),
+        "training": _text(flatten(_brief(d.get("train_config") or {}))),
         "training data (hash)": ", ".join(f"{k} {v[:12]}" for k, v in (d.get("training_data") or {}).items()),
     } for d in protocol.get("detectors", [])])
     datasets = pd.DataFrame([{
@@ -54,22 +76,28 @@ def protocol_tables(protocol: dict) -> tuple[list[str], pd.DataFrame, pd.DataFra
     return lines, detectors, datasets
 
 
+PROTOCOL_SUMMARY = "Protocol: the command, versions, settings, each detector's training and the data scored"
+
+
 def protocol_markdown(protocol: dict) -> str:
+    """The protocol inside `<details>`: collapsed where the renderer supports it (GitHub does)."""
     lines, detectors, datasets = protocol_tables(protocol)
-    parts = ["## Protocol", ""] + [f"- {line}" for line in lines] + [""]
+    parts = ["<details>", f"<summary>{PROTOCOL_SUMMARY}</summary>", "", "## Protocol", ""] + [f"- {line}" for line in lines] + [""]
     if len(detectors):
         parts += ["Detectors:", "", tabulate(detectors, headers="keys", tablefmt="github", showindex=False), ""]
     if len(datasets):
         parts += ["Data (content hash: over each set's image ids and sha256s):", "",
                   tabulate(datasets, headers="keys", tablefmt="github", showindex=False), ""]
-    return "\n".join(parts)
+    return "\n".join(parts + ["</details>", ""])
 
 
 def protocol_html(protocol: dict) -> str:
     lines, detectors, datasets = protocol_tables(protocol)
-    body = ['<h2 id="protocol">Protocol</h2>', "<ul>"] + [f"<li>{html.escape(line)}</li>" for line in lines]
+    body = ['<details id="protocol-details">', f"<summary>{html.escape(PROTOCOL_SUMMARY)}</summary>",
+            '<h2 id="protocol">Protocol</h2>', "<ul>"] + [f"<li>{html.escape(line)}</li>" for line in lines]
     body.append("</ul>")
     for title, frame in (("Detectors", detectors), ("Data", datasets)):
         if len(frame):
-            body += [f"<h3>{title}</h3>", tabulate(frame, headers="keys", tablefmt="html", showindex=False)]
-    return "\n".join(body)
+            body += [f"<h3>{title}</h3>", '<div class="scroll">'
+                     + tabulate(frame, headers="keys", tablefmt="html", showindex=False) + "</div>"]
+    return "\n".join(body + ["</details>"])

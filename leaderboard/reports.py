@@ -14,6 +14,8 @@ from fakebench.leaderboard.html import render_html
 from fakebench.leaderboard.metrics import BootstrapConfig
 from fakebench.leaderboard.plots import all_plots
 from fakebench.leaderboard.protocol import protocol_html, protocol_markdown
+from fakebench.leaderboard.results import floors_dict, roles_dict
+from fakebench.leaderboard.summary import FloorMiss, build_summary, summary_markdown
 from fakebench.leaderboard.tables import leaderboard_frame, to_json, to_markdown
 
 REPORT_FILES = {"markdown": "leaderboard.md", "csv": "leaderboard.csv", "json": "leaderboard.json",
@@ -22,13 +24,16 @@ REPORT_FILES = {"markdown": "leaderboard.md", "csv": "leaderboard.csv", "json": 
 
 def write_reports(scores: pd.DataFrame, out_dir: Path, bootstrap: BootstrapConfig = BootstrapConfig(),
                   cost: dict | None = None, claims: ClaimContext | None = None, protocol: dict | None = None,
-                  ) -> tuple[pd.DataFrame, dict[str, Path]]:
+                  floors: list[FloorMiss] | None = None) -> tuple[pd.DataFrame, dict[str, Path]]:
     """Write leaderboard.md / .csv / .json and report.html atomically; return the board and the paths.
 
-    The claims section appears when the store holds what at least one claim needs (`claims` names the
-    world's generators; by default the mini world's). `protocol` (the run's run.json) is printed first."""
+    Each leads with the summary (fakebench.leaderboard.summary): the ranking, the Table-3-style table of
+    `claims`' backbone (by default the mini world's roles), the claims and the `floors` a benchmark run
+    missed (None: not known here), then the grids, then `protocol` (the run's run.json). The claims
+    appear when the store holds what at least one claim needs."""
+    roles = claims or ClaimContext(scores)
     board = leaderboard_frame(scores, bootstrap)
-    results = evaluate_claims(replace(claims, scores=scores, cost=cost) if claims else ClaimContext(scores, cost=cost))
+    results = evaluate_claims(replace(roles, scores=scores, cost=cost))
     results = results if has_evidence(results) else []
     versions = sorted(scores["fakebench_version"].unique()) if len(scores) else []
     version = versions[0] if versions else "unknown"
@@ -36,10 +41,14 @@ def write_reports(scores: pd.DataFrame, out_dir: Path, bootstrap: BootstrapConfi
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {kind: out_dir / name for kind, name in REPORT_FILES.items()}
     detection = detection_tables(scores)
+    summary = build_summary(board, results, roles, floors, where=f"the score store ({len(scores)} rows)")
     protocol_md = protocol_markdown(protocol) if protocol else ""
-    atomic_write_bytes(paths["markdown"], to_markdown(board, results, cost, protocol_md, detection).encode())
+    atomic_write_bytes(paths["markdown"], to_markdown(board, results, cost, protocol_md, detection,
+                                                      summary_markdown(summary)).encode())
     atomic_write_bytes(paths["csv"], board.to_csv(index=False, float_format="%.6g").encode())
-    atomic_write_bytes(paths["json"], to_json(board, version, results, cost).encode())
-    atomic_write_bytes(paths["html"], render_html(board, all_plots(board), version, results,
-                                                  protocol_html(protocol) if protocol else "", detection).encode())
+    atomic_write_bytes(paths["json"], to_json(board, version, results, cost,
+                                              {"roles": roles_dict(roles), "failed_floors": floors_dict(floors)}).encode())
+    atomic_write_bytes(paths["html"], render_html(board, all_plots(board, scores, roles), version, results,
+                                                  protocol_html(protocol) if protocol else "", detection,
+                                                  summary).encode())
     return board, paths

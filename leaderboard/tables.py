@@ -179,26 +179,31 @@ DETECTION_NOTE = ("Per detector: the first row is the share of reals called real
 
 
 def to_markdown(board: pd.DataFrame, claims: list[ClaimResult] | None = None, cost: dict | None = None,
-                protocol: str = "", detection: list[tuple[str, pd.DataFrame]] | None = None) -> str:
-    """`protocol`: the run's protocol as markdown (fakebench.leaderboard.protocol), printed first;
-    `detection`: the per-generator detection tables (fakebench.leaderboard.detection)."""
-    parts = ["# fakebench leaderboard", ""] + ([protocol, ""] if protocol else []) + [METRIC_GLOSSARY, ""]
+                protocol: str = "", detection: list[tuple[str, pd.DataFrame]] | None = None, summary: str = "") -> str:
+    """The answer first: `summary` (fakebench.leaderboard.summary: ranking, Table-3-style table, claims,
+    failed floors), then the claims in full and the grids, then `protocol` (fakebench.leaderboard.protocol,
+    collapsed in `<details>`); `detection`: the per-generator detection tables (fakebench.leaderboard.detection)."""
+    parts = ["# fakebench leaderboard", ""] + ([summary, ""] if summary else [])
+    if not summary:
+        parts += ["## Overall ranking", "", _fmt(overall_ranking(board), "github"), ""]
+    parts += ["## In full", "", METRIC_GLOSSARY, ""]
     if claims:
-        parts += ["## Claims (the paper's findings)", "", _fmt(claims_table(claims), "github"), ""]
+        parts += ["### Claims (the paper's findings)", "", _fmt(claims_table(claims), "github"), ""]
     if cost and cost.get("flops"):
-        parts += ["## Cost per image (C5)", "", flops_table(cost, "github"), ""]
-    parts += ["## Overall ranking", "", _fmt(overall_ranking(board), "github"), ""]
+        parts += ["### Cost per image (C5)", "", flops_table(cost, "github"), ""]
     if detection:
-        parts += ["## Detection per generator", "", DETECTION_NOTE, ""]
+        parts += ["### Detection per generator", "", DETECTION_NOTE, ""]
         for detector, table in detection:
-            parts += [f"### {detector}", "", _fmt(table.astype(object).where(table.notna(), None), "github"), ""]
+            parts += [f"#### {detector}", "", _fmt(table.astype(object).where(table.notna(), None), "github"), ""]
     if board["seed"].nunique() > 1:
         parts += [SEEDS_NOTE, ""]
     for generator, table in generator_tables(board):
-        parts += [f"## {generator}", "", _fmt(table, "github"), ""]
+        parts += [f"### {generator}", "", _fmt(table, "github"), ""]
     notes = board[board["note"] != ""]
     if len(notes):
-        parts += ["## Notes", ""] + [f"- `{r.case_id}` (seed {r.seed}): {r.note}" for r in notes.itertuples()] + [""]
+        parts += ["### Notes", ""] + [f"- `{r.case_id}` (seed {r.seed}): {r.note}" for r in notes.itertuples()] + [""]
+    if protocol:
+        parts += [protocol, ""]
     return "\n".join(parts)
 
 
@@ -223,7 +228,8 @@ def _jsonable(value):
 
 
 def to_json(board: pd.DataFrame, version: str, claims: list[ClaimResult] | None = None,
-            cost: dict | None = None) -> str:
+            cost: dict | None = None, extra: dict | None = None) -> str:
+    """`extra`: further top-level fields (the summary's claim roles and failed floors)."""
     def records(frame: pd.DataFrame) -> list[dict]:
         return [{k: _jsonable(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
@@ -231,5 +237,5 @@ def to_json(board: pd.DataFrame, version: str, claims: list[ClaimResult] | None 
            "ranking": records(overall_ranking(board)), "cases": records(board),
            "across_seeds": records(seed_summary(board)),
            "claims": [{k: _jsonable(v) for k, v in c.as_dict().items()} for c in claims or []],
-           "cost": cost}
+           "cost": cost, **(extra or {})}
     return json.dumps(doc, indent=1, allow_nan=False)
