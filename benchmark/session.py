@@ -34,6 +34,7 @@ from fakebench.leaderboard.metrics import (
     case_metrics,
 )
 from fakebench.leaderboard.store import CALIBRATION_SPLIT, TEST_SPLIT, ScoreStore, cost_path
+from fakebench.leaderboard.summary import FloorMiss
 
 log = logging.getLogger(__name__)
 
@@ -235,14 +236,17 @@ class BenchSession:
                             seeds=list(seeds), scoring=self.scoring, device=str(self.device), **settings)
 
     def write_outputs(self, out_dir: Path, seeds: tuple[int, ...] = (0,), kind: str = "pytest benchmark",
+                      floors: list[FloorMiss] | None = None,
                       **settings: object) -> tuple[pd.DataFrame, dict[str, Path]]:
-        """The reports and run.json (the protocol: `kind` of run and any extra `settings`) in `out_dir`."""
+        """The reports and run.json (the protocol: `kind` of run and any extra `settings`) in `out_dir`;
+        `floors`: the cases that missed their floor (the summary groups them), None when not known."""
         from fakebench.benchmark.protocol import write_run_json
         from fakebench.leaderboard.reports import write_reports
 
         protocol = self.protocol(seeds, kind, **settings)
         run = write_run_json(out_dir, protocol)
-        board, paths = write_reports(self.store.frame(), out_dir, cost=self.cost, protocol=protocol)
+        board, paths = write_reports(self.store.frame(), out_dir, cost=self.cost, claims=self.claim_context(),
+                                     protocol=protocol, floors=floors)
         paths["protocol"] = run
         if self.store.path is not None:
             paths["scores"] = self.store.path

@@ -176,7 +176,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from fakebench.core.cache import read_json
     from fakebench.leaderboard.reports import write_reports
     from fakebench.leaderboard.store import cost_path
-    from fakebench.leaderboard.tables import terminal_table
 
     store = Path(args.store)
     cost = read_json(cost_path(store)) if cost_path(store).is_file() else None
@@ -184,9 +183,36 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     board, paths = write_reports(read_store(store), Path(args.out) if args.out else store.parent, bootstrap, cost,
                                  protocol=read_protocol(store))
-    print(terminal_table(board))
-    for kind, path in paths.items():
-        print(f"{kind:>9}: {path}")
+    _print_summary(paths)
+    return 0
+
+
+def _print_summary(paths: dict[str, Path], detail: str = "full") -> None:
+    """The summary of the results folder the reports went to, as wide as the terminal (at most 120)."""
+    import shutil
+
+    from fakebench.leaderboard.results import read_results
+    from fakebench.leaderboard.summary import MAX_WIDTH, summary_text
+
+    print(summary_text(read_results(paths["json"].parent, paths), min(MAX_WIDTH, shutil.get_terminal_size().columns),
+                       detail))
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    import shutil
+
+    from fakebench.leaderboard.results import read_results
+    from fakebench.leaderboard.summary import MAX_WIDTH, summary_markdown, summary_text
+
+    folder = Path(args.results)
+    if not folder.is_dir():
+        raise FakebenchError(f"results folder {str(folder)!r} does not exist",
+                             fix="pass a run's --leaderboard-dir (default: results); `pytest benchmark/` makes one")
+    summary = read_results(folder)
+    if args.markdown:
+        print(summary_markdown(summary, args.detail))
+    else:
+        print(summary_text(summary, min(MAX_WIDTH, shutil.get_terminal_size().columns), args.detail))
     return 0
 
 
@@ -299,16 +325,13 @@ def _cmd_train(args: argparse.Namespace) -> int:
 def _cmd_score(args: argparse.Namespace) -> int:
     from fakebench.core import distributed
     from fakebench.jobs import ScoreJob, score_folder
-    from fakebench.leaderboard.tables import terminal_table
 
     job = ScoreJob(args.data, args.detector or [], [Path(p) for p in args.checkpoint or []], args.perturbations,
                    Path(args.calibration) if args.calibration else None, Path(args.out), args.bench_seed, args.device,
                    args.compile)
-    board, paths = score_folder(job, _scoring(args))
+    _, paths = score_folder(job, _scoring(args))
     if distributed.current().is_main:
-        print(terminal_table(board))
-        for kind, path in paths.items():
-            print(f"{kind:>9}: {path}")
+        _print_summary(paths)
     return 0
 
 
@@ -488,6 +511,14 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--bootstrap", type=_positive_int, default=1000, help="bootstrap resamples (0: no intervals)")
     report.add_argument("--bootstrap-seed", type=int, default=0)
     report.set_defaults(func=_cmd_report)
+
+    summ = sub.add_parser("summary", help="the summary of a results folder: ranking, Table-3-style table, claims",
+                          description="Print what a run's results folder says, answer first, from its "
+                                      "leaderboard.json (no recomputation); --markdown for a CI job summary.")
+    summ.add_argument("results", nargs="?", default="results", help="the results folder (default: results)")
+    summ.add_argument("--detail", default="full", choices=("full", "short", "none"))
+    summ.add_argument("--markdown", action="store_true", help="markdown instead of terminal text")
+    summ.set_defaults(func=_cmd_summary)
     bench = sub.add_parser("bench", help="speed and memory benchmarks").add_subparsers(dest="bench_command",
                                                                                         required=True)
     bench_report = bench.add_parser("report", help="time `fakebench report` on a synthetic store of N rows")

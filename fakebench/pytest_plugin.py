@@ -21,6 +21,7 @@ from fakebench.core.cache import ensure_writable_dir, home
 from fakebench.core.errors import FakebenchError
 from fakebench.generators.sources import SOURCE_HELP, load_data_source
 from fakebench.leaderboard.store import default_store_name
+from fakebench.leaderboard.summary import FLOOR_MISS, FloorMiss
 
 SESSION_KEY = pytest.StashKey[BenchSession]()
 CASES_KEY = pytest.StashKey[list]()
@@ -61,6 +62,10 @@ def add_options(parser: pytest.Parser) -> None:
                     help="add a dataset's generators as test cases: " + SOURCE_HELP + "; repeatable")
     group.addoption("--batch-size", type=int, default=64, help="images per model call when scoring")
     group.addoption("--workers", type=int, default=None, help="decoding workers (default: by the machine's cores)")
+    group.addoption("--summary", default="full", choices=("full", "short", "none"),
+                    help="what the terminal gets at the end: full (ranking, a table like the paper's Table 3, one "
+                         "line per claim, failed floors, report paths), short (the table, claims, floors, paths) "
+                         "or none (the paths); the wide grids are in the reports")
     group.addoption("--leaderboard-dir", default="results",
                     help="where the score store and the reports (leaderboard.md/.csv/.json, report.html) go")
 
@@ -204,6 +209,11 @@ def live(request: pytest.FixtureRequest):
     return lambda: live_output(request.config)
 
 
+def floor_misses(reports: list) -> list[FloorMiss]:
+    """The failed cases' floor misses, as `test_case` records them (`record_property(FLOOR_MISS, ...)`)."""
+    return [FloorMiss(**props[FLOOR_MISS]) for r in reports if FLOOR_MISS in (props := dict(r.user_properties))]
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
     if SESSION_KEY not in config.stash:
         return
@@ -211,19 +221,19 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     _report_plugin_failures(terminalreporter)
     if not len(session.store) or session.store.path is None:  # under torchrun, rank 0 reports
         return
-    from fakebench.leaderboard.tables import terminal_table
+    from fakebench.leaderboard.results import read_results
+    from fakebench.leaderboard.summary import MAX_WIDTH, summary_text
 
-    board, paths = session.write_outputs(config.stash[OUT_KEY], config.stash[SEEDS_KEY])
+    tr = terminalreporter
+    out = config.stash[OUT_KEY]
+    _, paths = session.write_outputs(out, config.stash[SEEDS_KEY], floors=floor_misses(tr.stats.get("failed", [])))
     if config.option.data:
         from fakebench.generators.folders import write_skipped_report
 
-        paths["skipped"] = write_skipped_report(config.stash[OUT_KEY] / "skipped.csv", session.skipped)
-    tr = terminalreporter
-    tr.write_sep("=", "fakebench leaderboard")
-    tr.write_line(terminal_table(board))
-    tr.write_line("")
-    for kind, path in paths.items():
-        tr.write_line(f"{kind:>9}: {path}")
+        paths["skipped"] = write_skipped_report(out / "skipped.csv", session.skipped)
+    width = min(MAX_WIDTH, config.get_terminal_writer().fullwidth)
+    tr.write_sep("=", "fakebench leaderboard", fullwidth=width)
+    tr.write_line(summary_text(read_results(out, paths), width, config.option.summary))
 
 
 def _report_plugin_failures(tr) -> None:

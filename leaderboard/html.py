@@ -14,14 +14,14 @@ from tabulate import tabulate
 
 from fakebench.leaderboard.claims import claims_table
 from fakebench.leaderboard.plots import claims_plot
-from fakebench.leaderboard.summary import Summary, ranking_frame, claims_brief, floor_groups
+from fakebench.leaderboard.summary import Summary, claims_brief, floor_groups, ranking_frame
 from fakebench.leaderboard.tables import DETECTION_NOTE, METRIC_GLOSSARY, SEEDS_NOTE, generator_tables
 
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 1.5rem auto; padding: 0 1rem; max-width: 1200px; color: #222; }
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.85rem; }
-th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; text-align: right; }
-th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
+th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; text-align: left; }  /* numbers: tabulate right-aligns */
+th { background: #f3f3f3; }
 .scroll { overflow-x: auto; max-width: 100%; }
 figure { margin: 0.5rem 0 1.5rem; } figcaption { color: #444; font-size: 0.9rem; }
 img { max-width: 100%; display: block; margin: 0.3rem 0; }
@@ -106,7 +106,8 @@ def render_html(board: pd.DataFrame, plots: dict[str, bytes], version: str, clai
         body += ['<h3 id="claims-full">Claims: the paper\'s numbers, the metric, the detail</h3>',
                  _table(claims_table(claims))]
     if detection:
-        body += ['<h3 id="detection">Detection per generator</h3>', f'<p class="note">{html.escape(DETECTION_NOTE)}</p>']
+        body += ['<h3 id="detection">Detection per generator</h3>',
+                 f'<p class="note">{html.escape(DETECTION_NOTE)}</p>']
         for detector, table in detection:
             body += [f"<h4>{html.escape(detector)}</h4>", _table(table.astype(object).where(table.notna(), None))]
     if len(board) and board["seed"].nunique() > 1:

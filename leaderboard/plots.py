@@ -64,11 +64,21 @@ def sweep_plot(board: pd.DataFrame, sweep: str) -> bytes | None:
         if logx:
             ax.set_xscale("log", base=2)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="lower right")
     axes[0][0].set_ylabel("balanced accuracy")
     fig.suptitle(title)
     fig.tight_layout()
+    _figure_legend(fig, axes[0])
     return _png(fig)
+
+
+def _figure_legend(fig, axes) -> None:
+    """One legend under the panels for every line any panel draws (panels may draw different ones)."""
+    handles: dict[str, object] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    fig.legend(list(handles.values()), list(handles), loc="upper center", bbox_to_anchor=(0.5, 0.0),
+               ncol=min(4, len(handles)), fontsize=8, frameon=False)
 
 
 def probability_points(scores: pd.DataFrame, detectors: list[str], generator: str) -> pd.DataFrame:

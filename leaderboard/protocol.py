@@ -82,7 +82,8 @@ PROTOCOL_SUMMARY = "Protocol: the command, versions, settings, each detector's t
 def protocol_markdown(protocol: dict) -> str:
     """The protocol inside `<details>`: collapsed where the renderer supports it (GitHub does)."""
     lines, detectors, datasets = protocol_tables(protocol)
-    parts = ["<details>", f"<summary>{PROTOCOL_SUMMARY}</summary>", "", "## Protocol", ""] + [f"- {line}" for line in lines] + [""]
+    parts = ["<details>", f"<summary>{PROTOCOL_SUMMARY}</summary>", "", "## Protocol", ""]
+    parts += [f"- {line}" for line in lines] + [""]
     if len(detectors):
         parts += ["Detectors:", "", tabulate(detectors, headers="keys", tablefmt="github", showindex=False), ""]
     if len(datasets):

@@ -46,8 +46,8 @@ def write_reports(scores: pd.DataFrame, out_dir: Path, bootstrap: BootstrapConfi
     atomic_write_bytes(paths["markdown"], to_markdown(board, results, cost, protocol_md, detection,
                                                       summary_markdown(summary)).encode())
     atomic_write_bytes(paths["csv"], board.to_csv(index=False, float_format="%.6g").encode())
-    atomic_write_bytes(paths["json"], to_json(board, version, results, cost,
-                                              {"roles": roles_dict(roles), "failed_floors": floors_dict(floors)}).encode())
+    extra = {"roles": roles_dict(roles), "failed_floors": floors_dict(floors)}  # what the summary reads back
+    atomic_write_bytes(paths["json"], to_json(board, version, results, cost, extra).encode())
     atomic_write_bytes(paths["html"], render_html(board, all_plots(board, scores, roles), version, results,
                                                   protocol_html(protocol) if protocol else "", detection,
                                                   summary).encode())

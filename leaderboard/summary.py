@@ -37,6 +37,9 @@ NEEDS = {"ranking": ("detector", "bal_acc", "auc", "real_fpr_cal", "generator", 
          "paper table": ("detector", "generator", "perturbation", "bal_acc", "real_acc")}
 
 
+FLOOR_MISS = "fakebench_floor_miss"  # the user property a failed case records its FloorMiss under
+
+
 @dataclass(frozen=True)
 class FloorMiss:
     """A case whose balanced accuracy fell below its declared floor (a failed `test_case`)."""

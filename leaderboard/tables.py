@@ -207,18 +207,6 @@ def to_markdown(board: pd.DataFrame, claims: list[ClaimResult] | None = None, co
     return "\n".join(parts)
 
 
-def terminal_table(board: pd.DataFrame) -> str:
-    """Compact: the ranking, then balanced accuracy per perturbation (rows) x detector/generator."""
-    pivot = board.pivot_table(index="perturbation", columns=["generator", "detector"], values="bal_acc",
-                              aggfunc="mean", sort=False)
-    pivot = pivot.reindex(index=list(dict.fromkeys(board["perturbation"])), columns=sorted(pivot.columns))
-    pivot.columns = [f"{g}\n{d}" for g, d in pivot.columns]
-    pivot = pivot.astype(object).where(pivot.notna(), None).reset_index()  # cases not run: blank, not "nan"
-    return "\n\n".join([_fmt(overall_ranking(board), "simple"),
-                        "balanced accuracy at 0.5 (fake = positive):",
-                        _fmt(pivot, "simple", missingval="")])
-
-
 def _jsonable(value):
     if isinstance(value, (float, np.floating)):
         return None if math.isnan(value) else float(value)

@@ -152,7 +152,7 @@ def test_score_run_records_its_protocol_and_the_detection_table(tmp_path):
     assert len(manifest["tiny-gen-b", 1]["content_hash"]) == 16 and run["kind"] == "fakebench score"
     assert run["versions"]["datasets"] and run["settings"]["job"]["data"] == f"hf:{path}"
     board = (out / "leaderboard.md").read_text()
-    assert board.index("## Protocol") < board.index("## Overall ranking") < board.index("## Detection per generator")
+    assert board.index("## Overall ranking") < board.index("### Detection per generator") < board.index("## Protocol")
     assert "| reals (TNR)" in board and "tiny-gen-a (TPR)" in board and "jpeg75 @cal" in board
     # `fakebench report` rebuilds the same sections from the store and the run.json beside it
     (out / "leaderboard.md").unlink()
