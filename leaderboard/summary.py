@@ -244,9 +244,9 @@ def summary_text(s: Summary, width: int = MAX_WIDTH, detail: str = "full") -> st
     elif detail != "none" and s.paper_note:
         out += [_clip(s.paper_note, width), ""]
     if detail != "none" and s.claims:
-        judged = any(r.judged for r in s.claims)
+        indicative = any(verdict_word(r).startswith("indicative") for r in s.claims)
         out += _wrap("claims: value [95% CI], margin, verdict (n.s.: the interval straddles the margin)"
-                     + ("" if judged else "; indicative: too few training seeds to judge, --seeds 0,1,2 judges"),
+                     + ("; indicative: too few training seeds to judge, --seeds 0,1,2 judges" if indicative else ""),
                      width)
         out += _claim_lines(s.claims, width) + [""]
     if detail != "none" and s.floors:

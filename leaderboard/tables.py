@@ -86,7 +86,8 @@ def overall_ranking(board: pd.DataFrame) -> pd.DataFrame:
             "worst_bal_acc": group["bal_acc"].min(),
             "worst_case": f"{worst['generator']} / {worst['perturbation']}" if worst is not None else "",
         })
-    return pd.DataFrame(rows).sort_values("mean_bal_acc", ascending=False, ignore_index=True)
+    columns = ["detector", "cases", "mean_bal_acc", "mean_auc", "mean_real_fpr_cal", "worst_bal_acc", "worst_case"]
+    return pd.DataFrame(rows, columns=columns).sort_values("mean_bal_acc", ascending=False, ignore_index=True)
 
 
 def seed_summary(board: pd.DataFrame) -> pd.DataFrame:
