@@ -7,7 +7,7 @@ import pandas as pd
 
 from fakebench.core.version import __version__
 from fakebench.leaderboard.detection import REALS_ROW, detection_tables, headline_perturbations
-from fakebench.leaderboard.protocol import protocol_markdown
+from fakebench.leaderboard.protocol import augment_brief, protocol_markdown
 
 
 def _rows(case, generator, perturbation, split, labels, scores, seed=0, image_ids=None):
@@ -70,6 +70,9 @@ def test_protocol_markdown_flattens_whatever_the_configs_hold():
                        "training_data": {"train_real:real-train": "0123456789abcdef"}}],
         "datasets": [{"split": "test", "generator": "mini-sd", "set": "gen-mini-sd-s0", "label": 1, "images": 300,
                       "failed": 0, "content_hash": "feedbeef"}]})
-    assert "world: name=mini, train.epochs=5, train.augment.preset=paper" in text
-    assert "sync=True" in text and "augment.preset=paper" in text and "train_real:real-train 0123456789ab" in text
+    # an augmentation reads as its preset's name plus what differs from the preset
+    assert "world: name=mini, train.epochs=5, train.augment=paper" in text
+    assert "sync=True" in text and "augment=paper" in text and "train_real:real-train 0123456789ab" in text
+    assert augment_brief({"preset": "light", "crop": 32, "flip": True, "jpeg_quality": [40, 100]}) == "light (crop=32)"
+    assert augment_brief({"preset": "mine", "crop": 32}) == "preset=mine, crop=32"  # not a preset: written out
     assert "| test    | mini-sd" in text and "feedbeef" in text
