@@ -230,7 +230,8 @@ def _path_lines(paths: dict[str, Path], width: int) -> list[str]:
 
 
 def summary_text(s: Summary, width: int = MAX_WIDTH, detail: str = "full") -> str:
-    """The terminal summary: at most `width` columns (and MAX_WIDTH); `detail` full, short or none."""
+    """The terminal summary: at most `width` columns (and MAX_WIDTH; a path longer than that stays whole);
+    `detail` full, short or none."""
     width = min(width, MAX_WIDTH)
     if s.empty:
         return _clip(s.empty, 10_000)  # one line, whole: it names the command
@@ -261,7 +262,7 @@ def summary_text(s: Summary, width: int = MAX_WIDTH, detail: str = "full") -> st
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    return textwrap.wrap(text, width, break_on_hyphens=False) or [""]
+    return textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False) or [""]  # paths stay whole
 
 
 # ------------------------------------------------------------------------------------ markdown

@@ -58,7 +58,7 @@ def test_k_selection_writes_the_leaderboard_and_a_warm_rerun_rebuilds_nothing(py
     # the baseline's playground cases are expected failures (paper); the smoke floor of 0 makes them XPASS
     # three zoo detectors (resnet50, small-cnn, freq-lr) x two recipes x three perturbations
     result.assert_outcomes(passed=9, xpassed=9)
-    assert "fakebench leaderboard" in result.stdout.str()
+    assert "fakebench leaderboard" in result.stdout.str() and f"{out}/" in result.stdout.str()
     board = pd.read_csv(out / "leaderboard.csv")
     assert sorted(board["case_id"]) == sorted(
         f"{r}-{d}-mini-playground-{p}" for r in ("aligned", "baseline") for d in ZOO
@@ -149,8 +149,14 @@ def test_claims_run_what_they_need_and_land_in_the_reports(pytester, mini_smoke_
     assert stdout.count("indicative (1 training seed; judging needs 3)") == 6, _failure(result)
     assert "C6 needs aligned-shader-resnet50, which the mini-smoke world does not register" in stdout
     result.assert_outcomes(passed=1, skipped=7)  # C5 judged; six indicative, C6 not registered
+    # the terminal summary: one line per claim, the indicative ones with their numbers, within 120 columns
+    summary = stdout[stdout.index("fakebench leaderboard"):].splitlines()[1:]
+    assert max(map(len, summary)) <= 120
+    for claim in ("C1", "C2a", "C2b", "C3", "C4a", "C4b", "C5", "C6"):
+        assert any(line.startswith(claim + " ") for line in summary), claim
+    assert any(line.startswith("C5 ") and line.endswith("holds") for line in summary)
     md = (out / "leaderboard.md").read_text()
-    claims_md = md.split("## Overall")[0]
+    claims_md = md.split("### Claims (the paper's findings)")[1].split("\n### ")[0]
     assert "## Claims" in md and "C5: reconstruction" in md and "## Cost per image (C5)" in md
     assert [line.split("|")[1].strip()[:3] for line in claims_md.splitlines() if "no data" in line] == ["C6:"]
     cost = json.loads((out / "cost.json").read_text())
