@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -118,7 +118,7 @@ def floor_groups(floors: list[FloorMiss]) -> pd.DataFrame:
     """One row per detector x perturbation family: how many cases missed, on what, the worst value."""
     if not floors:
         return pd.DataFrame(columns=["detector", "family", "cases", "generators", "perturbations", "worst", "floor"])
-    frame = pd.DataFrame([f.__dict__ for f in floors]).assign(family=lambda f: f["perturbation"].map(_family))
+    frame = pd.DataFrame([asdict(f) for f in floors]).assign(family=lambda f: f["perturbation"].map(_family))
     rows = []
     for (detector, family), group in frame.groupby(["detector", "family"], sort=False):
         rows.append({"detector": detector, "family": family, "cases": len(group),

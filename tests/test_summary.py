@@ -4,6 +4,7 @@ report paths), fit the width, and degrade gracefully on older or empty results f
 import json
 import math
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -162,7 +163,7 @@ def test_failed_floors_are_grouped_by_detector_and_perturbation_family():
         ("baseline-resnet50", "jpeg", 1), ("aligned-resnet50", "webp", 1)]
     assert groups["worst"].iloc[0] == 0.2
     # the plugin reads the misses test_case records on its failed reports, and nothing else
-    reports = [SimpleNamespace(user_properties=[(FLOOR_MISS, misses[0].__dict__)]),
+    reports = [SimpleNamespace(user_properties=[(FLOOR_MISS, asdict(misses[0]))]),
                SimpleNamespace(user_properties=[("other", 1)])]
     assert floor_misses(reports) == [misses[0]]
 
