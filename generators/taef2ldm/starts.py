@@ -19,7 +19,7 @@ from fakebench.generators.taef2ldm.architectures import IMAGE_SIDE
 
 # the recipes' training fakes (10_000 + training seed) and their validation fakes (20_000 + training seed)
 TRAINING_SEEDS = range(10_000, 30_000)
-START_CROPS_PER_PHOTO = 150  # start crops per photo of a split; the denoisers train on the train split's
+START_CROPS_PER_PHOTO = 80  # start crops per photo of a split; the denoisers train on the train split's
 
 
 def start_split(seed: int) -> str:

@@ -1,10 +1,11 @@
 """Retrain both TAEF2-latent denoisers from a seed: `fakebench mini train-taef2`.
 
-The data are TAEF2's latents of the train split's start crops (`starts.start_crops("train")`: 150
+The data are TAEF2's latents of the train split's start crops (`starts.start_crops("train")`: 80
 JPEG-stored 128-px crops per train photo, each flipped or not by the seed), encoded once. Each
 denoiser then trains for its `train_steps` (batch 32, AdamW, warm-up + cosine, EMA kept) on noise
-levels below `max_train_timestep`, or until the wall budget runs out on a busy machine (the step
-reached is recorded in training.json). Test and val photos are never read. The output is a folder of
+levels below `max_train_timestep`, or until the wall budget runs out on a busy machine: the cosine
+then follows elapsed time, and the step reached is recorded in training.json (so a wall-capped run
+is not bit-reproducible; one that completes its steps is). Test and val photos are never read. The output is a folder of
 diffusers components, `latent_stats.json` and a SHA256SUMS manifest, ready to commit.
 """
 from __future__ import annotations
@@ -63,12 +64,15 @@ def train_denoiser(spec: DenoiserSpec, latents: torch.Tensor, cfg: DenoiserTrain
     bar = tqdm(range(spec.train_steps), desc=f"train {spec.name}")
     steps, loss_avg = 0, float("nan")
     for step in bar:
-        if time.perf_counter() - started > cfg.wall_seconds:
+        # the schedule runs on whichever runs out first, the planned steps or the wall budget, so a
+        # busy machine still ends on a decayed learning rate (and the EMA on settled weights)
+        progress = max(step / spec.train_steps, (time.perf_counter() - started) / cfg.wall_seconds)
+        if progress >= 1:
             log.warning("%s: wall budget of %.0f s reached at step %d of %d", spec.name, cfg.wall_seconds, step,
                         spec.train_steps)
             break
         for pg in opt.param_groups:
-            pg["lr"] = cfg.lr * warmup_cosine(step, spec.train_steps, warmup=50)
+            pg["lr"] = cfg.lr * warmup_cosine(round(progress * spec.train_steps), spec.train_steps, warmup=50)
         idx = torch.randint(0, latents.shape[0], (cfg.batch,), generator=g)
         z0 = latents[idx]
         flip = torch.rand(cfg.batch, generator=g) < 0.5  # latent flips: cheap extra variety
