@@ -27,14 +27,34 @@ def _cmd_mini_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_mini_train_taef2(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from fakebench.generators.taef2ldm.architectures import DenoiserTrainConfig
+    from fakebench.generators.taef2ldm.train import train_denoisers
+    from fakebench.generators.taef2ldm.weights import WEIGHTS_DIR
+
+    out = Path(args.out) if args.out else WEIGHTS_DIR
+    cfg = DenoiserTrainConfig(seed=args.seed)
+    record = train_denoisers(cfg if args.wall_seconds is None else replace(cfg, wall_seconds=args.wall_seconds), out)
+    for name, r in record["denoisers"].items():
+        print(f"{name}: {r['steps']}/{r['planned_steps']} steps of {r['batch']} in {r['seconds']:.0f} s")
+    print(f"TAEF2 denoisers -> {out}")
+    return 0
+
+
 def _cmd_mini_verify(args: argparse.Namespace) -> int:
     from fakebench.generators.mini.architectures import UNETS, VAES
     from fakebench.generators.mini.weights import verify_component
     from fakebench.generators.taef2.weights import verify as verify_taef2
+    from fakebench.generators.taef2ldm.architectures import SPECS as TAEF2_DENOISERS
+    from fakebench.generators.taef2ldm.weights import verify_component as verify_denoiser
 
     for component in list(VAES) + list(UNETS):
         print(f"{component:18s} ok  {verify_component(component)[:16]}")
     print(f"{'taef2':18s} ok  {verify_taef2()[:16]}")
+    for spec in TAEF2_DENOISERS:
+        print(f"{spec.name:18s} ok  {verify_denoiser(spec.component)[:16]}")
     if args.quality:
         _print_quality(args.quality_sides, args.quality_crops)
     return 0
@@ -492,6 +512,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", default=None, help="output folder (default: the committed weights folder)")
     train.set_defaults(func=_cmd_mini_train)
+    train_taef2 = mini.add_parser("train-taef2", help="retrain the two denoisers in TAEF2's latent space from a seed")
+    train_taef2.add_argument("--seed", type=int, default=0)
+    train_taef2.add_argument("--out", default=None, help="output folder (default: the committed weights folder)")
+    train_taef2.add_argument("--wall-seconds", type=float, default=None,
+                             help="stop a denoiser early when it has trained this long (default 720; a busy machine)")
+    train_taef2.set_defaults(func=_cmd_mini_train_taef2)
     verify = mini.add_parser("verify", help="check the committed weights (mini world and TAEF2) against SHA256SUMS")
     verify.add_argument("--quality", action="store_true",
                         help="also print each autoencoder's round-trip PSNR on the held-out test photos")

@@ -18,7 +18,7 @@ def test_list_generators_and_detectors(capsys):
 
 def test_mini_verify_passes_on_committed_weights(capsys):
     assert main(["mini", "verify"]) == 0
-    assert capsys.readouterr().out.count(" ok ") == 6  # five mini-world components and taef2
+    assert capsys.readouterr().out.count(" ok ") == 8  # five mini-world components, taef2, two TAEF2 denoisers
 
 
 def test_errors_are_one_line_with_exit_code_2(monkeypatch, capsys):
