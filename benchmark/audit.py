@@ -127,8 +127,8 @@ def _quantiles(values: list[float]) -> dict[str, float]:
 
 
 def _shares(values: list) -> dict[str, float]:
-    counts = Counter(values)
-    return {str(k): round(n / len(values), 4) for k, n in counts.most_common()} if values else {}
+    counts = sorted(Counter(values).items(), key=lambda kv: (-kv[1], str(kv[0])))  # ties: by name, not file order
+    return {str(k): round(n / len(values), 4) for k, n in counts} if values else {}
 
 
 def class_summary(headers: list[FileHeader]) -> dict:
@@ -136,7 +136,7 @@ def class_summary(headers: list[FileHeader]) -> dict:
     ok = [h for h in headers if h.readable]
     jpeg = [h for h in ok if h.format == "JPEG"]
     sizes = Counter((h.width, h.height) for h in ok)
-    (w, h), top = sizes.most_common(1)[0] if sizes else ((0, 0), 0)
+    (w, h), top = min(sizes.items(), key=lambda kv: (-kv[1], kv[0])) if sizes else ((0, 0), 0)
     quality = [h.jpeg_quality for h in jpeg if not math.isnan(h.jpeg_quality)]
     return {
         "n": len(headers), "readable": len(ok), "unreadable": len(headers) - len(ok),

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from fakebench.benchmark.cases import WORLDS, WorldConfig
 from fakebench.core.errors import FakebenchError
 from fakebench.detectors.recipes import RECON_SUFFIX, TrainingData
 from fakebench.generators.folders import FAKE_NAMES, REAL_NAMES, SkippedFile, labelled_files, list_images
@@ -67,21 +68,25 @@ def training_source(name: str, data: TrainingData, note: str = "") -> AuditSourc
     return sets_source(name, [data.real, data.fake], note, pairs_by_id=True)
 
 
-def _mini(name: str, spec: str) -> AuditSource:
-    from fakebench.benchmark.cases import WORLDS
+def recipe_source(recipe: str, reals: str, world: WorldConfig, name: str = "") -> AuditSource:
+    """The training set (reals and fakes) a world's detector of `recipe` learns from, built through the
+    benchmark's cache if absent; `reals` is "corpus" (the world's photo crops) or "procedural"."""
     from fakebench.detectors.recipes import corpus_reals, training_data
     from fakebench.generators import create_generator
     from fakebench.generators.imagesets import procedural_reals
 
+    real, val = corpus_reals(world.corpus) if reals == "corpus" else procedural_reals(world.procedural_reals)
+    data = training_data(recipe, create_generator(world.train_generator), real, val, world.train.seed)
+    return training_source(name or f"{world.name}:{recipe}", data,
+                           f"{world.name} world, {recipe} recipe on {world.train_generator}, "
+                           f"{'photo crops' if reals == 'corpus' else 'procedural reals'}")
+
+
+def _mini(name: str, spec: str) -> AuditSource:
     if name not in MINI_SETS:
         raise FakebenchError(f"unknown mini-world training set {spec!r}",
                              fix=f"use one of {', '.join('mini:' + n for n in MINI_SETS)}")
-    recipe, reals = MINI_SETS[name]
-    world = WORLDS["mini"]
-    real, val = corpus_reals(world.corpus) if reals == "corpus" else procedural_reals(world.procedural_reals)
-    data = training_data(recipe, create_generator(world.train_generator), real, val, world.train.seed)
-    return training_source(spec, data, f"mini world, {recipe} recipe on {world.train_generator}, "
-                                       f"{'photo crops' if reals == 'corpus' else 'procedural reals'}")
+    return recipe_source(*MINI_SETS[name], WORLDS["mini"], spec)
 
 
 def _pair_key(rel: PurePosixPath) -> str:
