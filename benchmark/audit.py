@@ -43,6 +43,7 @@ FOLDS = 5
 BOOTSTRAP_RESAMPLES = 1000
 LEAD_MIN = 0.6  # a family below this AUC is no cue worth naming
 SMALL_CLASS = 20  # below this many readable images per class the interval is too wide to read
+MAX_CV_ROWS = 20_000  # per class: larger classes are sampled (seeded) for the classifier; counts use every file
 CLASSIFIER = "HistGradientBoostingClassifier (100 iterations), stratified 5-fold CV, seeded"
 SUBSAMPLING_CODES = {"": 0, "4:4:4": 1, "4:2:2": 2, "4:2:0": 3}
 
@@ -80,18 +81,23 @@ class ShortcutScore:
     classifier: str = CLASSIFIER
 
 
-def _cv_scores(x: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
-    """Out-of-fold P(fake) of each row."""
+def _cv_scores(x: np.ndarray, y: np.ndarray, seed: int, groups: np.ndarray | None = None) -> np.ndarray:
+    """Out-of-fold P(fake) of each row; rows of one group (a real and its own fake) share a fold."""
     from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
     from threadpoolctl import threadpool_limits
 
-    folds = StratifiedKFold(n_splits=min(FOLDS, int(np.bincount(y).min())), shuffle=True, random_state=seed)
-    model = HistGradientBoostingClassifier(max_iter=100, random_state=seed)
+    k = min(FOLDS, int(np.bincount(y).min()))
+    # a pair split across folds would teach the held-out twin's features with the opposite label
+    folds = (StratifiedKFold(n_splits=k, shuffle=True, random_state=seed) if groups is None
+             else StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed))
+    # leaves of at most 20 rows (sklearn's default), fewer on small sets, where 20 would forbid any split
+    model = HistGradientBoostingClassifier(max_iter=100, min_samples_leaf=max(2, min(20, len(y) // 20)),
+                                           random_state=seed)
     # one OpenMP thread: on a shared or small machine the boosting's thread pool spins far more than it
     # computes (measured 40x slower on 2 busy cores); the fits are small
     with threadpool_limits(1):
-        return cross_val_predict(model, x, y, cv=folds, method="predict_proba")[:, 1]
+        return cross_val_predict(model, x, y, groups=groups, cv=folds, method="predict_proba")[:, 1]
 
 
 def _auc(y: np.ndarray, scores: np.ndarray) -> float:
@@ -101,19 +107,28 @@ def _auc(y: np.ndarray, scores: np.ndarray) -> float:
 
 
 def shortcut_score(x: np.ndarray, y: np.ndarray, families: dict[str, tuple[str, ...]], names: tuple[str, ...],
-                   seed: int = 0) -> ShortcutScore:
-    """The shortcut AUC of features `x` (columns `names`) for labels `y`, with each family's AUC.
-    NaN when a class has fewer than two rows (no fold can hold both classes)."""
+                   seed: int = 0, groups: np.ndarray | None = None) -> ShortcutScore:
+    """The shortcut AUC of features `x` (columns `names`) for labels `y`, with each family's AUC;
+    `groups` (e.g. pair ids) keeps each group in one fold. NaN when a class has fewer than two rows."""
     counts = np.bincount(y, minlength=2)
     if counts.min() < 2:
         return ShortcutScore(math.nan, math.nan, math.nan, [], "none")
     order = np.lexsort((*(x[:, j] for j in reversed(range(x.shape[1]))), y))  # file order never matters
     x, y = x[order], y[order]
-    scores = _cv_scores(x, y, seed)
+    if groups is not None:  # group ids by first appearance in the sorted rows, so their labels do not matter
+        _, first, inverse = np.unique(groups[order], return_index=True, return_inverse=True)
+        groups = np.argsort(np.argsort(first))[inverse]
+    if len(y) > 2 * MAX_CV_ROWS:  # a seeded sample per class bounds time and memory on large sets
+        rng = np.random.default_rng(seed)
+        keep = np.sort(np.concatenate([rng.choice(np.flatnonzero(y == c), min(MAX_CV_ROWS, int((y == c).sum())),
+                                                  replace=False) for c in (REAL, FAKE)]))
+        x, y = x[keep], y[keep]
+        groups = None if groups is None else groups[keep]
+    scores = _cv_scores(x, y, seed, groups)
     _, aucs = bootstrap_samples(scores[y == REAL], scores[y == FAKE], 0.5,
                                 BootstrapConfig(BOOTSTRAP_RESAMPLES, seed=seed))
     lo, hi = (float(v) for v in np.quantile(aucs, [0.025, 0.975]))
-    fam = sorted(((name, _auc(y, _cv_scores(x[:, [names.index(c) for c in cols]], y, seed)))
+    fam = sorted(((name, _auc(y, _cv_scores(x[:, [names.index(c) for c in cols]], y, seed, groups)))
                   for name, cols in families.items()), key=lambda t: -t[1])
     leading = fam[0][0] if fam and fam[0][1] >= LEAD_MIN else "none"
     return ShortcutScore(_auc(y, scores), lo, hi, fam, leading)
@@ -226,21 +241,32 @@ def _label_name(label: int) -> str:
     return "fake" if label == FAKE else "real"
 
 
-def _pixel_score(source: AuditSource, readable: list[int], y: np.ndarray, seed: int,
+def _pixel_score(source: AuditSource, readable: list[int], seed: int,
                  unreadable: list[dict]) -> tuple[ShortcutScore, dict[str, np.ndarray]]:
     """Cheap pixel statistics, decoded one file at a time (bounded memory), and their shortcut score."""
-    rows, labels = [], []
-    for k, i in enumerate(tqdm(readable, desc=f"pixels of {source.name}", unit="file", leave=False, delay=0.5)):
+    rows, kept = [], []
+    for i in tqdm(readable, desc=f"pixels of {source.name}", unit="file", leave=False, delay=0.5):
         f = source.files[i]
         try:
             rows.append(pixel_stats(f.path))
-            labels.append(y[k])
+            kept.append(i)
         except (OSError, ValueError, SyntaxError) as exc:
             unreadable.append({"file": f.where, "label": _label_name(f.label), "reason": f"pixels: {exc}"})
-    x, yy = np.asarray(rows, dtype=float).reshape(-1, 3), np.asarray(labels, dtype=int)
+    x = np.asarray(rows, dtype=float).reshape(-1, 3)
+    y = np.asarray([source.files[i].label for i in kept], dtype=int)
     names = tuple(c for cols in PIXEL_FAMILIES.values() for c in cols)
-    values = {_label_name(c): x[yy == c] for c in (REAL, FAKE)}
-    return shortcut_score(x, yy, PIXEL_FAMILIES, names, seed), values
+    values = {_label_name(c): x[y == c] for c in (REAL, FAKE)}
+    return shortcut_score(x, y, PIXEL_FAMILIES, names, seed, _pair_groups(source, kept)), values
+
+
+def _pair_groups(source: AuditSource, rows: list[int]) -> np.ndarray | None:
+    """Per row (a readable file), its pair's id when the source knows its pairs (else its own id)."""
+    if not (source.pairs and source.pairs_known):
+        return None
+    group = {i: i for i in rows}
+    for real, fake in source.pairs:
+        group[fake] = real
+    return np.asarray([group[i] for i in rows])
 
 
 def audit_source(source: AuditSource, pixels: bool = False, pairs: bool = False, seed: int = 0) -> AuditResult:
@@ -260,7 +286,7 @@ def audit_source(source: AuditSource, pixels: bool = False, pairs: bool = False,
     x = np.asarray([header_features(headers[i]) for i in readable], dtype=float).reshape(-1, len(FEATURES))
     y = np.asarray([source.files[i].label for i in readable], dtype=int)
     notes = []
-    shortcut = shortcut_score(x, y, FAMILIES, FEATURES, seed)
+    shortcut = shortcut_score(x, y, FAMILIES, FEATURES, seed, _pair_groups(source, readable))
     small = [_label_name(c) for c in (REAL, FAKE) if (y == c).sum() < SMALL_CLASS]
     if math.isnan(shortcut.auc):
         notes.append(f"fewer than 2 readable {' and '.join(small)} images: no shortcut AUC")
@@ -273,7 +299,7 @@ def audit_source(source: AuditSource, pixels: bool = False, pairs: bool = False,
                          [{"file": s.path, "reason": s.reason} for s in source.skipped], notes=notes,
                          headers=per_class)
     if pixels:
-        result.pixels, result.pixel_values = _pixel_score(source, readable, y, seed, result.unreadable)
+        result.pixels, result.pixel_values = _pixel_score(source, readable, seed, result.unreadable)
     if pairs or (source.pairs and source.pairs_known):
         if source.pairs:
             result.pairs = pair_stats(source, headers)

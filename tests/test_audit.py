@@ -203,3 +203,25 @@ def test_cli_writes_table_json_and_html_with_pixel_statistics(tmp_path, capsys):
     assert page.count("data:image/png;base64") >= 8 and "JPEG quality" in page
     assert main(["audit", str(tmp_path / "missing")]) == 2
     assert "audit source" in capsys.readouterr().err
+
+
+def test_the_benchmark_audits_its_training_sets_into_run_json_and_judges_c0():
+    """mini-smoke's baseline and aligned training sets, built through the benchmark's cache: the aligned
+    set pairs each real crop (JPEG) with its reconstruction (PNG), so its format still leaks, and C0
+    says so rather than holding."""
+    from fakebench.benchmark.cases import MINI_SMOKE_WORLD
+    from fakebench.benchmark.session import BenchSession
+    from fakebench.leaderboard.claims import CLAIMS_BY_ID, evaluate
+
+    session = BenchSession(MINI_SMOKE_WORLD, calibration=None)
+    entries = session.audit_training_sets([("baseline", "corpus"), ("aligned", "corpus")])
+    by_recipe = {e["recipe"]: e for e in entries}
+    assert set(by_recipe) == {"baseline", "aligned"} and all(e["n_unreadable"] == 0 for e in entries)
+    baseline, aligned = by_recipe["baseline"], by_recipe["aligned"]
+    assert baseline["n_real"] == baseline["n_fake"] == aligned["n_real"] == aligned["n_fake"] == 21
+    assert baseline["auc"] > 0.9 and baseline["families"]["size"] > 0.9  # generated fakes: one fixed size
+    assert aligned["families"]["size"] < 0.7 and aligned["leading"] == "format"  # same sizes, JPEG vs PNG
+    assert aligned["format_mismatch"] == 1.0 and aligned["psnr_db_median"] > 5
+    r = evaluate(CLAIMS_BY_ID["C0"], session.claim_context())
+    assert r.outcome == "fails" and r.judged and "format" in r.detail
+    assert session.protocol()["training_audit"] == entries
