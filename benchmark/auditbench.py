@@ -38,17 +38,18 @@ print(json.dumps({"files": len(source.files), "headers_s": headers_s, "audit_s":
 
 
 def templates(n: int = 40, seed: int = 0) -> list[tuple[str, bytes, str]]:
-    """(label, bytes, suffix): reals JPEG q96 of varied size, fakes PNG 512x512-like (smaller, for disk)."""
+    """(label, bytes, suffix): reals JPEG q96 of varied size, fakes PNG of one size (small: headers are
+    what is read, and 100k files must fit a scratch disk)."""
     rng = np.random.default_rng(seed)
     out = []
     for _ in range(n):
-        w, h = (int(v) for v in rng.integers(64, 256, 2))
+        w, h = (int(v) for v in rng.integers(48, 160, 2))
         small = (rng.random((h // 8 + 1, w // 8 + 1, 3)) * 255).astype(np.uint8)
         buf = io.BytesIO()
         Image.fromarray(small).resize((w, h)).save(buf, "JPEG", quality=96)
         out.append(("real", buf.getvalue(), ".jpg"))
         buf = io.BytesIO()
-        Image.fromarray(small).resize((128, 128)).save(buf, "PNG")
+        Image.fromarray(small).resize((64, 64)).save(buf, "PNG")
         out.append(("fake", buf.getvalue(), ".png"))
     return out
 
