@@ -23,6 +23,8 @@ def training_set_audit(world: WorldConfig, recipe: str, reals: str) -> dict:
         r = audit_source(recipe_source(recipe, reals, world))
     except FakebenchError as exc:
         return {**entry, "error": str(exc)}
+    except Exception as exc:  # noqa: BLE001 - an audit is information: it never stops a run's reports
+        return {**entry, "error": f"{type(exc).__name__}: {exc}"}
     s = r.shortcut
     return {**entry, "n_real": r.n_real, "n_fake": r.n_fake, "n_unreadable": r.n_unreadable, "auc": _number(s.auc),
             "lo": _number(s.lo), "hi": _number(s.hi), "leading": s.leading,

@@ -360,14 +360,15 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
 
 def _add_audit(sub) -> None:
-    from fakebench.benchmark.audit_sources import SOURCE_FORMS
-
     au = sub.add_parser("audit", help="how aligned a training set is: shortcut AUC of its file metadata",
                         description="Read every image's header (format, JPEG quality, subsampling, size, mode, "
                                     "ICC/EXIF) per class and report how well metadata alone separates reals from "
-                                    "fakes (cross-validated AUC, 95%% interval, the leading cue), without training "
+                                    "fakes (cross-validated AUC, 95% interval, the leading cue), without training "
                                     "a detector.")
-    au.add_argument("sources", nargs="+", metavar="SOURCE", help=SOURCE_FORMS)
+    au.add_argument("sources", nargs="+", metavar="SOURCE",
+                    help="folder:PATH (any --data folder: layout), hf:NAME[:SPLIT] or hf:PATH, recon:PATH (a fakebench "
+                         "reconstruct output), or a mini-world training set: mini:baseline, mini:aligned, "
+                         "mini:aligned-sync, mini:shader")
     au.add_argument("--pairs", action="store_true", help="PSNR of each fake vs its real and the share of pairs "
                     "whose size or format differ (automatic for sources that know their pairs)")
     au.add_argument("--pixels", action="store_true",
