@@ -30,7 +30,7 @@ SOURCE_FORMS = ("folder:PATH, hf:NAME[:SPLIT] or hf:PATH, recon:PATH (a fakebenc
                 f"mini:{'|'.join(MINI_SETS)}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AuditFile:
     path: Path
     label: int
