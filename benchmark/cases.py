@@ -188,6 +188,7 @@ TAEF2_WORLD = WorldConfig(
     short_sides=(96, 128, 192),
     claims_backbone="resnet50-nodown",
     unjudged_claims=(
+        ("C0", "it audits the baseline recipe's training set, which needs generated fakes: TAEF2 cannot generate"),
         ("C1", "no generator here shares TAEF2's autoencoder with another denoiser (TAEF2 has no denoiser)"),
         ("C2a", "it compares the baseline recipe, which needs generated fakes: TAEF2 cannot generate"),
         ("C2b", "it compares the baseline recipe, which needs generated fakes: TAEF2 cannot generate"),

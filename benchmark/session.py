@@ -26,7 +26,14 @@ from fakebench.generators import create_generator
 from fakebench.generators.base import Generator
 from fakebench.generators.folders import FolderDataset
 from fakebench.generators.imagesets import ImageSet, generated_set, real_split, reconstructed_set
-from fakebench.leaderboard.claims import CLAIMS_BY_ID, FLOPS_GENERATOR, ClaimContext, ClaimResult, evaluate
+from fakebench.leaderboard.claims import (
+    CLAIMS_BY_ID,
+    FLOPS_GENERATOR,
+    ClaimContext,
+    ClaimResult,
+    audit_by_recipe,
+    evaluate,
+)
 from fakebench.leaderboard.metrics import (
     BootstrapConfig,
     CaseMetrics,
@@ -83,6 +90,8 @@ class BenchSession:
         self._sidecars: dict[tuple[DetectorSpec, int], dict] = {}  # trained detectors' checkpoint sidecars
         self._used: dict[tuple[str, str, str], ImageSet] = {}  # (split, generator, set name) -> set, for run.json
         self.cost: dict | None = None  # the C5 cost record, once measured
+        self._audits: dict[tuple[str, str], dict] = {}  # (recipe, reals) -> its training set's audit (run.json, C0)
+        self._trained_sets: set[tuple[str, str]] = set()  # (recipe, reals) of the detectors this session trained
 
     def add_detector(self, spec: DetectorSpec, detector: Detector, seed: int = 0, sidecar: dict | None = None) -> None:
         """Use a detector that is already built (a loaded checkpoint, with its sidecar) for `spec`'s cases."""
@@ -139,6 +148,7 @@ class BenchSession:
                 detector, info, _ = trained_detector(spec, self.generator(spec.generator), self.world.corpus,
                                                      replace(self.world.train, seed=seed), device=self.device)
                 self._sidecars[spec, seed] = asdict(info)
+                self._trained_sets.add((spec.recipe, "procedural" if spec.reals else "corpus"))
             else:
                 detector = create_detector(spec.detector, **dict(spec.kwargs)).to(self.device)
             self._detectors[spec, seed] = detector
@@ -191,12 +201,25 @@ class BenchSession:
         w = self.world
         return ClaimContext(self.store.frame(), cost=self.cost, trained_on=w.train_generator,
                             denoiser_differs=w.denoiser_differs, autoencoder_differs=w.autoencoder_differs,
-                            backbone=w.claims_backbone)
+                            backbone=w.claims_backbone, audit=audit_by_recipe(list(self._audits.values())))
+
+    def audit_training_sets(self, recipes: list[tuple[str, str]] | None = None) -> list[dict]:
+        """Audit (headers only, no training) the training sets of the given (recipe, reals) pairs, by
+        default those of the detectors this session trained; returns every audit made so far (run.json)."""
+        from fakebench.benchmark.audit_run import training_set_audit
+
+        wanted = recipes if recipes is not None else sorted(self._trained_sets)
+        for recipe, reals in wanted:
+            if (recipe, reals) not in self._audits:
+                self._audits[recipe, reals] = training_set_audit(self.world, recipe, reals)
+        return [self._audits[k] for k in sorted(self._audits)]
 
     def evaluate_claim(self, claim_id: str, seeds: tuple[int, ...]) -> ClaimResult:
         """Score every case the claim reads (per seed; cached), then judge it from the store."""
         claim = CLAIMS_BY_ID[claim_id]
-        if not claim.reads_detectors and self.cost is None:
+        if claim.reads_audit:
+            self.audit_training_sets([("baseline", "corpus"), ("aligned", "corpus")])
+        elif not claim.reads_detectors and self.cost is None:
             self.measure_cost()
         for detector, generator, perturbation in claim.needs(self.claim_context()):
             for case in build_cases(self.world, [detector], [generator], [perturbation], seeds):
@@ -232,8 +255,10 @@ class BenchSession:
                                     self._sidecars.get((spec, seed)))
                      for (spec, seed), det in self._detectors.items()]
         datasets = [set_entry(split, gen, s) for (split, gen, _), s in sorted(self._used.items())]
-        return run_protocol(kind, datasets, detectors, world=self.world, bench_seed=self.bench_seed,
-                            seeds=list(seeds), scoring=self.scoring, device=str(self.device), **settings)
+        protocol = run_protocol(kind, datasets, detectors, world=self.world, bench_seed=self.bench_seed,
+                                seeds=list(seeds), scoring=self.scoring, device=str(self.device), **settings)
+        protocol["training_audit"] = self.audit_training_sets()  # how aligned each training set was
+        return protocol
 
     def write_outputs(self, out_dir: Path, seeds: tuple[int, ...] = (0,), kind: str = "pytest benchmark",
                       floors: list[FloorMiss] | None = None,

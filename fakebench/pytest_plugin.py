@@ -157,7 +157,7 @@ def claim_params(config: pytest.Config) -> list:
                                                  "world does not register"))
         elif outside:
             marks.append(pytest.mark.skip(reason=f"{claim.id} needs {', '.join(outside)}, outside this selection"))
-        elif not world.judges_claims and claim.reads_detectors:
+        elif not world.judges_claims and (claim.reads_detectors or claim.reads_audit):
             marks.append(pytest.mark.xfail(reason=f"the {world.name} world is too small to judge the paper's claims",
                                            strict=False))
         elif claim.known_limit:

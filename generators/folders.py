@@ -211,8 +211,19 @@ def _image_set(name: str, root: Path, label: int, entries: list[_Entry], info: _
     return ImageSet(name, key, label, root, records, failed)
 
 
-def load_folder_dataset(spec: str | Path, name: str | None = None) -> FolderDataset:
-    """Scan `folder:PATH` (a folder or a CSV manifest) into image sets, every file accounted for."""
+@dataclass(frozen=True)
+class LabelledFiles:
+    """A folder dataset's files and labels as its layout gives them, nothing opened yet."""
+
+    name: str
+    root: Path
+    entries: list[_Entry]  # rel: relative to root (or absolute, from a manifest)
+    skipped: list[SkippedFile]
+
+
+def labelled_files(spec: str | Path, name: str | None = None) -> LabelledFiles:
+    """The labelled files of `folder:PATH` (a folder or a CSV manifest), without opening one: what a
+    scan (load_folder_dataset) or a header-only audit starts from."""
     path = parse_folder_spec(str(spec))
     root = path.parent if path.is_file() else path
     dataset = name or (path.stem if path.is_file() else path.name)
@@ -230,6 +241,13 @@ def load_folder_dataset(spec: str | Path, name: str | None = None) -> FolderData
                                 if skipped else ""),
                              fix="put images under real/ and fake/ (or 0_real/1_fake, nature/ai), "
                                  "or pass a CSV manifest")
+    return LabelledFiles(dataset, root, entries, skipped)
+
+
+def load_folder_dataset(spec: str | Path, name: str | None = None) -> FolderDataset:
+    """Scan `folder:PATH` (a folder or a CSV manifest) into image sets, every file accounted for."""
+    listed = labelled_files(spec, name)
+    dataset, root, entries, skipped = listed.name, listed.root, listed.entries, listed.skipped
     info = _InfoCache(root)
     groups: dict[tuple[int, str], list[_Entry]] = {}
     for e in tqdm(entries, desc=f"scan {dataset}", unit="file", leave=False, delay=0.5):
@@ -250,20 +268,29 @@ def load_folder_dataset(spec: str | Path, name: str | None = None) -> FolderData
     return out
 
 
+def list_images(root: Path) -> tuple[list[Path], list[SkippedFile]]:
+    """The image files below a plain folder (by extension, in a fixed order), nothing opened; the
+    other files are returned as skipped."""
+    if not root.is_dir():
+        raise FakebenchError(f"{str(root)!r} is not a folder", fix="pass a folder of images")
+    suffixes = image_suffixes()
+    files, skipped = [], []
+    for p in _walk(root):
+        if p.suffix.lower() in suffixes:
+            files.append(p)
+        else:
+            skipped.append(SkippedFile(str(p), "not an image file (extension)"))
+    return files, skipped
+
+
 def image_folder(path: str | Path, label: int = REAL, name: str | None = None) -> tuple[ImageSet, list[SkippedFile]]:
     """Every image below a plain folder (no label folders needed) as one set, e.g. the reals to
     reconstruct or train on; non-image files are returned as skipped."""
     root = parse_folder_spec(str(path))
-    if not root.is_dir():
-        raise FakebenchError(f"{str(root)!r} is not a folder", fix="pass a folder of images")
-    suffixes = image_suffixes()
-    skipped, entries = [], []
-    for p in _walk(root):
-        if p.suffix.lower() in suffixes:
-            entries.append(_Entry(p.relative_to(root).as_posix(), label, ""))
-        else:
-            skipped.append(SkippedFile(str(p), "not an image file (extension)"))
+    files, skipped = list_images(root)
+    entries = [_Entry(p.relative_to(root).as_posix(), label, "") for p in files]
     if not entries:
+        suffixes = image_suffixes()
         looked_for = ", ".join(sorted(suffixes)[:8])
         raise FakebenchError(f"folder {str(root)!r} holds no images (looked for {looked_for}, ...)",
                              fix="point it at a folder of images")

@@ -77,6 +77,8 @@ class ClaimContext:
     # the detector trained aligned on procedural reals (the paper's shader experiment); empty: by its
     # naming convention, aligned-shader-<backbone>
     procedural_detector: str = ""
+    # C0: recipe -> the shortcut score of its training set ({auc, lo, hi, leading}), from the run's audit
+    audit: dict | None = None
 
     @property
     def aligned(self) -> str:
@@ -110,6 +112,7 @@ class Judgement:
     higher_is_claim: bool = True
     detail: str = ""
     interval: bool = True  # False: a count, not a sample (C5), so no bootstrap interval
+    unmet: str = ""  # a further condition of the claim that the run does not meet (C0): the claim fails
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ class Claim:
     judge: Callable[[ClaimContext], Judgement]
     known_limit: bool = False
     reads_detectors: bool = True  # False: judged from configs (C5), so training seeds do not apply
+    reads_audit: bool = False  # True: judged from the audit of the training sets (C0), no training involved
 
     @property
     def test_id(self) -> str:
@@ -316,9 +320,52 @@ def needs_c6(ctx: ClaimContext) -> list[Case]:
     return [(ctx.aligned, ctx.trained_on, "identity"), (ctx.procedural, ctx.trained_on, "identity")]
 
 
+# ------------------------------------------------------------------------------- C0 (audit)
+
+C0_MARGIN = 0.3  # shortcut AUC, baseline set minus aligned set
+C0_ALIGNED_CEILING = 0.6  # the aligned set's interval must contain 0.5 or lie below this
+
+
+def audit_by_recipe(entries: list[dict] | None) -> dict | None:
+    """C0's input from the run's training-set audit (run.json `training_audit`): recipe -> entry, for
+    the sets built on the world's own reals (not procedural ones)."""
+    found = {e["recipe"]: e for e in entries or [] if e.get("reals") == "corpus"}
+    return found or None
+
+
+def judge_c0(ctx: ClaimContext) -> Judgement:
+    """Shortcut AUC (metadata-only classifier, fakebench.benchmark.audit) of the baseline recipe's training
+    set minus the aligned recipe's. The interval of the difference is the conservative one of two
+    independent intervals, [lo_b - hi_a, hi_b - lo_a]; and the aligned set must itself look aligned."""
+    metric = ("shortcut AUC of the training set (a classifier on file metadata alone, 5-fold CV), baseline set "
+              "minus aligned set")
+    audit = ctx.audit or {}
+    b, a = audit.get("baseline") or {}, audit.get("aligned") or {}
+    missing = [name for name, r in (("baseline", b), ("aligned", a)) if r.get("auc") is None]
+    if missing:
+        error = b.get("error") or a.get("error")
+        why = "no audit of the " + " and ".join(missing) + " training set" + (f": {error}" if error else "")
+        return Judgement(metric, "difference > margin", C0_MARGIN, Estimate.absent(why), detail=why)
+    value = b["auc"] - a["auc"]
+    lo, hi = b["lo"] - a["hi"], b["hi"] - a["lo"]
+    est = Estimate(value, np.array([lo, lo, hi, hi]), 0)  # quantiles 2.5% / 97.5% of these four are lo / hi
+    aligned_ok = a["lo"] <= 0.5 <= a["hi"] or a["hi"] < C0_ALIGNED_CEILING
+    detail = (f"baseline set {b['auc']:.3f} [{b['lo']:.3f}, {b['hi']:.3f}] (leading cue: {b.get('leading', '?')}), "
+              f"aligned set {a['auc']:.3f} [{a['lo']:.3f}, {a['hi']:.3f}] (leading cue: {a.get('leading', '?')})")
+    unmet = "" if aligned_ok else (f"the aligned set's interval neither contains 0.5 nor lies below "
+                                   f"{C0_ALIGNED_CEILING}: it offers the {a.get('leading', '?')} shortcut")
+    return Judgement(metric, "difference > margin", C0_MARGIN, est, detail=detail + (f"; {unmet}" if unmet else ""),
+                     unmet=unmet)
+
+
 # ------------------------------------------------------------------------------------- registry
 
 CLAIMS: tuple[Claim, ...] = (
+    Claim("C0", "baseline-set-offers-shortcuts",
+          "the baseline's training set offers shortcuts, the aligned set does not",
+          "Grommelt et al., Fake or JPEG? (GenImage): reals JPEG of every size vs fakes PNG at fixed sizes; "
+          "removing both biases raised cross-generator accuracy by more than 11 points", lambda ctx: [], judge_c0,
+          reads_detectors=False, reads_audit=True),
     Claim("C1", "aligned-beats-baseline-other-denoiser", "aligned beats baseline on a generator whose denoiser differs",
           "Playground v2.5 (a denoiser unlike SD's), Table 3 accuracy: baseline 86.25 -> aligned 98.80 "
           "clean, 24.11 -> 63.83 post-processed", needs_c1, judge_c1),
@@ -360,6 +407,8 @@ def evaluate(claim: Claim, ctx: ClaimContext) -> ClaimResult:
         outcome = verdict(est.value, lo, hi, j.margin, j.higher_is_claim)
     else:  # a count: it clears the margin or it does not
         outcome = "no data" if math.isnan(est.value) else ("holds" if est.value >= j.margin else "fails")
+    if j.unmet and outcome in ("holds", "not significant"):
+        outcome = "fails"
     if claim.known_limit:
         outcome = LIMIT_VERDICTS.get(outcome, outcome)
     judged = outcome != "no data" and (not claim.reads_detectors or est.seeds >= MIN_SEEDS)

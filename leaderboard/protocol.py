@@ -79,6 +79,24 @@ def protocol_tables(protocol: dict) -> tuple[list[str], pd.DataFrame, pd.DataFra
 PROTOCOL_SUMMARY = "Protocol: the command, versions, settings, each detector's training and the data scored"
 
 
+AUDIT_NOTE = ("Training-set audit (fakebench audit): a classifier on file metadata alone (format, JPEG quality, "
+              "size, mode) separates the set's reals from its fakes with this cross-validated AUC; 0.5 = aligned, "
+              "1.0 = a detector need not look at a pixel.")
+
+
+def audit_frame(protocol: dict) -> pd.DataFrame:
+    """run.json's `training_audit`: one row per training set the run's detectors learned from."""
+    def auc(e: dict) -> str:
+        return f"{e['auc']:.2f} [{e['lo']:.2f}, {e['hi']:.2f}]" if e.get("auc") is not None else "n/a"
+
+    return pd.DataFrame([{
+        "recipe": e.get("recipe"), "reals": e.get("reals"), "generator": e.get("generator"),
+        "n real": e.get("n_real", ""), "n fake": e.get("n_fake", ""), "n unreadable": e.get("n_unreadable", ""),
+        "shortcut AUC [95% CI]": auc(e), "leading cue": e.get("leading", ""),
+        "note": e.get("error") or "; ".join(e.get("notes") or []),
+    } for e in protocol.get("training_audit") or []])
+
+
 def protocol_markdown(protocol: dict) -> str:
     """The protocol inside `<details>`: collapsed where the renderer supports it (GitHub does)."""
     lines, detectors, datasets = protocol_tables(protocol)
@@ -89,6 +107,10 @@ def protocol_markdown(protocol: dict) -> str:
     if len(datasets):
         parts += ["Data (content hash: over each set's image ids and sha256s):", "",
                   tabulate(datasets, headers="keys", tablefmt="github", showindex=False), ""]
+    audit = audit_frame(protocol)
+    if len(audit):
+        parts += [AUDIT_NOTE, "", tabulate(audit, headers="keys", tablefmt="github", showindex=False,
+                                           disable_numparse=True), ""]
     return "\n".join(parts + ["</details>", ""])
 
 
@@ -101,4 +123,9 @@ def protocol_html(protocol: dict) -> str:
         if len(frame):
             body += [f"<h3>{title}</h3>", '<div class="scroll">'
                      + tabulate(frame, headers="keys", tablefmt="html", showindex=False) + "</div>"]
+    audit = audit_frame(protocol)
+    if len(audit):
+        body += ["<h3>Training-set audit</h3>", f"<p class='note'>{html.escape(AUDIT_NOTE)}</p>",
+                 '<div class="scroll">' + tabulate(audit, headers="keys", tablefmt="html", showindex=False,
+                                                    disable_numparse=True) + "</div>"]
     return "\n".join(body + ["</details>"])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from fakebench.core.cache import atomic_write_bytes
-from fakebench.leaderboard.claims import ClaimContext, evaluate_claims, has_evidence
+from fakebench.leaderboard.claims import ClaimContext, audit_by_recipe, evaluate_claims, has_evidence
 from fakebench.leaderboard.detection import detection_tables
 from fakebench.leaderboard.html import render_html
 from fakebench.leaderboard.metrics import BootstrapConfig
@@ -33,7 +33,8 @@ def write_reports(scores: pd.DataFrame, out_dir: Path, bootstrap: BootstrapConfi
     appear when the store holds what at least one claim needs."""
     roles = claims or ClaimContext(scores)
     board = leaderboard_frame(scores, bootstrap)
-    results = evaluate_claims(replace(roles, scores=scores, cost=cost))
+    audit = audit_by_recipe((protocol or {}).get("training_audit"))  # C0, from the run's training-set audit
+    results = evaluate_claims(replace(roles, scores=scores, cost=cost, audit=roles.audit or audit))
     results = results if has_evidence(results) else []
     versions = sorted(scores["fakebench_version"].unique()) if len(scores) else []
     version = versions[0] if versions else "unknown"

@@ -13,6 +13,7 @@ from fakebench.leaderboard.claims import (
     CLAIMS_BY_ID,
     MIN_SEEDS,
     ClaimContext,
+    audit_by_recipe,
     claims_table,
     evaluate,
     evaluate_claims,
@@ -66,12 +67,13 @@ def _c1_store(aligned_fake_acc, baseline_fake_acc, seeds=SEEDS3):
 
 def test_registry_holds_one_entry_per_claim_with_what_it_needs():
     ids = [c.id for c in CLAIMS]
-    assert ids == ["C1", "C2a", "C2b", "C3", "C4a", "C4b", "C5", "C6"] and len(set(ids)) == len(ids)
+    assert ids == ["C0", "C1", "C2a", "C2b", "C3", "C4a", "C4b", "C5", "C6"] and len(set(ids)) == len(ids)
     assert {c.id for c in CLAIMS if c.known_limit} == {"C4a", "C4b"}
-    assert [c.id for c in CLAIMS if not c.reads_detectors] == ["C5"]
+    assert [c.id for c in CLAIMS if not c.reads_detectors] == ["C0", "C5"]
+    assert [c.id for c in CLAIMS if c.reads_audit] == ["C0"]
     assert len({c.test_id for c in CLAIMS}) == len(CLAIMS) and CLAIMS_BY_ID["C2a"].test_id.startswith("claims-C2a-")
     needs = ClaimContext(pd.DataFrame()).needs()
-    assert list(needs) == ids and needs["C5"] == []
+    assert list(needs) == ids and needs["C5"] == [] and needs["C0"] == []
     assert ("aligned-resnet50", "mini-playground", "identity") in needs["C1"]
     assert ("baseline-resnet50", "mini-sd", "resize0.5") in needs["C2a"]
     assert {(d, "mini-sd", "resize2") for d in ("baseline-resnet50", "aligned-resnet50")} <= set(needs["C2b"])
@@ -85,8 +87,9 @@ def test_every_claim_reports_in_registry_order_and_lands_in_the_table():
     results = evaluate_claims(ClaimContext(_c1_store(0.95, 0.4)))
     assert [r.id for r in results] == [c.id for c in CLAIMS]
     table = claims_table(results)
-    assert len(table) == len(CLAIMS) and table["claim"].str.startswith("C1: ").iloc[0]
-    assert table.loc[0, "paper"] == CLAIMS_BY_ID["C1"].paper and "98.80" in table.loc[0, "paper"]
+    c1 = [c.id for c in CLAIMS].index("C1")
+    assert len(table) == len(CLAIMS) and table["claim"].str.startswith("C1: ").iloc[c1]
+    assert table.loc[c1, "paper"] == CLAIMS_BY_ID["C1"].paper and "98.80" in table.loc[c1, "paper"]
 
 
 # ------------------------------------------------------------------------------------ C1, seeds
@@ -293,3 +296,36 @@ def test_bench_cost_flops_prints_every_row_and_writes_the_record(tmp_path, capsy
     record = json.loads(out.read_text())
     assert set(record["flops"]) == {"mini-sd", "pixart-alpha"} and record["counted_with"]["device"] == "meta"
     assert record["flops"]["pixart-alpha"]["ratio"] is None and record["flops"]["mini-sd"]["ratio"] > 1
+
+
+# ------------------------------------------------------------------------------------ C0 (audit)
+
+
+def _audit(b, a):
+    """run.json's training_audit entries for a baseline and an aligned set: (auc, lo, hi) each."""
+    return audit_by_recipe([{"recipe": recipe, "reals": "corpus", "auc": auc, "lo": lo, "hi": hi, "leading": cue}
+                            for recipe, (auc, lo, hi), cue in (("baseline", b, "format"), ("aligned", a, "none"))]
+                           + [{"recipe": "aligned", "reals": "procedural", "auc": 0.99, "lo": 0.9, "hi": 1.0}])
+
+
+def test_c0_holds_when_the_baseline_set_leaks_and_the_aligned_set_does_not():
+    r = _judge("C0", pd.DataFrame(), audit=_audit((0.98, 0.96, 1.0), (0.52, 0.45, 0.58)))
+    assert r.verdict == "holds" and r.judged and r.seeds == 0 and r.value == pytest.approx(0.46)
+    assert (r.lo, r.hi) == pytest.approx((0.96 - 0.58, 1.0 - 0.45))  # the conservative interval of a difference
+    assert "baseline set 0.980" in r.detail and "leading cue: format" in r.detail
+
+
+def test_c0_fails_when_the_aligned_set_itself_offers_a_shortcut():
+    # the difference clears the margin, but the aligned set's interval lies above 0.6 (e.g. format leaks)
+    r = _judge("C0", pd.DataFrame(), audit=_audit((1.0, 1.0, 1.0), (0.66, 0.62, 0.7)))
+    assert r.outcome == "fails" and r.judged and "neither contains 0.5 nor lies below 0.6" in r.detail
+    small = _judge("C0", pd.DataFrame(), audit=_audit((1.0, 1.0, 1.0), (0.9, 0.85, 0.95)))
+    assert small.outcome == "fails" and small.value == pytest.approx(0.1)
+
+
+def test_c0_without_an_audit_is_no_data_naming_the_missing_set():
+    r = _judge("C0", pd.DataFrame())
+    assert r.verdict == "no data" and "baseline and aligned" in r.detail and not r.judged
+    only = audit_by_recipe([{"recipe": "baseline", "reals": "corpus", "error": "cannot generate"}])
+    r = _judge("C0", pd.DataFrame(), audit=only)
+    assert r.verdict == "no data" and "cannot generate" in r.detail

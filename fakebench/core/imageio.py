@@ -168,6 +168,13 @@ def _read_ends(fh: BinaryIO, size: int) -> tuple[bytes, bytes]:
     return head, tail
 
 
+def looks_truncated(fh: BinaryIO, size: int, fmt: str | None) -> bool:
+    """Whether an open file of format `fmt` (Pillow's name) visibly ends early, from its first and
+    last bytes alone (no decode); leaves the file at its start."""
+    head, tail = _read_ends(fh, size)
+    return _looks_truncated(fmt, head, tail, size)
+
+
 def _check_size(path: Path, width: int, height: int) -> None:
     """Refuse from the header alone: too many pixels (before decoding) or too small a side."""
     pixels, limit = width * height, max_pixels()

@@ -1,0 +1,163 @@
+"""What `fakebench audit` can audit: any labelled set the project reads, as a list of labelled files
+(and, where the source knows them, real/fake pairs), nothing opened yet.
+
+- `folder:PATH` (or a bare folder): every layout `--data folder:` knows (fakebench.generators.folders);
+- `hf:...`: a Hugging Face dataset, as `--data hf:` reads it (fakebench.generators.hf);
+- `recon:PATH` (or a bare folder holding `reconstruct.json`): a `fakebench reconstruct` output beside
+  the reals it was made from (named in its reconstruct.json), paired file by file;
+- `mini:NAME`: the mini world's training sets (baseline, aligned, aligned-sync, shader), resolved
+  through the same cache the benchmark uses and built if absent."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from fakebench.benchmark.cases import WORLDS, WorldConfig
+from fakebench.core.errors import FakebenchError
+from fakebench.detectors.recipes import RECON_SUFFIX, TrainingData
+from fakebench.generators.folders import FAKE_NAMES, REAL_NAMES, SkippedFile, labelled_files, list_images
+from fakebench.generators.imagesets import FAKE, REAL, ImageSet
+
+MINI_SETS = {  # name -> (recipe, real source): the training sets of the mini world's detectors
+    "baseline": ("baseline", "corpus"),
+    "aligned": ("aligned", "corpus"),
+    "aligned-sync": ("aligned-sync", "corpus"),
+    "shader": ("aligned", "procedural"),
+}
+RECON_RECORD = "reconstruct.json"  # what `fakebench reconstruct` writes beside its outputs
+SOURCE_FORMS = ("folder:PATH, hf:NAME[:SPLIT] or hf:PATH, recon:PATH (a fakebench reconstruct output), "
+                f"mini:{'|'.join(MINI_SETS)}")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFile:
+    path: Path
+    label: int
+    where: str  # how reports name it: a path relative to the source, or a dataset row
+
+
+@dataclass
+class AuditSource:
+    """A labelled set as files; `pairs` (indices into `files`: real, fake) when the source knows them."""
+
+    name: str
+    files: list[AuditFile]
+    skipped: list[SkippedFile] = field(default_factory=list)  # left out by the source itself, with why
+    pairs: list[tuple[int, int]] | None = None
+    note: str = ""  # what the source is, for the reports
+    pairs_known: bool = False  # True: pairs are the source's own (audited always); False: guessed by name
+
+
+def sets_source(name: str, sets: list[ImageSet], note: str = "", pairs_by_id: bool = False) -> AuditSource:
+    """Image sets as an audit source (failed records included: the audit reports them); with
+    `pairs_by_id`, each real pairs with the fake whose image id is its own plus `-recon` (the aligned
+    recipes' reconstructions)."""
+    files, index = [], {}
+    for s in sets:
+        for r in s.records:
+            index[s.label, r.image_id] = len(files)
+            files.append(AuditFile(s.path(r), s.label, f"{s.name}/{r.file}"))
+    pairs = [(i, index[FAKE, rid + RECON_SUFFIX]) for (label, rid), i in index.items()
+             if label == REAL and (FAKE, rid + RECON_SUFFIX) in index] if pairs_by_id else []
+    return AuditSource(name, files, pairs=pairs or None, note=note, pairs_known=bool(pairs))
+
+
+def training_source(name: str, data: TrainingData, note: str = "") -> AuditSource:
+    """A recipe's training sets (reals and fakes, not validation) as an audit source."""
+    return sets_source(name, [data.real, data.fake], note, pairs_by_id=True)
+
+
+def recipe_source(recipe: str, reals: str, world: WorldConfig, name: str = "") -> AuditSource:
+    """The training set (reals and fakes) a world's detector of `recipe` learns from, built through the
+    benchmark's cache if absent; `reals` is "corpus" (the world's photo crops) or "procedural"."""
+    from fakebench.detectors.recipes import corpus_reals, training_data
+    from fakebench.generators import create_generator
+    from fakebench.generators.imagesets import procedural_reals
+
+    real, val = corpus_reals(world.corpus) if reals == "corpus" else procedural_reals(world.procedural_reals)
+    data = training_data(recipe, create_generator(world.train_generator), real, val, world.train.seed)
+    return training_source(name or f"{world.name}:{recipe}", data,
+                           f"{world.name} world, {recipe} recipe on {world.train_generator}, "
+                           f"{'photo crops' if reals == 'corpus' else 'procedural reals'}")
+
+
+def _mini(name: str, spec: str) -> AuditSource:
+    if name not in MINI_SETS:
+        raise FakebenchError(f"unknown mini-world training set {spec!r}",
+                             fix=f"use one of {', '.join('mini:' + n for n in MINI_SETS)}")
+    return recipe_source(*MINI_SETS[name], WORLDS["mini"], spec)
+
+
+def _pair_key(rel: PurePosixPath) -> str:
+    """A file's place without its label folder and suffix: real/a/b.jpg and fake/a/b.png meet."""
+    parts = [p for p in rel.parts[:-1] if p.lower() not in REAL_NAMES | FAKE_NAMES]
+    return "/".join([*parts, rel.stem])
+
+
+def _folder(spec: str) -> AuditSource:
+    listed = labelled_files(spec)
+    files = []
+    keys: dict[tuple[int, str], int] = {}
+    for e in listed.entries:
+        rel = PurePosixPath(e.rel)
+        path = Path(e.rel) if Path(e.rel).is_absolute() else listed.root / e.rel
+        keys.setdefault((e.label, _pair_key(rel)), len(files))
+        files.append(AuditFile(path, e.label, e.rel))
+    pairs = [(i, keys[FAKE, key]) for (label, key), i in keys.items() if label == REAL and (FAKE, key) in keys]
+    return AuditSource(spec, files, listed.skipped, pairs or None, f"folder dataset {listed.root}")
+
+
+def _hf(spec: str) -> AuditSource:
+    from fakebench.generators.hf import load_hf_dataset
+
+    ds = load_hf_dataset(spec)
+    source = sets_source(spec, [*ds.reals.values(), *ds.fakes.values()], f"Hugging Face dataset {ds.root}")
+    source.skipped = ds.skipped
+    return source
+
+
+def _recon(spec: str, path: Path) -> AuditSource:
+    record = path / RECON_RECORD
+    if not record.is_file():
+        raise FakebenchError(f"{str(path)!r} has no {RECON_RECORD}, so its reals are unknown",
+                             fix="pass the --output folder of fakebench reconstruct, or a folder with real/ + fake/")
+    reals_root = Path(json.loads(record.read_text())["input"])
+    if not reals_root.is_dir():
+        raise FakebenchError(f"the reals {str(reals_root)!r} that {str(path)!r} was reconstructed from are gone",
+                             fix="restore them, or audit folder:PATH with real/ and fake/")
+    reals, skipped = list_images(reals_root)
+    fakes, more = list_images(path)
+    files = [AuditFile(p, REAL, f"real/{p.relative_to(reals_root).as_posix()}") for p in reals]
+    fake_at = {p: len(files) + i for i, p in enumerate(fakes)}
+    files += [AuditFile(p, FAKE, f"recon/{p.relative_to(path).as_posix()}") for p in fakes]
+    pairs = []
+    for i, p in enumerate(reals):  # `fakebench reconstruct` writes a/b.jpg as a/b.png (or a/b.jpg.png on a clash)
+        rel = p.relative_to(reals_root)
+        for candidate in (path / rel.with_suffix(".png"), path / f"{rel}.png"):
+            if candidate in fake_at:
+                pairs.append((i, fake_at[candidate]))
+                break
+    return AuditSource(spec, files, skipped + more, pairs or None,
+                       f"reconstructions in {path} of the reals in {reals_root}", pairs_known=True)
+
+
+def resolve_source(spec: str) -> AuditSource:
+    """The labelled files a SOURCE names; a source that does not exist, or an unknown mini set, is one
+    line naming it and the fix."""
+    if spec.startswith("mini:"):
+        return _mini(spec[len("mini:"):], spec)
+    if spec.startswith("hf:"):
+        return _hf(spec)
+    if spec.startswith("recon:"):
+        path = Path(spec[len("recon:"):]).expanduser()
+        if not path.is_dir():
+            raise FakebenchError(f"reconstruction folder {str(path)!r} does not exist",
+                                 fix="pass the --output folder of fakebench reconstruct")
+        return _recon(spec, path.resolve())
+    bare = Path(spec).expanduser()
+    if not spec.startswith("folder:") and not bare.exists():
+        raise FakebenchError(f"audit source {spec!r} does not exist", fix=f"pass one of {SOURCE_FORMS}")
+    if not spec.startswith("folder:") and (bare / RECON_RECORD).is_file():
+        return _recon(spec, bare.resolve())
+    return _folder(spec)
