@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -95,6 +96,23 @@ class ClaimContext:
     def needs(self) -> dict[str, list[Case]]:
         """Per claim, the (detector, generator, perturbation) cases it reads: what a run must score."""
         return {claim.id: claim.needs(self) for claim in CLAIMS}
+
+    def roles(self) -> dict[str, Any]:
+        """The world's names the claims read (every field but the data), as run.json records them, so
+        a report rebuilt from the store judges the same cases as the run that wrote it."""
+        return {f.name: list(v) if f.name in _LIST_ROLES else v
+                for f in fields(self) if f.name not in _DATA_FIELDS for v in (getattr(self, f.name),)}
+
+    @classmethod
+    def from_roles(cls, scores: pd.DataFrame, roles: dict[str, Any], cost: dict | None = None) -> ClaimContext:
+        """The context of a recorded run: its `roles()` (read back from run.json) over `scores`."""
+        known = {f.name for f in fields(cls)} - _DATA_FIELDS
+        kept = {k: tuple(v) if k in _LIST_ROLES else v for k, v in roles.items() if k in known}
+        return cls(scores, cost=cost, **kept)
+
+
+_DATA_FIELDS = {"scores", "cost"}  # what a ClaimContext reads; every other field is a role
+_LIST_ROLES = {"robustness"}  # roles held as tuples, recorded as JSON lists
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,17 @@ def write_reports(scores: pd.DataFrame, out_dir: Path, bootstrap: BootstrapConfi
                   ) -> tuple[pd.DataFrame, dict[str, Path]]:
     """Write leaderboard.md / .csv / .json and report.html atomically; return the board and the paths.
 
-    The claims section appears when the store holds what at least one claim needs (`claims` names the
-    world's generators; by default the mini world's). `protocol` (the run's run.json) is printed first."""
+    The claims section appears when the store holds what at least one claim needs. `protocol` (the
+    run's run.json) is printed first, and its `roles` name the world's generators and detectors the
+    claims read; `claims` overrides them, and a store without a recorded run reads the mini world's."""
     board = leaderboard_frame(scores, bootstrap)
-    results = evaluate_claims(replace(claims, scores=scores, cost=cost) if claims else ClaimContext(scores, cost=cost))
+    if claims is not None:
+        claims = replace(claims, scores=scores, cost=cost)
+    elif protocol and "roles" in protocol:
+        claims = ClaimContext.from_roles(scores, protocol["roles"], cost)
+    else:
+        claims = ClaimContext(scores, cost=cost)
+    results = evaluate_claims(claims)
     results = results if has_evidence(results) else []
     versions = sorted(scores["fakebench_version"].unique()) if len(scores) else []
     version = versions[0] if versions else "unknown"
