@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from fakebench.detectors.spec import DetectorSpec
 from fakebench.leaderboard.calibration import calibration_thresholds
 from fakebench.leaderboard.claim_stats import (
     Case,
@@ -83,15 +84,15 @@ class ClaimContext:
 
     @property
     def aligned(self) -> str:
-        return f"aligned-{self.backbone}"
+        return DetectorSpec.label_of(self.backbone, "aligned")
 
     @property
     def baseline(self) -> str:
-        return f"baseline-{self.backbone}"
+        return DetectorSpec.label_of(self.backbone, "baseline")
 
     @property
     def procedural(self) -> str:
-        return self.procedural_detector or f"aligned-shader-{self.backbone}"
+        return self.procedural_detector or DetectorSpec.label_of(self.backbone, "aligned", procedural=True)
 
     def needs(self) -> dict[str, list[Case]]:
         """Per claim, the (detector, generator, perturbation) cases it reads: what a run must score."""

@@ -314,3 +314,13 @@ def test_bench_cost_flops_prints_every_row_and_writes_the_record(tmp_path, capsy
     record = json.loads(out.read_text())
     assert set(record["flops"]) == {"mini-sd", "pixart-alpha"} and record["counted_with"]["device"] == "meta"
     assert record["flops"]["pixart-alpha"]["ratio"] is None and record["flops"]["mini-sd"]["ratio"] > 1
+
+
+def test_claims_name_detectors_by_the_spec_label():
+    """Detector labels come from DetectorSpec alone: the claims' roles are the labels a run stores."""
+    from fakebench.detectors.spec import DetectorSpec
+
+    ctx = ClaimContext(pd.DataFrame(), trained_on="taef2", backbone="resnet50-nodown")
+    assert ctx.aligned == DetectorSpec("resnet50-nodown", "aligned", "taef2").label == "aligned-resnet50-nodown"
+    assert ctx.baseline == DetectorSpec("resnet50-nodown", "baseline", "taef2").label
+    assert ctx.procedural == DetectorSpec("resnet50-nodown", "aligned", "taef2", reals="procedural:12").label
