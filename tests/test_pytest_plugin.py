@@ -1,7 +1,7 @@
 """Runs the real pytest benchmark (plugin, cases, store, leaderboard) on the mini-smoke world.
 
-The inner pytest runs in this process through `pytester` (the plugin is loaded by its pytest11 entry
-point and woken by benchmark/conftest.py, exactly as in `pytest benchmark/`), and starts from a copy of
+The inner pytest runs in this process through `pytester` (the options and the plugin come from
+benchmark/conftest.py, exactly as in `pytest benchmark/`), and starts from a copy of
 a home prepared once per session (`mini_smoke_home`), so each test pays only for what it checks.
 `pytest benchmark/` under torchrun, which needs processes, is in tests/test_distributed.py."""
 import importlib
