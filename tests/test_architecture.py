@@ -7,11 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.layer_view import lint_imports
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.integration
 def test_import_contracts_hold(tmp_path):
     """Layers (base <- models <- evaluation <- application) and no module cycles between siblings, checked
     over the installed layout (tests.layer_view), where every fakebench.* module is seen."""
@@ -21,6 +24,7 @@ def test_import_contracts_hold(tmp_path):
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
 
 
+@pytest.mark.integration
 def test_ruff_is_clean():
     proc = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise", "."],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)

@@ -38,6 +38,7 @@ def test_unwritable_folder_is_named(tmp_path):
         ensure_writable_dir(blocker / "results")
 
 
+@pytest.mark.integration
 def test_module_entry_point_runs():
     proc = subprocess.run([sys.executable, "-m", "fakebench", "list", "perturbations"], capture_output=True, text=True)
     assert proc.returncode == 0 and "jpeg" in proc.stdout

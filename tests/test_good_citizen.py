@@ -128,6 +128,7 @@ def test_the_public_surface_resolves_from_fakebench():
     assert "resnet50" in fakebench.list_detectors() and "mini-sd" in fakebench.list_generators()
 
 
+@pytest.mark.integration
 def test_importing_fakebench_loads_no_model_or_application_module():
     code = ("import sys, fakebench; heavy = [m for m in sys.modules if m.split('.')[:2] in (['fakebench', 'detectors'],"
             " ['fakebench', 'generators'], ['fakebench', 'cli'], ['fakebench', 'benchmark']) or m == 'diffusers'];"

@@ -37,6 +37,7 @@ def test_the_older_hub_variable_counts_below_the_new_one(env, tmp_path):
     assert hf_cache_dir("hub") == tmp_path / "new"
 
 
+@pytest.mark.integration
 def test_it_agrees_with_huggingface_hub_read_fresh(env, tmp_path):
     """huggingface_hub's own resolution (its constants, re-read in a fresh interpreter) lands where we do."""
     import subprocess

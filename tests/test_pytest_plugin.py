@@ -16,6 +16,8 @@ from fakebench.cli import main
 from fakebench.leaderboard.store import read_store
 from tests.jobs_helpers import benchmark_in_process
 
+pytestmark = pytest.mark.integration  # inner pytest runs of the benchmark (pytester)
+
 # Imported before any inner run: pytester drops the modules an inner run imports when it ends, and torch
 # and diffusers do not take well to being imported twice in one process.
 for _module in ("fakebench.benchmark.session", "fakebench.pytest_plugin", "fakebench.leaderboard.plots",

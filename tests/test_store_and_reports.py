@@ -199,6 +199,7 @@ def _chromium() -> str | None:
     return None
 
 
+@pytest.mark.integration
 @pytest.mark.skipif(_chromium() is None,
                     reason="no Chromium or Chrome on PATH (Debian: apt-get install chromium); the page's content "
                            "is still checked by test_reports_are_written_from_the_store_alone")
