@@ -135,3 +135,20 @@ def test_importing_fakebench_loads_no_model_or_application_module():
             " print(heavy)")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert run.stdout.strip() == "[]"
+
+
+def test_the_example_plugin_and_the_readme_use_only_the_public_surface():
+    """What people copy (the example plugin, the README's code blocks) imports from `fakebench` itself."""
+    import ast
+    import re
+
+    sources = [p.read_text() for p in (ROOT / "examples").rglob("*.py")]
+    sources += re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    imported = []
+    for source in sources:
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in (
+                    "fakebench", "detectors", "generators", "benchmark", "leaderboard"):
+                imported.append((node.module, [a.name for a in node.names]))
+    assert imported and all(module == "fakebench" for module, _ in imported), imported
+    assert all(set(names) <= set(fakebench.__all__) for _, names in imported), imported
