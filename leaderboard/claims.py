@@ -101,8 +101,8 @@ class ClaimContext:
     def roles(self) -> dict[str, Any]:
         """The world's names the claims read (every field but the data), as run.json records them, so
         a report rebuilt from the store judges the same cases as the run that wrote it."""
-        return {f.name: list(v) if f.name in _LIST_ROLES else v
-                for f in fields(self) if f.name not in _DATA_FIELDS for v in (getattr(self, f.name),)}
+        roles = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _DATA_FIELDS}
+        return {name: list(value) if name in _LIST_ROLES else value for name, value in roles.items()}
 
     @classmethod
     def from_roles(cls, scores: pd.DataFrame, roles: dict[str, Any], cost: dict | None = None) -> ClaimContext:
