@@ -321,7 +321,7 @@ def build_cases(world: WorldConfig, detectors: list[str] | None = None, generato
     """Cases for a selection. `folder_generators` come from folder datasets: their relation to the
     training generator is unknown, so the paper predicts nothing about them (no expected failure)."""
     specs, defaults = detector_specs(world)
-    left_out = tuple(label for f in DETECTORS.failures for label in (f.name, *(f"{r}-{f.name}" for r in RECIPES)))
+    left_out = tuple(DetectorSpec.label_of(f.name, r) for f in DETECTORS.failures for r in ("", *RECIPES))
     det_names = _select(sorted(specs), detectors, "detector", left_out) if detectors else defaults
     gen_names = _select(list(world.generators) + list(folder_generators), generators, "generator")
     pert_ids = world.perturbation_ids(perturbations)

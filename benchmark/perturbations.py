@@ -172,8 +172,8 @@ def apply(perturbation: Perturbation, im: Image.Image, seed: int, image_id: str)
 
 QUICK_PERTURBATIONS: tuple[str, ...] = ("identity", "resize0.5", "jpeg75")
 
-# The robustness grid of DESIGN.md. Fixed short sides depend on the world's image sizes (the mini
-# world's images are 64-128 px; real generators' 512-1024 px), so each world adds its own.
+# The robustness grid of docs/architecture.md ("Perturbations"). Fixed short sides depend on the world's
+# image sizes (the mini world's images are 64-128 px; real generators' 512-1024 px), so each world adds its own.
 GRID_PERTURBATIONS: tuple[str, ...] = (
     "identity",
     "resize0.25", "resize0.5", "resize0.75", "resize1.5", "resize2",

@@ -17,6 +17,7 @@ from fakebench.benchmark.perturbations import Identity, Perturbation, parse_pert
 from fakebench.benchmark.scoring import ScoringConfig, detector_scores
 from fakebench.core.cache import atomic_write_json
 from fakebench.core.errors import FakebenchError
+from fakebench.core.provenance import as_dict, provenance, write_run_json
 from fakebench.core.version import __version__
 from fakebench.detectors.base import Detector
 from fakebench.detectors.registry import create_detector
@@ -195,14 +196,17 @@ class BenchSession:
 
     # --- claims -------------------------------------------------------------------------------------
 
-    def claim_context(self) -> ClaimContext:
-        """The world's roles for the claims. C6 reads the detector trained aligned on procedural reals;
-        until a spec says which, it is found by its naming convention (aligned-shader-<backbone>)."""
+    def claim_roles(self) -> dict[str, object]:
+        """The world's roles for the claims, as run.json records them. C6 reads the detector trained
+        aligned on procedural reals; until a spec says which, it is found by its naming convention
+        (aligned-shader-<backbone>)."""
         w = self.world
-        return ClaimContext(self.store.frame(), cost=self.cost, trained_on=w.train_generator,
-                            denoiser_differs=w.denoiser_differs, autoencoder_differs=w.autoencoder_differs,
-                            backbone=w.claims_backbone, audit=audit_by_recipe(list(self._audits.values())))
+        return ClaimContext(pd.DataFrame(), trained_on=w.train_generator, denoiser_differs=w.denoiser_differs,
+                            autoencoder_differs=w.autoencoder_differs, backbone=w.claims_backbone).roles()
 
+    def claim_context(self) -> ClaimContext:
+        return replace(ClaimContext.from_roles(self.store.frame(), self.claim_roles(), self.cost),
+                       audit=audit_by_recipe(list(self._audits.values())))
     def audit_training_sets(self, recipes: list[tuple[str, str]] | None = None) -> list[dict]:
         """Audit (headers only, no training) the training sets of the given (recipe, reals) pairs, by
         default those of the detectors this session trained; returns every audit made so far (run.json)."""
@@ -248,24 +252,24 @@ class BenchSession:
     def protocol(self, seeds: tuple[int, ...] = (0,), kind: str = "pytest benchmark", **settings: object) -> dict:
         """The run's protocol for run.json: world and scoring settings, every detector used (spec,
         training config, checkpoint sidecar) and every image set scored (count, content hash)."""
-        from fakebench.benchmark.protocol import detector_entry, run_protocol, set_entry
+        from fakebench.benchmark.protocol import detector_entry, set_entry
 
         detectors = [detector_entry(spec.label, seed, _checkpoint(det), spec,
                                     replace(self.world.train, seed=seed) if spec.recipe else None,
                                     self._sidecars.get((spec, seed)))
                      for (spec, seed), det in self._detectors.items()]
         datasets = [set_entry(split, gen, s) for (split, gen, _), s in sorted(self._used.items())]
-        protocol = run_protocol(kind, datasets, detectors, world=self.world, bench_seed=self.bench_seed,
-                                seeds=list(seeds), scoring=self.scoring, device=str(self.device), **settings)
-        protocol["training_audit"] = self.audit_training_sets()  # how aligned each training set was
-        return protocol
+        settings = {"world": self.world, "bench_seed": self.bench_seed, "seeds": list(seeds),
+                    "scoring": self.scoring, "device": str(self.device), **settings}
+        return provenance(kind, settings={k: as_dict(v) for k, v in settings.items()}, roles=self.claim_roles(),
+                          detectors=detectors, datasets=datasets,
+                          training_audit=self.audit_training_sets())  # how aligned each training set was
 
     def write_outputs(self, out_dir: Path, seeds: tuple[int, ...] = (0,), kind: str = "pytest benchmark",
                       floors: list[FloorMiss] | None = None,
                       **settings: object) -> tuple[pd.DataFrame, dict[str, Path]]:
         """The reports and run.json (the protocol: `kind` of run and any extra `settings`) in `out_dir`;
         `floors`: the cases that missed their floor (the summary groups them), None when not known."""
-        from fakebench.benchmark.protocol import write_run_json
         from fakebench.leaderboard.reports import write_reports
 
         protocol = self.protocol(seeds, kind, **settings)

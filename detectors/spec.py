@@ -40,9 +40,16 @@ class DetectorSpec:
 
     @property
     def label(self) -> str:
-        if not self.recipe:
-            return self.detector
-        return f"{self.recipe}-shader-{self.detector}" if self.procedural else f"{self.recipe}-{self.detector}"
+        return self.label_of(self.detector, self.recipe, self.procedural)
+
+    @staticmethod
+    def label_of(detector: str, recipe: str = "", procedural: bool = False) -> str:
+        """The one place a detector's label is formatted: `<detector>` as it comes, `<recipe>-<detector>`
+        trained, `<recipe>-shader-<detector>` trained on procedural reals. Code that names a detector
+        by its parts (the claims' roles, a left-out plugin's labels) asks here."""
+        if not recipe:
+            return detector
+        return f"{recipe}-shader-{detector}" if procedural else f"{recipe}-{detector}"
 
 
 @functools.cache

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import platform
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -16,7 +15,7 @@ from fakebench.core import distributed
 from fakebench.core.cache import artifact_dir, stable_hash
 from fakebench.core.errors import FakebenchError
 from fakebench.core.locks import artifact_lock
-from fakebench.core.version import __version__
+from fakebench.core.provenance import versions
 from fakebench.detectors.imagenet import init_pretrained
 from fakebench.detectors.recipes import corpus_reals, source_reals, training_data
 from fakebench.detectors.registry import create_detector
@@ -88,8 +87,7 @@ def trained_detector(spec: DetectorSpec, generator: Generator, reals: Reals = DE
             detector=spec.detector, config=detector.config, recipe=spec.recipe, generator=spec.generator,
             augment=cfg.augment.preset, schedule=cfg.schedule, reals=reals_name,
             train_config=asdict(cfg), data=data.hashes(), validation=validation,
-            versions={"fakebench": __version__, "torch": torch.__version__,
-                      "python": platform.python_version()},
+            versions=versions(),
             seconds=round(time.perf_counter() - started, 2), kwargs=dict(spec.kwargs),
             training={**(training or {}), "paired": data.paired, "pairs_left_out": data.dropped_pairs,
                       "train_reals": len(data.real), "train_fakes": len(data.fake)},

@@ -6,9 +6,7 @@ by image order, see `fakebench.core.distributed`), and accounts for every input 
 from __future__ import annotations
 
 import logging
-import platform
 import shutil
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,9 +18,9 @@ from fakebench.benchmark.cases import Case, WorldConfig
 from fakebench.benchmark.protocol import checkpoint_sidecars
 from fakebench.benchmark.session import BenchSession
 from fakebench.core import distributed
-from fakebench.core.cache import atomic_path, atomic_write_json, ensure_writable_dir
+from fakebench.core.cache import atomic_path, ensure_writable_dir
 from fakebench.core.errors import FakebenchError
-from fakebench.core.version import __version__
+from fakebench.core.provenance import provenance, write_run_json
 from fakebench.detectors.base import Detector
 from fakebench.detectors.inference import ScoringConfig
 from fakebench.detectors.spec import DetectorSpec
@@ -36,12 +34,7 @@ from fakebench.generators.sources import load_data_source
 from fakebench.leaderboard.store import default_store_name
 
 log = logging.getLogger(__name__)
-
-
-def run_record(**config) -> dict:
-    """What made an output: versions, command line and configuration (written beside every output)."""
-    return {"fakebench": __version__, "torch": torch.__version__, "python": platform.python_version(),
-            "argv": sys.argv, "world_size": distributed.current().world, "config": config}
+RECONSTRUCT_FILE = "reconstruct.json"  # a reconstruct job's provenance record, beside its images
 
 
 # --- reconstruct --------------------------------------------------------------------------------------
@@ -89,10 +82,11 @@ def reconstruct_folder(generator_name: str, input_dir: Path, output_dir: Path, b
     written = sum(target(r).is_file() for r in source.records) - before
     if distributed.current().is_main:
         write_skipped_report(output_dir / "skipped.csv", skipped)
-        atomic_write_json(output_dir / "reconstruct.json",
-                          run_record(generator=generator_name, input=str(source.root), batch_size=batch_size,
-                                     device=device, dtype=dtype, autoencoder=generator.reconstruction_fingerprint,
-                                     images=len(source), failed=len(failed)))
+        write_run_json(output_dir, provenance(
+            "fakebench reconstruct", config={"generator": generator_name, "input": str(source.root),
+                                             "batch_size": batch_size, "device": device, "dtype": dtype,
+                                             "autoencoder": generator.reconstruction_fingerprint,
+                                             "images": len(source), "failed": len(failed)}), RECONSTRUCT_FILE)
     distributed.barrier()
     return ReconstructResult(written, before, skipped, time.perf_counter() - started, output_dir)
 
@@ -182,8 +176,8 @@ def train_from_folders(job: TrainJob, cfg) -> tuple[Path, dict]:
             with atomic_path(out / src.name) as tmp:
                 shutil.copyfile(src, tmp)
         write_skipped_report(out / "skipped.csv", skipped)
-        atomic_write_json(out / "run.json", run_record(**{k: str(v) for k, v in asdict(job).items()},
-                                                       train=asdict(cfg), training=info.training))
+        write_run_json(out, provenance("fakebench train", config={k: str(v) for k, v in asdict(job).items()},
+                                        train=cfg, training=info.training))
         path = out / path.name
     distributed.barrier()
     return path, info.validation

@@ -6,7 +6,8 @@ Understood layouts (recursive, any image format Pillow reads):
   folders in between (`progan/airplane/0_real/...`);
 - per-generator subfolders: `<generator>/real|fake/...`, or `real/` shared by `fake/<generator>/...`;
 - GenImage: `<generator>/<train|val>/{nature,ai}/...`;
-- a CSV manifest (`path,label[,generator]`; label 0/1 or real/fake; paths relative to the CSV).
+- a CSV manifest (`path,label[,generator]`; labels as `fakebench.generators.labels` reads them:
+  0/1 or real/fake, nature/ai, ...; paths relative to the CSV).
 
 A file's label comes from the nearest folder named like a label; its generator from the first folder
 below the root that is neither a label nor a split (none: the dataset's own name). Every file is
@@ -35,11 +36,10 @@ from fakebench.core.cache import (
 from fakebench.core.errors import FakebenchError
 from fakebench.core.imageio import load_rgb
 from fakebench.generators.imagesets import FAKE, REAL, ImageRecord, ImageSet
+from fakebench.generators.labels import LABEL_NAMES, label_of_name, parse_label
 
 log = logging.getLogger(__name__)
 
-REAL_NAMES = frozenset({"real", "reals", "0_real", "nature"})
-FAKE_NAMES = frozenset({"fake", "fakes", "1_fake", "ai"})
 SPLIT_NAMES = frozenset({"train", "val", "valid", "validation", "test"})
 PREFIX = "folder:"
 
@@ -110,24 +110,18 @@ def _walk(root: Path) -> list[Path]:
 
 def _classify(rel: PurePosixPath, dataset: str) -> tuple[int | None, str]:
     parts = [p.lower() for p in rel.parts[:-1]]
-    label = None
-    for p in parts:
-        if p in REAL_NAMES:
-            label = REAL
-        elif p in FAKE_NAMES:
-            label = FAKE
-    names = [orig for orig, p in zip(rel.parts[:-1], parts) if p not in REAL_NAMES | FAKE_NAMES | SPLIT_NAMES]
+    labels = [label for label in map(label_of_name, parts) if label is not None]
+    label = labels[-1] if labels else None  # the nearest label folder wins
+    names = [orig for orig, p in zip(rel.parts[:-1], parts) if p not in LABEL_NAMES | SPLIT_NAMES]
     generator = names[0] if names else ""
     return label, generator
 
 
 def _label(value: str, where: str) -> int:
-    v = value.strip().lower()
-    if v in ("0", "real"):
-        return REAL
-    if v in ("1", "fake"):
-        return FAKE
-    raise FakebenchError(f"{where}: label {value!r} is neither 0/real nor 1/fake", fix="fix the manifest row")
+    try:
+        return parse_label(value)
+    except ValueError as exc:
+        raise FakebenchError(f"{where}: {exc}", fix="fix the manifest row") from None
 
 
 def _manifest_entries(csv_path: Path, dataset: str, skipped: list[SkippedFile]) -> list[_Entry]:

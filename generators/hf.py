@@ -6,9 +6,10 @@ earlier `datasets.load_dataset` prepared in the datasets cache. It never downloa
 folder written by `Dataset.save_to_disk` / `DatasetDict.save_to_disk`.
 
 Columns are named in a query: `hf:NAME?image=img&label=is_fake&generator=model` (defaults `image`,
-`label`, `generator`; the generator column is optional). Labels are 0/1, booleans, or strings such
-as `real` / `fake` (any case); a `ClassLabel` column is read through its names, so `names=["fake",
-"real"]` is understood. Rows are read in Arrow batches, never all at once: each image's bytes, as
+`label`, `generator`; the generator column is optional). Labels are read as folders and manifests
+read them (`fakebench.generators.labels`: 0/1, booleans, real/fake, nature/ai, ... in any case); a
+`ClassLabel` column is read through its names, so `names=["fake", "real"]` is understood.
+Rows are read in Arrow batches, never all at once: each image's bytes, as
 stored, go to the content-addressed cache (`$FAKEBENCH_HOME/hfimages/<sha256>`), so memory stays flat
 in the dataset's size and scoring reads files exactly as for `folder:`. A rescan of the same dataset
 (same fingerprint or hub commit, same columns) reads the scan from cache. Rows whose image cannot be
@@ -41,7 +42,9 @@ from fakebench.core.cache import (
 from fakebench.core.errors import FakebenchError
 from fakebench.core.imageio import load_rgb
 from fakebench.generators.folders import FolderDataset, SkippedFile
-from fakebench.generators.imagesets import FAKE, REAL, ImageRecord, ImageSet
+from fakebench.generators.hf_cache import hf_cache_dir
+from fakebench.generators.imagesets import FAKE, ImageRecord, ImageSet
+from fakebench.generators.labels import parse_label
 
 log = logging.getLogger(__name__)
 
@@ -175,22 +178,13 @@ def _open_saved(spec: HFSpec, ds_lib) -> _Opened:
                    ds.num_rows, where + (f" split {split!r}" if split else ""))
 
 
-def _env_dir(var: str, under_home: str, default: str) -> str:
-    """A Hugging Face cache folder as the environment says now (the libraries read it once, at import)."""
-    if os.environ.get(var):
-        return os.environ[var]
-    if os.environ.get("HF_HOME"):
-        return os.path.join(os.environ["HF_HOME"], under_home)
-    return default
-
-
 def _hub_snapshot(repo_id: str) -> Path | None:
-    from huggingface_hub import constants, snapshot_download
+    from huggingface_hub import snapshot_download
     from huggingface_hub.errors import LocalEntryNotFoundError
 
-    cache = _env_dir("HF_HUB_CACHE", "hub", constants.HF_HUB_CACHE)
     try:
-        return Path(snapshot_download(repo_id, repo_type="dataset", local_files_only=True, cache_dir=cache))
+        return Path(snapshot_download(repo_id, repo_type="dataset", local_files_only=True,
+                                      cache_dir=hf_cache_dir("hub")))
     except (LocalEntryNotFoundError, FileNotFoundError, OSError):
         return None
 
@@ -211,8 +205,8 @@ def _open_hub(spec: HFSpec, ds_lib) -> _Opened:
         return _Opened(ids, features, columns, stable_hash("hf-hub", spec.repo_id, snapshot.name, split), None,
                        f"{where} split {split!r}")
     try:  # a copy prepared earlier by datasets.load_dataset (datasets cache), reused, never downloaded
-        cache = _env_dir("HF_DATASETS_CACHE", "datasets", ds_lib.config.HF_DATASETS_CACHE)
-        loaded = ds_lib.load_dataset(spec.repo_id, download_mode="reuse_dataset_if_exists", cache_dir=cache)
+        loaded = ds_lib.load_dataset(spec.repo_id, download_mode="reuse_dataset_if_exists",
+                                     cache_dir=str(hf_cache_dir("datasets")))
     except Exception:  # noqa: BLE001 - offline misses surface as ConnectionError, FileNotFoundError, ...
         raise FakebenchError(f"{where} is not in the local Hugging Face cache (and fakebench never downloads)",
                              fix=spec.download_command) from None
@@ -246,18 +240,11 @@ def _label_names(features: Any, column: str) -> list[str] | None:
     return list(names) if names else None
 
 
-def parse_label(value: Any, names: list[str] | None) -> int:
-    """0/1, a boolean, or real/fake in any case (through ClassLabel names when the column has them)."""
+def _column_label(value: Any, names: list[str] | None) -> int:
+    """A label cell: a ClassLabel index through its names, then the one vocabulary (generators.labels)."""
     if names is not None and isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(names):
         value = names[value]
-    if isinstance(value, bool):
-        return FAKE if value else REAL
-    text = str(value).strip().lower()
-    if text in ("0", "real", "0_real", "nature"):
-        return REAL
-    if text in ("1", "fake", "1_fake", "ai"):
-        return FAKE
-    raise ValueError(f"label {value!r} is neither 0/real nor 1/fake")
+    return parse_label(value)
 
 
 def _image_bytes(value: Any, base: Path | None) -> bytes:
@@ -301,7 +288,7 @@ def _scan(spec: HFSpec, opened: _Opened, columns: list[str], images: Path) -> tu
                                      unit="row", leave=False, delay=0.5)):
         where = f"{spec.text} row {index}"
         try:
-            label = parse_label(row[spec.label], names)
+            label = _column_label(row[spec.label], names)
             data = _image_bytes(row[spec.image], base)
         except (ValueError, OSError) as exc:
             skipped.append(SkippedFile(where, str(exc)))

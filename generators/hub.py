@@ -32,6 +32,7 @@ from fakebench.core.execution import channels_last
 from fakebench.core.seeds import derived_seed
 from fakebench.generators.autoencoders import AutoencoderRoundTrip, autoencoder_class
 from fakebench.generators.base import Generator
+from fakebench.generators.hf_cache import hf_hub_cache
 from fakebench.generators.hub_files import ModelFiles
 from fakebench.generators.hub_models import (
     HUB_MODELS,
@@ -40,7 +41,6 @@ from fakebench.generators.hub_models import (
     ModelSource,
     component_digests,
     file_digest,
-    hf_hub_cache,
     pipeline_digests,
     prompts_for,
     resolve_source,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from fakebench.core.errors import FakebenchError, WeightsMissingError, first_line
 from fakebench.generators.autoencoders import AUTOENCODER_CLASSES
+from fakebench.generators.hf_cache import hf_hub_cache
 from fakebench.generators.hub_models import (
     GENERATION_EXCLUDE,
     GENERATION_INCLUDE,
@@ -18,7 +19,6 @@ from fakebench.generators.hub_models import (
     HubModelSpec,
     ModelSource,
     download_command,
-    hf_hub_cache,
     weights_files,
 )
 

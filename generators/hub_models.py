@@ -276,19 +276,6 @@ def prompts_for(indices: Sequence[int], prompts: Sequence[str] | None = None) ->
     return [prompts[i % len(prompts)] for i in indices]
 
 
-def hf_hub_cache() -> Path:
-    """The Hugging Face hub cache, read from the environment now (not at import, as huggingface_hub
-    does), so a changed HF_HUB_CACHE or HF_HOME is honoured."""
-    env = os.environ.get("HF_HUB_CACHE") or os.environ.get("HUGGINGFACE_HUB_CACHE")
-    if env:
-        return Path(env).expanduser()
-    hf_home = os.environ.get("HF_HOME")
-    if hf_home:
-        return Path(hf_home).expanduser() / "hub"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "huggingface" / "hub"
-
-
 def models_dir() -> Path | None:
     env = os.environ.get(MODELS_DIR_ENV)
     return Path(env).expanduser() if env else None

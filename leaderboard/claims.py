@@ -1,8 +1,10 @@
 """The paper's findings as claims, one registry entry each, judged from the score store (and, for
 cost, the FLOP record of the real architectures).
 
-Each entry names the paper's statement and number, the cases it reads, its judge, and whether it is
-a known limit of alignment; metric, comparison and margin are fixed in the judge before any run.
+Each entry names the paper's statement and number, the cases it reads (declared once, under role
+names, by its `cases_*` function: its judge reads those roles and a run scores exactly those cases),
+its judge, and whether it is a known limit of alignment; metric, comparison and margin are fixed in
+the judge before any run.
 The pytest plugin, the reports and `fakebench report` all read `CLAIMS`.
 
 Verdicts: `holds` (the value clears the margin and so does the whole 95% interval), `not significant`
@@ -16,11 +18,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from fakebench.detectors.spec import DetectorSpec
 from fakebench.leaderboard.calibration import calibration_thresholds
 from fakebench.leaderboard.claim_stats import (
     Case,
@@ -82,23 +86,40 @@ class ClaimContext:
 
     @property
     def aligned(self) -> str:
-        return f"aligned-{self.backbone}"
+        return DetectorSpec.label_of(self.backbone, "aligned")
 
     @property
     def baseline(self) -> str:
-        return f"baseline-{self.backbone}"
+        return DetectorSpec.label_of(self.backbone, "baseline")
 
     @property
     def aligned_sync(self) -> str:
-        return f"aligned-sync-{self.backbone}"
+        return DetectorSpec.label_of(self.backbone, "aligned-sync")
 
     @property
     def procedural(self) -> str:
-        return self.procedural_detector or f"aligned-shader-{self.backbone}"
+        return self.procedural_detector or DetectorSpec.label_of(self.backbone, "aligned", procedural=True)
 
     def needs(self) -> dict[str, list[Case]]:
         """Per claim, the (detector, generator, perturbation) cases it reads: what a run must score."""
         return {claim.id: claim.needs(self) for claim in CLAIMS}
+
+    def roles(self) -> dict[str, Any]:
+        """The world's names the claims read (every field but the data), as run.json records them, so
+        a report rebuilt from the store judges the same cases as the run that wrote it."""
+        roles = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _DATA_FIELDS}
+        return {name: list(value) if name in _LIST_ROLES else value for name, value in roles.items()}
+
+    @classmethod
+    def from_roles(cls, scores: pd.DataFrame, roles: dict[str, Any], cost: dict | None = None) -> ClaimContext:
+        """The context of a recorded run: its `roles()` (read back from run.json) over `scores`."""
+        known = {f.name for f in fields(cls)} - _DATA_FIELDS
+        kept = {k: tuple(v) if k in _LIST_ROLES else v for k, v in roles.items() if k in known}
+        return cls(scores, cost=cost, **kept)
+
+
+_DATA_FIELDS = {"scores", "cost"}  # what a ClaimContext reads; every other field is a role
+_LIST_ROLES = {"robustness"}  # roles held as tuples, recorded as JSON lists
 
 
 @dataclass(frozen=True)
@@ -121,8 +142,10 @@ class Claim:
     slug: str  # the pytest id: claims-<id>-<slug>
     title: str
     paper: str  # the paper's statement and number
-    needs: Callable[[ClaimContext], list[Case]]
-    judge: Callable[[ClaimContext], Judgement]
+    # the cases it reads, each under a role name, declared once: the judge reads these roles and a run
+    # scores exactly these cases (`needs`), so the two cannot drift apart
+    cases: Callable[[ClaimContext], dict[str, Case]]
+    judge: Callable[[ClaimContext, dict[str, Case]], Judgement]
     known_limit: bool = False
     reads_detectors: bool = True  # False: judged from configs (C5), so training seeds do not apply
     reads_audit: bool = False  # True: judged from the audit of the training sets (C0), no training involved
@@ -131,8 +154,14 @@ class Claim:
     def test_id(self) -> str:
         return f"claims-{self.id}-{self.slug}"
 
+    def needs(self, ctx: ClaimContext) -> list[Case]:
+        """The (detector, generator, perturbation) cases a run must score for this claim, in declared order."""
+        return list(dict.fromkeys(self.cases(ctx).values()))
+
 
 # --------------------------------------------------------------------------------------- judges
+# Each claim is a pair: `cases_cX(ctx)` declares the cases it reads under role names (once), and
+# `judge_cX(ctx, cases)` reads those roles. A new claim follows the same pattern.
 
 
 def _drop(a: str, b: str) -> Callable:
@@ -145,22 +174,26 @@ def _fmt(e: Estimate) -> str:
     return f"{e.value:+.3f} [{lo:+.3f}, {hi:+.3f}]" if not math.isnan(e.value) else "n/a"
 
 
-def judge_c1(ctx: ClaimContext) -> Judgement:
+def _roles(cases: dict[str, Case], *roles: str) -> dict[str, Case]:
+    """The named roles of a claim's declared cases, for a judge that compares some of them."""
+    return {role: cases[role] for role in roles}
+
+
+def cases_c1(ctx: ClaimContext) -> dict[str, Case]:
+    return {"a": (ctx.aligned, ctx.denoiser_differs, "identity"), "b": (ctx.baseline, ctx.denoiser_differs, "identity")}
+
+
+def judge_c1(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
     gen = ctx.denoiser_differs
-    est = paired(ctx.scores, {"a": (ctx.aligned, gen, "identity"), "b": (ctx.baseline, gen, "identity")},
-                 _drop("a", "b"), "C1")
+    est = paired(ctx.scores, cases, _drop("a", "b"), "C1")
     return Judgement(metric=f"balanced accuracy, {ctx.aligned} minus {ctx.baseline}, on {gen} (clean)",
                      comparison="difference > margin", margin=0.0, estimate=est, detail=est.missing)
 
 
-def needs_c1(ctx: ClaimContext) -> list[Case]:
-    return [(ctx.aligned, ctx.denoiser_differs, "identity"), (ctx.baseline, ctx.denoiser_differs, "identity")]
-
-
 def _resolution_cases(ctx: ClaimContext, key: str, perturbation: str) -> dict[str, Case]:
-    """The four cases a resolution claim reads, on the training generator: `b`aseline and `a`ligned,
-    each clean and under `perturbation` (keys `bclean`, `b<key>`, `aclean`, `a<key>`)."""
-    return {f"{d}{p}": (det, ctx.trained_on, pert) for d, det in (("b", ctx.baseline), ("a", ctx.aligned))
+    """The four cases a resolution claim reads, on the training generator: `a`ligned and `b`aseline,
+    each clean and under `perturbation` (roles `aclean`, `a<key>`, `bclean`, `b<key>`)."""
+    return {f"{d}{p}": (det, ctx.trained_on, pert) for d, det in (("a", ctx.aligned), ("b", ctx.baseline))
             for p, pert in (("clean", "identity"), (key, perturbation))}
 
 
@@ -171,10 +204,13 @@ def _each_detector(ctx: ClaimContext, cases: dict[str, Case], stat_of: Callable[
     return f"{ctx.baseline} {_fmt(parts[0])}, {ctx.aligned} {_fmt(parts[1])}"
 
 
-def judge_c2a(ctx: ClaimContext) -> Judgement:
+def cases_c2a(ctx: ClaimContext) -> dict[str, Case]:
+    return _resolution_cases(ctx, "down", ctx.downscale)
+
+
+def judge_c2a(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
     """Fake accuracy drop from clean to 0.5x on the training generator: baseline's minus aligned's."""
     gen, down = ctx.trained_on, ctx.downscale
-    cases = _resolution_cases(ctx, "down", down)
 
     def drop(det: str) -> Callable:
         return lambda s, w, seed: fake_acc(s[f"{det}clean"], w) - fake_acc(s[f"{det}down"], w)
@@ -188,17 +224,16 @@ def judge_c2a(ctx: ClaimContext) -> Judgement:
                      detail=detail)
 
 
-def needs_c2a(ctx: ClaimContext) -> list[Case]:
-    return [(d, ctx.trained_on, p) for d in (ctx.aligned, ctx.baseline) for p in ("identity", ctx.downscale)]
+def cases_c2b(ctx: ClaimContext) -> dict[str, Case]:
+    return _resolution_cases(ctx, "up", ctx.upscale)
 
 
-def judge_c2b(ctx: ClaimContext) -> Judgement:
+def judge_c2b(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
     """Real FPR at the clean-calibrated threshold, 2x minus clean: baseline's rise minus aligned's."""
     gen, up = ctx.trained_on, ctx.upscale
     thresholds: dict[tuple[str, int], float] = {(d, int(s)): t for (d, _, s), t in
                                                  calibration_thresholds(ctx.scores).items()} if len(ctx.scores) else {}
     uncalibrated = [d for d in (ctx.baseline, ctx.aligned) if not any(k[0] == d for k in thresholds)]
-    cases = _resolution_cases(ctx, "up", up)
     names = {"b": ctx.baseline, "a": ctx.aligned}
 
     def rise(det: str) -> Callable:
@@ -218,19 +253,21 @@ def judge_c2b(ctx: ClaimContext) -> Judgement:
                      comparison="difference > margin", margin=0.05, estimate=est, detail=detail)
 
 
-def needs_c2b(ctx: ClaimContext) -> list[Case]:
-    return [(d, ctx.trained_on, p) for d in (ctx.aligned, ctx.baseline) for p in ("identity", ctx.upscale)]
+def cases_c3(ctx: ClaimContext) -> dict[str, Case]:
+    """The clean case, then one role per perturbation of the robustness sweep (named by it)."""
+    return {"clean": (ctx.aligned, ctx.trained_on, "identity"),
+            **{p: (ctx.aligned, ctx.trained_on, p) for p in ctx.robustness}}
 
 
-def judge_c3(ctx: ClaimContext) -> Judgement:
+def judge_c3(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
     """The aligned detector's worst balanced-accuracy drop from clean over resizing and JPEG."""
     gen, margin = ctx.trained_on, 0.10
+    sweep = [role for role in cases if role != "clean"]
     metric = (f"largest drop of {ctx.aligned}'s balanced accuracy on {gen} from clean, over "
-              f"{', '.join(ctx.robustness)}")
+              f"{', '.join(sweep)}")
     worst, worst_p, missing = None, "", []
-    for p in ctx.robustness:
-        est = paired(ctx.scores, {"clean": (ctx.aligned, gen, "identity"), "p": (ctx.aligned, gen, p)},
-                     _drop("clean", "p"), f"C3{p}")
+    for p in sweep:
+        est = paired(ctx.scores, {"clean": cases["clean"], "p": cases[p]}, _drop("clean", "p"), f"C3{p}")
         if est.missing:
             missing.append(est.missing)
         elif worst is None or est.value > worst.value:
@@ -241,39 +278,38 @@ def judge_c3(ctx: ClaimContext) -> Judgement:
     return Judgement(metric, "worst drop < margin", margin, worst, higher_is_claim=False, detail=f"worst: {worst_p}")
 
 
-def needs_c3(ctx: ClaimContext) -> list[Case]:
-    return [(ctx.aligned, ctx.trained_on, "identity")] + [(ctx.aligned, ctx.trained_on, p) for p in ctx.robustness]
+def cases_c4a(ctx: ClaimContext) -> dict[str, Case]:
+    return {"ref": (ctx.aligned, ctx.trained_on, "identity"), "b": (ctx.aligned, ctx.trained_on, ctx.webp)}
 
 
-def judge_c4a(ctx: ClaimContext) -> Judgement:
+def judge_c4a(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
     gen = ctx.trained_on
-    est = paired(ctx.scores, {"ref": (ctx.aligned, gen, "identity"), "b": (ctx.aligned, gen, ctx.webp)},
-                 _drop("ref", "b"), "C4a")
+    est = paired(ctx.scores, cases, _drop("ref", "b"), "C4a")
     return Judgement(f"drop of {ctx.aligned}'s balanced accuracy from {gen} clean to {gen} / {ctx.webp}",
                      "drop > margin", 0.05, est, detail=est.missing)
 
 
-def needs_c4a(ctx: ClaimContext) -> list[Case]:
-    return [(ctx.aligned, ctx.trained_on, "identity"), (ctx.aligned, ctx.trained_on, ctx.webp)]
+def cases_c4b(ctx: ClaimContext) -> dict[str, Case]:
+    return {"ref": (ctx.aligned, ctx.trained_on, "identity"),
+            "other": (ctx.aligned, ctx.autoencoder_differs, "identity")}
 
 
-def judge_c4b(ctx: ClaimContext) -> Judgement:
+def judge_c4b(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
     # other generator: different fakes, so the two cases are bootstrapped each on its own
-    est = unpaired_drop(ctx.scores, (ctx.aligned, ctx.trained_on, "identity"),
-                        (ctx.aligned, ctx.autoencoder_differs, "identity"), "C4b")
+    est = unpaired_drop(ctx.scores, cases["ref"], cases["other"], "C4b")
     return Judgement(f"drop of {ctx.aligned}'s balanced accuracy from {ctx.trained_on} clean to "
                      f"{ctx.autoencoder_differs} / identity", "drop > margin", 0.10, est, detail=est.missing)
-
-
-def needs_c4b(ctx: ClaimContext) -> list[Case]:
-    return [(ctx.aligned, ctx.trained_on, "identity"), (ctx.aligned, ctx.autoencoder_differs, "identity")]
 
 
 def _gmacs(flops: float) -> str:
     return f"{flops / 2e9:,.1f}"
 
 
-def judge_c5(ctx: ClaimContext) -> Judgement:
+def cases_c5(ctx: ClaimContext) -> dict[str, Case]:
+    return {}  # a count from the configs: no detector case
+
+
+def judge_c5(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
     """Generation vs reconstruction FLOPs per image of SD 1.5 at 512 px, counted from its configs."""
     metric = (f"FLOPs per image of {FLOPS_GENERATOR} at its native size, generation (steps x denoiser calls + "
               "decode) / reconstruction (encode + decode), counted from its configs on the meta device")
@@ -297,27 +333,26 @@ def judge_c5(ctx: ClaimContext) -> Judgement:
                      interval=False)
 
 
-def judge_c6(ctx: ClaimContext) -> Judgement:
+def cases_c6(ctx: ClaimContext) -> dict[str, Case]:
+    return {"photo": (ctx.aligned, ctx.trained_on, "identity"), "proc": (ctx.procedural, ctx.trained_on, "identity")}
+
+
+def judge_c6(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
     """Photo-trained minus procedural-trained aligned detector, balanced accuracy on the world's photos
     against the training generator's fakes."""
     gen = ctx.trained_on
-    est = paired(ctx.scores, {"photo": (ctx.aligned, gen, "identity"), "proc": (ctx.procedural, gen, "identity")},
-                 _drop("photo", "proc"), "C6")
+    est = paired(ctx.scores, cases, _drop("photo", "proc"), "C6")
     detail = est.missing
     if est.missing:
         detail += (f" (C6 reads the detector trained aligned on procedural reals, {ctx.procedural}; train it with "
                    "the procedural real source)")
     else:
-        parts = [paired(ctx.scores, {"x": (d, gen, "identity")}, lambda s, w, seed: bal_acc(s["x"], w), f"C6{d}")
-                 for d in (ctx.aligned, ctx.procedural)]
+        parts = [paired(ctx.scores, {"x": cases[role]}, lambda s, w, seed: bal_acc(s["x"], w), f"C6{cases[role][0]}")
+                 for role in ("photo", "proc")]
         detail = f"balanced accuracy: {ctx.aligned} {_fmt(parts[0])}, {ctx.procedural} {_fmt(parts[1])}"
     return Judgement(f"balanced accuracy on {gen} (clean photos vs its fakes), {ctx.aligned} (photos) minus "
                      f"{ctx.procedural} (procedural reals)", "difference < margin", 0.05, est,
                      higher_is_claim=False, detail=detail)
-
-
-def needs_c6(ctx: ClaimContext) -> list[Case]:
-    return [(ctx.aligned, ctx.trained_on, "identity"), (ctx.procedural, ctx.trained_on, "identity")]
 
 
 # ------------------------------------------------------------------------------- C0 (audit)
@@ -333,7 +368,7 @@ def audit_by_recipe(entries: list[dict] | None) -> dict | None:
     return found or None
 
 
-def judge_c0(ctx: ClaimContext) -> Judgement:
+def judge_c0(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
     """Shortcut AUC (metadata-only classifier, fakebench.benchmark.audit) of the baseline recipe's training
     set minus the aligned recipe's. The interval of the difference is the conservative one of two
     independent intervals, [lo_b - hi_a, hi_b - lo_a]; and the aligned set must itself look aligned."""
@@ -364,32 +399,32 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("C0", "baseline-set-offers-shortcuts",
           "the baseline's training set offers shortcuts, the aligned set does not",
           "Grommelt et al., Fake or JPEG? (GenImage): reals JPEG of every size vs fakes PNG at fixed sizes; "
-          "removing both biases raised cross-generator accuracy by more than 11 points", lambda ctx: [], judge_c0,
+          "removing both biases raised cross-generator accuracy by more than 11 points", lambda ctx: {}, judge_c0,
           reads_detectors=False, reads_audit=True),
     Claim("C1", "aligned-beats-baseline-other-denoiser", "aligned beats baseline on a generator whose denoiser differs",
           "Playground v2.5 (a denoiser unlike SD's), Table 3 accuracy: baseline 86.25 -> aligned 98.80 "
-          "clean, 24.11 -> 63.83 post-processed", needs_c1, judge_c1),
+          "clean, 24.11 -> 63.83 post-processed", cases_c1, judge_c1),
     Claim("C2a", "baseline-calls-downscaled-fakes-real", "the baseline calls downscaled fakes real",
           "resize sweep: the baseline's fake probability falls to about 0.05 at 0.5x; the aligned detector still "
-          "catches downscaled fakes (about 0.6-0.8)", needs_c2a, judge_c2a),
+          "catches downscaled fakes (about 0.6-0.8)", cases_c2a, judge_c2a),
     Claim("C2b", "baseline-calls-upscaled-reals-fake", "the baseline calls upscaled reals fake",
           "resize sweep: the baseline's fake probability on reals rises to about 0.59 at 2x; the aligned detector "
-          "keeps reals below about 0.07", needs_c2b, judge_c2b),
+          "keeps reals below about 0.07", cases_c2b, judge_c2b),
     Claim("C3", "aligned-robust-to-jpeg-and-resizing", "the aligned detector stays robust to JPEG and resizing",
-          "aligned detectors stay robust to resizing and JPEG compression (Table 3, post-processed)", needs_c3,
+          "aligned detectors stay robust to resizing and JPEG compression (Table 3, post-processed)", cases_c3,
           judge_c3),
     Claim("C4a", "limit-webp", "known limit: WebP compression",
-          "WebP compression, absent from training augmentations, hurts the aligned detector", needs_c4a, judge_c4a,
+          "WebP compression, absent from training augmentations, hurts the aligned detector", cases_c4a, judge_c4a,
           known_limit=True),
     Claim("C4b", "limit-other-autoencoder", "known limit: a generator whose autoencoder differs",
-          "alignment ties the detector to one autoencoder: other autoencoders' images are missed", needs_c4b,
+          "alignment ties the detector to one autoencoder: other autoencoders' images are missed", cases_c4b,
           judge_c4b, known_limit=True),
     Claim("C5", "reconstruction-10x-cheaper", "reconstruction costs at least 10x fewer FLOPs than generation",
           f"about 10x cheaper per image: {PAPER_GMACS[0]} GMACs to generate (UNet 23.6 + autoencoder 1.6) vs "
-          f"{PAPER_GMACS[1]} to reconstruct", lambda ctx: [], judge_c5, reads_detectors=False),
+          f"{PAPER_GMACS[1]} to reconstruct", cases_c5, judge_c5, reads_detectors=False),
     Claim("C6", "alignment-not-content", "alignment, not content: procedural reals train as well as photos",
           "a detector trained on OpenGL-shader images and their reconstructions is comparable to one trained on "
-          "natural images", needs_c6, judge_c6),
+          "natural images", cases_c6, judge_c6),
 )
 
 CLAIMS_BY_ID: dict[str, Claim] = {c.id: c for c in CLAIMS}
@@ -400,7 +435,7 @@ LIMIT_VERDICTS = {"holds": "limit shown", "not significant": "limit shown (not s
 
 def evaluate(claim: Claim, ctx: ClaimContext) -> ClaimResult:
     """Judge one claim; below MIN_SEEDS training seeds its verdict is indicative, not judged."""
-    j = claim.judge(ctx)
+    j = claim.judge(ctx, claim.cases(ctx))
     est = j.estimate
     lo, hi = est.interval() if j.interval else (math.nan, math.nan)
     if j.interval:

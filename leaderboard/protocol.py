@@ -1,4 +1,4 @@
-"""The run's protocol (`run.json`, see `fakebench.benchmark.protocol`) rendered for the top of leaderboard.md
+"""The run's protocol (`run.json`, see `fakebench.core.provenance`) rendered for the top of leaderboard.md
 and report.html. Generic: nested settings are flattened to `key.sub=value`, so fields added to a
 config appear without a change here."""
 from __future__ import annotations
@@ -12,13 +12,12 @@ from typing import Any
 import pandas as pd
 from tabulate import tabulate
 
-RUN_FILE = "run.json"
+from fakebench.core.provenance import read_run_json
 
 
 def read_protocol(store: Path) -> dict | None:
     """The run.json beside a score store, if there is one."""
-    path = Path(store).with_name(RUN_FILE)
-    return json.loads(path.read_text()) if path.is_file() else None
+    return read_run_json(Path(store).parent)
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -62,6 +61,8 @@ def protocol_tables(protocol: dict) -> tuple[list[str], pd.DataFrame, pd.DataFra
              "versions: " + _text(protocol.get("versions", {}))]
     settings = _brief(protocol.get("settings", {}))
     lines += [f"{k}: {_text(flatten(v)) if isinstance(v, dict) else v}" for k, v in settings.items()]
+    if protocol.get("roles"):
+        lines.append("claim roles: " + _text(protocol["roles"]))
     detectors = pd.DataFrame([{
         "detector": d.get("label"), "seed": d.get("seed"), "checkpoint": d.get("checkpoint"),
         "recipe": (d.get("spec") or {}).get("recipe", ""), "trained on": (d.get("spec") or {}).get("generator", ""),

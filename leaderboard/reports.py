@@ -28,13 +28,20 @@ def write_reports(scores: pd.DataFrame, out_dir: Path, bootstrap: BootstrapConfi
     """Write leaderboard.md / .csv / .json and report.html atomically; return the board and the paths.
 
     Each leads with the summary (fakebench.leaderboard.summary): the ranking, the Table-3-style table of
-    `claims`' backbone (by default the mini world's roles), the claims and the `floors` a benchmark run
+    `claims`' backbone (the run's roles), the claims and the `floors` a benchmark run
     missed (None: not known here), then the grids, then `protocol` (the run's run.json). The claims
-    appear when the store holds what at least one claim needs."""
-    roles = claims or ClaimContext(scores)
+    appear when the store holds what at least one claim needs. `protocol`'s `roles` name the world's
+    generators and detectors the claims read; `claims` overrides them, and a store without a recorded run
+    reads the mini world's."""
     board = leaderboard_frame(scores, bootstrap)
+    if claims is not None:
+        roles = replace(claims, scores=scores, cost=cost)
+    elif protocol and "roles" in protocol:
+        roles = ClaimContext.from_roles(scores, protocol["roles"], cost)
+    else:
+        roles = ClaimContext(scores, cost=cost)
     audit = audit_by_recipe((protocol or {}).get("training_audit"))  # C0, from the run's training-set audit
-    results = evaluate_claims(replace(roles, scores=scores, cost=cost, audit=roles.audit or audit))
+    results = evaluate_claims(replace(roles, audit=roles.audit or audit))
     results = results if has_evidence(results) else []
     versions = sorted(scores["fakebench_version"].unique()) if len(scores) else []
     version = versions[0] if versions else "unknown"

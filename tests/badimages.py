@@ -3,8 +3,7 @@
 `make_bad_image_corpus(folder)` writes the files and returns filename -> expected outcome: "ok" or
 the quarantine reason `fakebench.core.imageio.load_rgb` must give. `EXPECTED_SIZE` and `EXPECTED_PIXELS`
 say what the decodable files must look like, so any test (decoding, scoring, reconstruction) can use
-the corpus. Import it as `from badimages import ...` (pytest puts tests/ on sys.path) or
-`from tests.badimages import ...` from the repository root.
+the corpus: `from tests.badimages import ...`.
 """
 from __future__ import annotations
 

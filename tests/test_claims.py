@@ -92,6 +92,27 @@ def test_every_claim_reports_in_registry_order_and_lands_in_the_table():
     assert table.loc[c1, "paper"] == CLAIMS_BY_ID["C1"].paper and "98.80" in table.loc[c1, "paper"]
 
 
+def _store_of(cases, seeds=(0,)):
+    """Scores for exactly `cases` (and the clean calibration reals of their detectors)."""
+    rng = np.random.default_rng(1)
+    parts = [_case(d, g, p, *_scores(0.9, 0.9, rng), seed=seed) for seed in seeds for d, g, p in cases]
+    detectors = dict.fromkeys(c[0] for c in cases)
+    parts += [_calibration(d, rng.uniform(0, 0.4, 100), seed) for seed in seeds for d in detectors]
+    return pd.concat(parts, ignore_index=True)
+
+
+@pytest.mark.parametrize("claim", [c for c in CLAIMS if c.reads_detectors], ids=lambda c: c.id)
+def test_each_claim_judges_exactly_the_cases_it_declares(claim):
+    """A claim declares its cases once: a store of exactly those gets a verdict, and dropping any one of
+    them gives `no data` naming it, so the judge reads nothing the run was not told to score."""
+    needs = claim.needs(ClaimContext(pd.DataFrame()))
+    assert needs and len(set(needs)) == len(needs)
+    assert evaluate(claim, ClaimContext(_store_of(needs))).outcome != "no data"
+    for dropped in needs:
+        result = evaluate(claim, ClaimContext(_store_of([c for c in needs if c != dropped])))
+        assert result.outcome == "no data" and dropped[0] in result.detail, (claim.id, dropped, result.detail)
+
+
 # ------------------------------------------------------------------------------------ C1, seeds
 
 
@@ -329,3 +350,13 @@ def test_c0_without_an_audit_is_no_data_naming_the_missing_set():
     only = audit_by_recipe([{"recipe": "baseline", "reals": "corpus", "error": "cannot generate"}])
     r = _judge("C0", pd.DataFrame(), audit=only)
     assert r.verdict == "no data" and "cannot generate" in r.detail
+
+
+def test_claims_name_detectors_by_the_spec_label():
+    """Detector labels come from DetectorSpec alone: the claims' roles are the labels a run stores."""
+    from fakebench.detectors.spec import DetectorSpec
+
+    ctx = ClaimContext(pd.DataFrame(), trained_on="taef2", backbone="resnet50-nodown")
+    assert ctx.aligned == DetectorSpec("resnet50-nodown", "aligned", "taef2").label == "aligned-resnet50-nodown"
+    assert ctx.baseline == DetectorSpec("resnet50-nodown", "baseline", "taef2").label
+    assert ctx.procedural == DetectorSpec("resnet50-nodown", "aligned", "taef2", reals="procedural:12").label

@@ -38,6 +38,7 @@ def test_unwritable_folder_is_named(tmp_path):
         ensure_writable_dir(blocker / "results")
 
 
+@pytest.mark.integration
 def test_module_entry_point_runs():
     proc = subprocess.run([sys.executable, "-m", "fakebench", "list", "perturbations"], capture_output=True, text=True)
     assert proc.returncode == 0 and "jpeg" in proc.stdout
@@ -92,3 +93,8 @@ def test_reconstruct_lists_what_it_left_out(tmp_path, capsys):
     skipped = (tmp_path / "out" / "skipped.csv").read_text()
     assert "notes.txt" in skipped and "tiny.png" in skipped and "too-small" in skipped
     assert "reconstructed 1 images" in capsys.readouterr().out
+    import json
+
+    record = json.loads((tmp_path / "out" / "reconstruct.json").read_text())  # the one provenance schema
+    assert record["kind"] == "fakebench reconstruct" and {"argv", "versions", "world_size"} <= set(record)
+    assert record["config"]["generator"] == "mini-sd" and record["config"]["images"] == 2

@@ -17,6 +17,8 @@ import pytest
 from tests.folder_layouts import write_image
 from tests.jobs_helpers import TINY_DETECTOR, fakebench_in_process, reals_folder, tree_bytes
 
+pytestmark = pytest.mark.integration  # torchrun processes
+
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = ["train", "--recipe", "aligned", "--generator", "mini-sd", *TINY_DETECTOR, "--epochs", "1", "--batch-size",
          "8", "--crop", "32"]

@@ -13,12 +13,14 @@ and says why in its commit message."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from tests.golden.regenerate import GOLDEN, golden_run
 
 ABS_TOL = 0.002
 
 
+@pytest.mark.integration  # a whole fixed-seed mini-smoke run, training included
 def test_fresh_mini_smoke_run_reproduces_the_golden_scores(tmp_path):
     golden = pd.read_csv(GOLDEN, keep_default_na=False)
     fresh = golden_run(tmp_path)

@@ -161,6 +161,7 @@ def test_score_run_records_its_protocol_and_the_detection_table(tmp_path):
     assert "Detection per generator" in (out / "report.html").read_text()
 
 
+@pytest.mark.integration
 def test_pytest_benchmark_takes_hf_data_and_records_the_protocol(pytester, mini_smoke_home, tmp_path):
     """`pytest benchmark/ --data hf:PATH`: the dataset's generators become cases; run.json holds the
     protocol (the trained detector's spec and training config, every scored set with its hash)."""
@@ -186,6 +187,7 @@ def test_pytest_benchmark_takes_hf_data_and_records_the_protocol(pytester, mini_
     assert "## Protocol" in (out / "leaderboard.md").read_text()
 
 
+@pytest.mark.integration
 def test_pytest_benchmark_with_an_absent_hub_dataset_is_a_usage_error(pytester, mini_smoke_home):
     result = benchmark_in_process(pytester, "--world", "mini-smoke", "--data", "hf:nobody/nothing:test")
     stderr = result.stderr.str()

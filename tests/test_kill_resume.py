@@ -16,6 +16,8 @@ import torch
 from tests.folder_layouts import write_image
 from tests.jobs_helpers import TINY_DETECTOR, reals_folder, tree_bytes
 
+pytestmark = pytest.mark.integration  # SIGKILLed child processes
+
 
 def _job(args: list[str], home: str) -> None:
     """A child forked from the forkserver, which already holds the imports, so a kill lands in the

@@ -68,6 +68,7 @@ def _is_locked(path: Path) -> bool:
         return False
 
 
+@pytest.mark.integration
 def test_two_processes_build_once(tmp_path):
     marker, counter, go = tmp_path / "art" / "artifact.txt", tmp_path / "counter.txt", tmp_path / "go"
     procs = [_spawn(RACER, marker, counter, go) for _ in range(2)]
@@ -89,6 +90,7 @@ def test_two_processes_build_once(tmp_path):
     assert sorted(p.name for p in marker.parent.iterdir()) == [".artifact.txt.lock", "artifact.txt"]  # no temp
 
 
+@pytest.mark.integration
 def test_killed_holder_does_not_deadlock(tmp_path, caplog):
     marker = tmp_path / "artifact.bin"
     holder = _spawn(HOLDER, marker)

@@ -11,11 +11,14 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import tomllib
 
 from fakebench.leaderboard.store import read_store
 from tests.installed_plugins import activate, install_dist
 from tests.jobs_helpers import benchmark_in_process
+
+pytestmark = pytest.mark.integration  # a fakebench subprocess and an inner benchmark run
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "fakebench-myplugin"

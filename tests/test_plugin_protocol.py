@@ -97,6 +97,7 @@ def test_fakebench_list_shows_the_plugin_left_out_with_why(installed, capsys):
     assert "'nocap' from fakebench-meanbright: lacks a capability" in left_out
 
 
+@pytest.mark.integration
 def test_pytest_benchmark_reports_the_plugin_left_out_and_runs_the_rest(installed, pytester, tmp_path):
     """Kept to seconds: the cases only (no claims), on a tiny folder dataset (nothing to generate),
     scored by the training-free example plugin."""

@@ -1,7 +1,7 @@
 """Runs the real pytest benchmark (plugin, cases, store, leaderboard) on the mini-smoke world.
 
-The inner pytest runs in this process through `pytester` (the plugin is loaded by its pytest11 entry
-point and woken by benchmark/conftest.py, exactly as in `pytest benchmark/`), and starts from a copy of
+The inner pytest runs in this process through `pytester` (the options and the plugin come from
+benchmark/conftest.py, exactly as in `pytest benchmark/`), and starts from a copy of
 a home prepared once per session (`mini_smoke_home`), so each test pays only for what it checks.
 `pytest benchmark/` under torchrun, which needs processes, is in tests/test_distributed.py."""
 import importlib
@@ -15,6 +15,8 @@ import pytest
 from fakebench.cli import main
 from fakebench.leaderboard.store import read_store
 from tests.jobs_helpers import benchmark_in_process
+
+pytestmark = pytest.mark.integration  # inner pytest runs of the benchmark (pytester)
 
 # Imported before any inner run: pytester drops the modules an inner run imports when it ends, and torch
 # and diffusers do not take well to being imported twice in one process.

@@ -238,6 +238,7 @@ def _chromium_or_skip() -> str:
     return path
 
 
+@pytest.mark.integration
 def test_report_page_renders_in_headless_chromium(scores, tmp_path):
     """What a reader needs, at a desktop and a phone width: the sections in reading order, every plot
     decoded and laid out with something drawn in it, and no page-wide horizontal scrolling."""

@@ -2,6 +2,8 @@
 fakes of a reconstruction-only generator are, and what a CPU run of the GPU-sized world says."""
 from dataclasses import replace
 
+import pytest
+
 from fakebench.benchmark.cases import MINI_SMOKE_WORLD, TAEF2_SMOKE_WORLD, TAEF2_WORLD, build_cases
 from fakebench.benchmark.session import BenchSession
 from tests.jobs_helpers import benchmark_in_process
@@ -40,6 +42,7 @@ def test_reconstruction_only_generator_tests_on_the_held_out_reals_round_trips(t
     assert len(BenchSession(MINI_SMOKE_WORLD).test_fakes("mini-sd")) == MINI_SMOKE_WORLD.n_test_fakes
 
 
+@pytest.mark.integration
 def test_gpu_world_on_cpu_warns_once_and_points_to_smoke(prepared_mini_smoke, pytester):
     result = benchmark_in_process(pytester, "--world", "taef2", "--collect-only", "-q")
     assert result.ret == 0, result.stderr.str()[-2000:]
@@ -48,6 +51,7 @@ def test_gpu_world_on_cpu_warns_once_and_points_to_smoke(prepared_mini_smoke, py
     assert "aligned-resnet50-nodown-taef2-identity" in result.stdout.str()
 
 
+@pytest.mark.integration
 def test_claims_the_taef2_world_cannot_judge_are_skipped_with_why(prepared_mini_smoke, pytester):
     result = benchmark_in_process(pytester, "--world", "taef2-smoke", "-k", "C1 or C2 or C5", "-rs", "-q")
     stdout = result.stdout.str()

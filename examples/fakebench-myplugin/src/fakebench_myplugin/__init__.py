@@ -2,7 +2,7 @@
 import torch
 import torch.nn.functional as F
 
-from fakebench.detectors import InputPolicy
+from fakebench import InputPolicy
 
 LAPLACIAN = torch.tensor([[[[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]]])
 
