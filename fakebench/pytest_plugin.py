@@ -211,14 +211,18 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     _report_plugin_failures(terminalreporter)
     if not len(session.store) or session.store.path is None:  # under torchrun, rank 0 reports
         return
+    from fakebench.generators.folders import write_skipped_report
     from fakebench.leaderboard.tables import terminal_table
 
-    board, paths = session.write_outputs(config.stash[OUT_KEY], config.stash[SEEDS_KEY])
-    if config.option.data:
-        from fakebench.generators.folders import write_skipped_report
-
-        paths["skipped"] = write_skipped_report(config.stash[OUT_KEY] / "skipped.csv", session.skipped)
     tr = terminalreporter
+    skipped = session.skipped + session.detector_failures()
+    try:
+        board, paths = session.write_outputs(config.stash[OUT_KEY], config.stash[SEEDS_KEY])
+    except Exception as exc:  # one line, never a traceback that hides the run's results
+        tr.write_line(f"fakebench: the reports could not be written: {type(exc).__name__}: {exc}", red=True)
+        return
+    if config.option.data or skipped:
+        paths["skipped"] = write_skipped_report(config.stash[OUT_KEY] / "skipped.csv", skipped)
     tr.write_sep("=", "fakebench leaderboard")
     tr.write_line(terminal_table(board))
     tr.write_line("")
