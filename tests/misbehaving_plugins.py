@@ -73,6 +73,9 @@ SOURCE = '''
                              resolution=32)
         fingerprint = "contract-gen-good-v1"
 
+        def __init__(self, device="cpu", **kwargs):
+            pass
+
         def reconstruct(self, images):
             return (images * 0.9 + 0.05).float()
 
@@ -85,7 +88,7 @@ SOURCE = '''
     def _generator(name, reconstruct=None, generate=None):
         info = GeneratorInfo(f"contract-gen-{name}", family="test", autoencoder="contract", denoiser="none",
                              resolution=32)
-        body = {"info": info, "fingerprint": f"contract-gen-{name}-v1"}
+        body = {"info": info, "fingerprint": f"contract-gen-{name}-v1", "__init__": GoodGenerator.__init__}
         if reconstruct:
             body["reconstruct"] = lambda self, x: reconstruct(GoodGenerator.reconstruct(self, x), x)
         if generate:
@@ -103,9 +106,9 @@ SOURCE = '''
         raise RuntimeError("decoder exploded")
 
 
-    def _boom_big(y, x=None):
-        if len(y) > 2:
-            raise RuntimeError("decoder exploded")
+    def _boom_pairs(y, x=None):
+        if len(y) == 2:
+            raise RuntimeError("decoder exploded on a pair")
         return y
 
 
@@ -117,11 +120,13 @@ SOURCE = '''
         "range": lambda y, x=None: y * 2 - 1,
         "dtype": lambda y, x=None: (y * 255).to(torch.uint8),
         "shape": lambda y, x=None: y.permute(0, 2, 3, 1),
-        "raisesome": _boom_big,
+        "raisesome": _boom_pairs,
         "raiseall": _boom,
     }
     RECONSTRUCTORS = {k: _generator(f"r-{k}", reconstruct=f) for k, f in MISBEHAVIOURS.items()}
     GENERATORS = {k: _generator(f"g-{k}", generate=f) for k, f in MISBEHAVIOURS.items()}
+    for _k in MISBEHAVIOURS:  # entry points name module attributes
+        globals()[f"R_{_k}"], globals()[f"G_{_k}"] = RECONSTRUCTORS[_k], GENERATORS[_k]
 '''
 
 DETECTORS = {"good": "Good", "short": "Short", "long": "Long", "nan": "NaN", "inf": "Inf", "range": "Range",
@@ -133,6 +138,10 @@ def install(site: Path, monkeypatch) -> None:
     """Write the plugin module and its distribution into `site` and make the registries see it."""
     site.mkdir(parents=True, exist_ok=True)
     (site / f"{MODULE}.py").write_text(textwrap.dedent(SOURCE))
+    generators = {"contract-gen-good": f"{MODULE}:GoodGenerator"}
+    for k in MISBEHAVIOURS:
+        generators.update({f"contract-gen-r-{k}": f"{MODULE}:R_{k}", f"contract-gen-g-{k}": f"{MODULE}:G_{k}"})
     install_dist(site, "fakebench-contract-plugins", "0.1.0",
-                 {"fakebench.detectors": {f"contract-{k}": f"{MODULE}:{v}" for k, v in DETECTORS.items()}})
+                 {"fakebench.detectors": {f"contract-{k}": f"{MODULE}:{v}" for k, v in DETECTORS.items()},
+                  "fakebench.generators": generators})
     activate(monkeypatch, site)
