@@ -203,3 +203,95 @@ def test_fakebench_predict_names_the_failing_detector_beside_the_good_score(plug
                                  "contract-raiseall": "score() raised ValueError: weights not found"}
     assert "contract-nan" in rows[1]["scores"] and list(rows[1]["failed"]) == ["contract-raiseall"]
     assert f"contract-nan failed {images[0]}: score is NaN" in err
+
+
+# --- reports never die for one case ---------------------------------------------------------------
+
+def _store_rows(detector: str, scores: list[float], errors: list[str], split: str = "test") -> pd.DataFrame:
+    from fakebench.core.version import __version__
+
+    n = len(scores)
+    return pd.DataFrame({
+        "case_id": f"{detector}-tiny-identity" if split == "test" else f"{detector}-calibration",
+        "detector": detector, "checkpoint": "none", "generator": "tiny" if split == "test" else "", "split": split,
+        "perturbation": "identity", "seed": 0, "bench_seed": 0, "image_id": [f"i{k}" for k in range(n)],
+        "label": [k % 2 for k in range(n)] if split == "test" else 0, "score": scores, "error": errors,
+        "fakebench_version": __version__})
+
+
+def test_every_report_is_written_when_one_cases_metrics_cannot_be_computed(tmp_path):
+    """A store written before the checkpoint (NaN scores without an error) and a case with one image left:
+    their rows carry notes, the good detector's row is complete, and every report file is written."""
+    from fakebench.leaderboard.reports import write_reports
+    from fakebench.leaderboard.store import ScoreStore
+    from fakebench.leaderboard.tables import leaderboard_frame, terminal_table
+
+    good = [0.1, 0.9, 0.2, 0.8, 0.3, 0.7]
+    store = ScoreStore()
+    for detector in ("good", "nan", "dying"):
+        store.add(_store_rows(detector, [0.1, 0.2, 0.3], [""] * 3, split="calibration"))
+    store.add(_store_rows("good", good, [""] * 6))
+    store.add(_store_rows("nan", [0.1, float("nan"), 0.2, 0.8, float("nan"), 0.7], [""] * 6))
+    store.add(_store_rows("dying", [0.1] + [math.nan] * 5, [""] + ["score is NaN"] * 5))
+    scores = store.frame()
+    board = leaderboard_frame(scores).set_index("detector")
+    assert board.loc["good", "note"] == "" and board.loc["good", "auc"] == 1.0
+    assert "2 score(s) are NaN or infinite" in board.loc["nan", "note"] and math.isnan(board.loc["nan", "auc"])
+    assert board.loc["dying", "note"].startswith("case failed: dying failed 5 of 6 images (commonest: score is NaN)")
+    assert board.loc["dying", "n_failed"] == 5
+    _, paths = write_reports(scores, tmp_path, cost=None)
+    assert all(p.is_file() and p.stat().st_size for p in paths.values())
+    assert "case failed: dying failed 5 of 6 images" in paths["markdown"].read_text()
+    assert "good" in terminal_table(leaderboard_frame(scores))
+
+
+def test_a_case_whose_metrics_raise_gets_a_note_not_a_dead_report(monkeypatch):
+    from fakebench.leaderboard import tables
+    from fakebench.leaderboard.store import ScoreStore
+
+    real = tables.case_metrics
+
+    def flaky(labels, scores, **kw):
+        if len(scores) == 3:
+            raise ZeroDivisionError("one case's arithmetic went wrong")
+        return real(labels, scores, **kw)
+
+    monkeypatch.setattr(tables, "case_metrics", flaky)
+    store = ScoreStore()
+    store.add(_store_rows("good", [0.1, 0.9, 0.2, 0.8], [""] * 4))
+    store.add(_store_rows("odd", [0.1, 0.9, 0.2], [""] * 3))
+    board = tables.leaderboard_frame(store.frame()).set_index("detector")
+    assert board.loc["odd", "note"] == "metrics cannot be computed: one case's arithmetic went wrong"
+    assert board.loc["odd", "n_real"] == 2 and board.loc["good", "auc"] == 1.0
+
+
+# --- failures are never cached ---------------------------------------------------------------------
+
+class _Versioned:
+    """A plugin that names its weights (so its scores are cached) and fails images until fixed."""
+
+    name, policy, checkpoint_hash = "versioned", InputPolicy("center_crop", size=16), "v1"
+    broken = True
+
+    def score(self, x):
+        s = x.mean(dim=(1, 2, 3))
+        if self.broken:
+            s = s.clone()
+            s[0] = float("nan")
+        return s
+
+
+def test_failed_scores_are_not_cached_and_a_fixed_plugin_meets_its_images_again(tiny):
+    from fakebench.benchmark.perturbations import Identity
+    from fakebench.benchmark.scoring import detector_scores
+    from fakebench.generators.folders import image_folder
+
+    reals, _ = image_folder(tiny / "real")
+    plugin = _Versioned()
+    first = detector_scores(as_detector(plugin), reals, Identity(), seed=0)
+    assert (first["error"] == "score is NaN").sum() == 1
+    plugin.broken = False
+    second = detector_scores(as_detector(plugin), reals, Identity(), seed=0)
+    assert (second["error"] == "").all()
+    third = detector_scores(as_detector(plugin), reals, Identity(), seed=0)  # now cached
+    pd.testing.assert_frame_equal(second, third)
