@@ -205,7 +205,7 @@ def generated_set(generator: Generator, n: int, seed: int, batch_size: int = 32)
                 failed.update({ids[idx[j]]: why for j, why in bad.items()})
                 keep = [j for j in range(len(idx)) if j not in bad]
                 if keep:
-                    writer.submit_batch([root / files[idx[j]] for j in keep], images[keep])
+                    writer.submit_batch([root / files[idx[j]] for j in keep], images if not bad else images[keep])
     failed = distributed.gather_merged(failed)
     records = []
     for image_id, f in zip(ids, files):
@@ -273,7 +273,7 @@ def reconstruct_into(generator: Generator, source: ImageSet, target: Callable[[I
                 failed.update({usable[positions[j]].image_id: why for j, why in bad.items()})
                 keep = [j for j in range(len(x)) if j not in bad]
                 if keep:
-                    writer.submit_batch([target(usable[positions[j]]) for j in keep], out[keep])
+                    writer.submit_batch([target(usable[positions[j]]) for j in keep], out if not bad else out[keep])
             bar.update(len(unit))
     bar.close()
     return distributed.gather_merged(failed)

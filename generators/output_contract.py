@@ -33,13 +33,18 @@ def _batch_problem(out: object, shape: tuple[int, ...] | None, n: int, what: str
     return ""
 
 
-def _image_problem(image: torch.Tensor, what: str) -> str:
-    if not image.isfinite().all():
-        return f"{what} returned NaN or infinite pixels"
-    lo, hi = float(image.min()), float(image.max())
-    if lo < -RANGE_SLACK or hi > 1 + RANGE_SLACK:
-        return f"{what} returned pixels in [{lo:.3g}, {hi:.3g}], outside [0, 1]"
-    return ""
+def _image_problems(out: torch.Tensor, what: str) -> dict[int, str]:
+    """Batch position -> why that image is unusable, for the images that are (one transfer from the device)."""
+    flat = out.flatten(1)
+    finite = flat.isfinite().all(dim=1).cpu().tolist()
+    lo, hi = flat.amin(dim=1).cpu().tolist(), flat.amax(dim=1).cpu().tolist()
+    problems = {}
+    for i, (ok, a, b) in enumerate(zip(finite, lo, hi)):
+        if not ok:
+            problems[i] = f"{what} returned NaN or infinite pixels"
+        elif a < -RANGE_SLACK or b > 1 + RANGE_SLACK:
+            problems[i] = f"{what} returned pixels in [{a:.3g}, {b:.3g}], outside [0, 1]"
+    return problems
 
 
 def checked_images(call: Callable[[], torch.Tensor], n: int, what: str,
@@ -55,5 +60,4 @@ def checked_images(call: Callable[[], torch.Tensor], n: int, what: str,
     if problem:
         return None, dict.fromkeys(range(n), problem)
     out = out.detach()
-    failed = {i: why for i in range(n) if (why := _image_problem(out[i], what))}
-    return out, failed
+    return out, _image_problems(out, what)
