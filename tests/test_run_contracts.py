@@ -295,3 +295,11 @@ def test_failed_scores_are_not_cached_and_a_fixed_plugin_meets_its_images_again(
     assert (second["error"] == "").all()
     third = detector_scores(as_detector(plugin), reals, Identity(), seed=0)  # now cached
     pd.testing.assert_frame_equal(second, third)
+
+
+def test_an_exception_is_reported_by_its_type_and_first_line():
+    from fakebench.detectors.score_contract import raised
+
+    assert raised(RuntimeError("CUDA out of memory\nTried to allocate 2 GiB")) == \
+        "score() raised RuntimeError: CUDA out of memory"
+    assert raised(KeyError()) == "score() raised KeyError: KeyError"
