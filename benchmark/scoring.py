@@ -21,6 +21,7 @@ from fakebench.detectors.inference import (
     score_units,
     units_of,
 )
+from fakebench.detectors.score_contract import PROBABILITY, is_score_failure
 from fakebench.generators.imagesets import ImageSet
 from fakebench.leaderboard.store import read_scores_csv
 
@@ -59,7 +60,14 @@ def _read_partial(path: Path) -> Results:
     return {int(p): (float(s), e) for p, s, e in zip(frame["pos"], frame["score"], frame["error"])}
 
 
+def _kept(results: Results) -> Results:
+    """What may be cached: everything but the images the detector failed (a fixed plugin, or a passing
+    fault, must meet them again rather than their cached failure)."""
+    return {p: r for p, r in results.items() if not is_score_failure(r[1])}
+
+
 def _write_partial(path: Path, results: Results) -> None:
+    results = _kept(results)
     positions = sorted(results)
     frame = pd.DataFrame({"pos": positions, "score": [results[p][0] for p in positions],
                           "error": [results[p][1] for p in positions]})
@@ -75,8 +83,10 @@ def cached_scores(detector: Detector, checkpoint: str, imageset: ImageSet, pertu
     resumes mid-set; the finished table is written once, by rank 0, under the key."""
     from fakebench.core.locks import artifact_lock
 
+    # the score kind joins the key only when it is not the default, so existing keys stay as they were
+    kind = () if detector.score_kind == PROBABILITY else (detector.score_kind,)
     key = stable_hash("scores", SCORES_FORMAT, detector.name, checkpoint, imageset.key, perturbation.id, seed,
-                      detector.policy, cfg.batch_size, detector.compiled)
+                      detector.policy, cfg.batch_size, detector.compiled, *kind)
     folder = artifact_dir("scores", key[:2])
     path = folder / f"{key}.csv"
     if path.is_file():
@@ -89,8 +99,9 @@ def cached_scores(detector: Detector, checkpoint: str, imageset: ImageSet, pertu
                            done=_read_partial(partial), save=lambda r: _write_partial(partial, r),
                            desc=_desc(imageset, perturbation), progress=True)
         _write_partial(partial, mine)
-    frame = results_frame(imageset, distributed.gather_merged(mine))
-    if rank.is_main:
+    merged = distributed.gather_merged(mine)
+    frame = results_frame(imageset, merged)
+    if rank.is_main and len(_kept(merged)) == len(merged):
         with atomic_path(path) as tmp:
             frame.to_csv(tmp, index=False, float_format="%.17g")
     distributed.barrier()

@@ -21,11 +21,12 @@ from fakebench.core.provenance import as_dict, provenance, write_run_json
 from fakebench.core.version import __version__
 from fakebench.detectors.base import Detector
 from fakebench.detectors.registry import create_detector
+from fakebench.detectors.score_contract import is_score_failure
 from fakebench.detectors.spec import DetectorSpec
 from fakebench.detectors.trained import trained_detector
 from fakebench.generators import create_generator
 from fakebench.generators.base import Generator
-from fakebench.generators.folders import FolderDataset
+from fakebench.generators.folders import FolderDataset, SkippedFile
 from fakebench.generators.imagesets import ImageSet, generated_set, real_split, reconstructed_set
 from fakebench.leaderboard.claims import (
     CLAIMS_BY_ID,
@@ -35,6 +36,7 @@ from fakebench.leaderboard.claims import (
     audit_by_recipe,
     evaluate,
 )
+from fakebench.leaderboard.failures import CaseFailures, case_failures
 from fakebench.leaderboard.metrics import (
     BootstrapConfig,
     CaseMetrics,
@@ -54,6 +56,7 @@ class CaseResult:
     case: Case
     metrics: CaseMetrics
     checkpoint: str
+    failures: CaseFailures  # the case's failed images: more than half failed fails the case
 
 
 def _checkpoint(detector: Detector) -> str:
@@ -192,7 +195,15 @@ class BenchSession:
         ok = frame[frame["error"] == ""]
         metrics = case_metrics(ok["label"], ok["score"], n_failed=int((frame["error"] != "").sum()),
                                threshold_cal=threshold, bootstrap=BootstrapConfig(resamples=0))
-        return CaseResult(case, metrics, _checkpoint(detector))
+        return CaseResult(case, metrics, _checkpoint(detector), case_failures(frame["error"]))
+
+    def detector_failures(self) -> list[SkippedFile]:
+        """The images a detector failed (its `score()` misbehaved), one per case and image, for
+        skipped.csv beside the files the run could not read (`skipped`)."""
+        frame = self.store.frame()
+        bad = frame[frame["error"].map(is_score_failure)]
+        return [SkippedFile(image_id, f"{case_id}: {error}")
+                for case_id, image_id, error in zip(bad["case_id"], bad["image_id"], bad["error"])]
 
     # --- claims -------------------------------------------------------------------------------------
 

@@ -16,6 +16,8 @@ def test_case(case, bench_session, live, record_property):
         pytest.skip(str(exc))
     except FakebenchError as exc:
         pytest.fail(str(exc), pytrace=False)
+    if result.failures.fails_case:
+        pytest.fail(f"{case.id}: {result.failures.line(case.detector.label)}", pytrace=False)
     m = result.metrics
     if m.note:
         pytest.fail(f"{case.id}: {m.note}", pytrace=False)

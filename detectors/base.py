@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from fakebench.core.errors import ProtocolError
+from fakebench.detectors.score_contract import PROBABILITY, SCORE_KINDS
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,14 @@ class Detector(ABC):
     policy: InputPolicy
     checkpoint_hash: str = ""  # names the weights; scores are cached only when it is set
     compiled: bool = False  # whether `compile_network` compiled it (scores may move in their last bits)
+    # what `score` returns: "probability" (in [0, 1]) or "logit" (any finite real, mapped through the
+    # sigmoid once where scores enter the project: fakebench.detectors.score_contract)
+    score_kind: str = PROBABILITY
 
     @abstractmethod
     def score(self, images: torch.Tensor) -> torch.Tensor:
-        """N x 3 x H x W in [0, 1] (already through `policy`) -> N probabilities of "fake"."""
+        """N x 3 x H x W in [0, 1] (already through `policy`) -> N probabilities of "fake" (a 1-D float
+        tensor), or N logits when `score_kind` is "logit"."""
 
     def to(self, device: str | torch.device) -> Detector:
         """Move to `device`; a detector without torch weights stays where it is (CPU)."""
@@ -108,12 +113,14 @@ class TorchDetector(nn.Module, Detector):
 class PluginDetector(Detector):
     """A plugin object that has the detector protocol (`name`, `policy`, `score`) without subclassing
     `Detector`, adapted to it: `score` is its own; `to(device)` calls its `to` when it has one (a torch
-    module) and remembers the device for the images; `checkpoint_hash` is its own when it sets one."""
+    module) and remembers the device for the images; `checkpoint_hash` and `score_kind` are its own
+    when it sets them."""
 
     def __init__(self, plugin: object) -> None:
         self.plugin = plugin
         self.name = plugin.name
         self.policy = plugin.policy
+        self.score_kind = getattr(plugin, "score_kind", PROBABILITY)
         self._device: torch.device | None = None
 
     @property
@@ -135,7 +142,8 @@ class PluginDetector(Detector):
         return self._device
 
 
-DETECTOR_PROTOCOL = "a detector needs name (str), policy (detectors.InputPolicy) and score(images) -> probabilities"
+DETECTOR_PROTOCOL = ("a detector needs name (str), policy (detectors.InputPolicy) and score(images) -> probabilities "
+                     "(or logits, with score_kind = 'logit')")
 
 
 def as_detector(product: object) -> Detector:
@@ -151,6 +159,9 @@ def as_detector(product: object) -> Detector:
                        else f"policy as a detectors.InputPolicy (it is {type(policy).__name__})")
     if not callable(getattr(product, "score", None)):
         missing.append("score(images)")
+    kind = getattr(product, "score_kind", PROBABILITY)
+    if kind not in SCORE_KINDS:
+        missing.append(f"score_kind as one of {', '.join(map(repr, SCORE_KINDS))} (it is {kind!r})")
     if missing:
         raise ProtocolError(f"lacks {', '.join(missing)}", fix=DETECTOR_PROTOCOL)
     return product if isinstance(product, Detector) else PluginDetector(product)

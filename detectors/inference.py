@@ -8,7 +8,12 @@ score` call it through `fakebench.benchmark.scoring` (which adds perturbations a
 Images stream through a DataLoader: each item is one work unit (a batch formed in image order, see
 `fakebench.core.workunits`), so memory stays flat in the set's size. Under torchrun each rank scores
 its own units and the ranks gather the rows; a unit is computed identically at any world size, so the
-scores are too."""
+scores are too.
+
+Scores enter the project here: every batch's output passes `fakebench.detectors.score_contract`, and
+a `score()` that raises fails its batch's images with the exception's first line (after retrying
+them one at a time, see `_score_batch`), so a misbehaving detector costs its own images, never the
+run."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -23,6 +28,7 @@ from fakebench.core import distributed
 from fakebench.core.pixels import pil_to_uint8, uint8_to_float
 from fakebench.core.workunits import PreparedUnit, default_workers, size_batches, unit_loader
 from fakebench.detectors.base import Detector
+from fakebench.detectors.score_contract import ScoredImage, accept_scores, raised
 from fakebench.generators.imagesets import ImageSet
 
 # (image, image_id) -> image: what happens to a decoded image before the detector sees it (the
@@ -62,11 +68,39 @@ class TransformedImage:
         return pil_to_uint8(image)
 
 
+RETRY_MISSES = 2  # single-image retries of a raising batch stop after this many raise with none scored
+
+
+def _call(detector: Detector, x: torch.Tensor) -> tuple[list[ScoredImage], bool]:
+    """`score(x)` through the checkpoint, and whether it raised: an exception fails every image of `x`
+    with its first line."""
+    try:
+        return accept_scores(detector.score(x), len(x), detector.score_kind), False
+    except Exception as exc:  # a plugin's bug, whatever its type: it costs these images, never the run
+        return [(float("nan"), raised(exc))] * len(x), True
+
+
+def _score_batch(detector: Detector, x: torch.Tensor) -> list[ScoredImage]:
+    """One score per image of the batch `x`. When `score()` raises on the batch, its images are retried
+    one at a time, which saves the good ones from a detector that trips on some images; the retries
+    stop once the first `RETRY_MISSES` all raise too (a detector that raises on everything then costs
+    two extra calls per batch), and the images not retried keep the batch's reason."""
+    scored, failed = _call(detector, x)
+    if len(x) == 1 or not failed:
+        return scored
+    out: list[ScoredImage] = []
+    for i in range(len(x)):
+        out += _call(detector, x[i : i + 1])[0]
+        if len(out) >= RETRY_MISSES and all(err for _, err in out):
+            return out + scored[len(out):]
+    return out
+
+
 def _score_unit(detector: Detector, unit: PreparedUnit, device: torch.device | None) -> Results:
     results = {pos: (float("nan"), err) for pos, err in unit.failed}
     for positions, batch in unit.batches:
-        probs = detector.score(detector.policy.apply(uint8_to_float(batch, device)))
-        results.update({pos: (float(p), "") for pos, p in zip(positions, probs.tolist())})
+        scored = _score_batch(detector, detector.policy.apply(uint8_to_float(batch, device)))
+        results.update(zip(positions, scored))
     return results
 
 

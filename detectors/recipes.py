@@ -110,11 +110,12 @@ def _aligned_pair(generator: Generator, reals: ImageSet, given: ImageSet | None 
     not be decoded or reconstructed."""
     reals = reals.usable()
     fakes = reconstructed_set(generator, reals) if given is None else _given_reconstructions(reals, given)
-    if fakes.failed:
+    left_out = {r.image_id for r in reals.records} & set(fakes.failed)
+    if left_out:
         log.warning("%d of %d reals of %s left out of training: they could not be reconstructed",
-                    len(fakes.failed), len(reals), reals.name)
-        reals = reals.subset({r.image_id for r in reals.records} - set(fakes.failed), reals.name)
-    return reals, fakes
+                    len(left_out), len(reals), reals.name)
+        reals = reals.subset({r.image_id for r in reals.records} - left_out, reals.name)
+    return reals, fakes.usable()  # a failed reconstruction's record has no image to train on
 
 
 def training_data(recipe: str, generator: Generator, real: ImageSet, val_real: ImageSet, seed: int,
@@ -145,7 +146,7 @@ def training_data(recipe: str, generator: Generator, real: ImageSet, val_real: I
                                  "has no fakes to train on", fix="use the aligned recipe (it needs only reconstruct)")
         real, val_real = real.usable(), val_real.usable()
         # fake seeds are offset from the test fakes' seeds (see benchmark) so no image is shared
-        return TrainingData(real, generated_set(generator, len(real), seed=10_000 + seed), val_real,
-                            generated_set(generator, len(val_real), seed=20_000 + seed))
+        return TrainingData(real, generated_set(generator, len(real), seed=10_000 + seed).usable(), val_real,
+                            generated_set(generator, len(val_real), seed=20_000 + seed).usable())
     raise FakebenchError(f"unknown recipe {recipe!r}; known recipes: {', '.join(RECIPES)}",
                          fix=f"use one of {', '.join(RECIPES)}")

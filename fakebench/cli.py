@@ -365,6 +365,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     for p in predictions:
         if p.error:
             print(f"fakebench: cannot read {p.image}: {p.error}", file=sys.stderr)
+        for label, why in p.failed.items():
+            print(f"fakebench: {label} failed {p.image}: {why}", file=sys.stderr)
     return 0
 
 

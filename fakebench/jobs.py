@@ -255,6 +255,6 @@ def score_folder(job: ScoreJob, cfg: ScoringConfig) -> tuple[pd.DataFrame, dict[
     if rank.is_main:
         board, paths = session.write_outputs(out, kind="fakebench score",
                                              job={k: str(v) for k, v in asdict(job).items()})
-        paths["skipped"] = write_skipped_report(out / "skipped.csv", session.skipped)
+        paths["skipped"] = write_skipped_report(out / "skipped.csv", session.skipped + session.detector_failures())
     distributed.barrier()
     return board, paths

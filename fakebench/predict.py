@@ -3,7 +3,8 @@
 It goes through the same path as every score: `fakebench.jobs.load_detectors` (checkpoint files or
 registered names) and `fakebench.benchmark.scoring.score_images` (decode, input policy, batching by size), with
 no perturbation. Files that are missing or cannot be decoded are named, not fatal; none readable is
-an error (exit 2)."""
+an error (exit 2). A detector that fails an image (its score() misbehaves) is named with the reason,
+beside the other detectors' scores."""
 from __future__ import annotations
 
 import json
@@ -18,13 +19,15 @@ from fakebench.core.errors import FakebenchError
 class Prediction:
     image: str
     scores: dict[str, float] = field(default_factory=dict)  # detector label -> P(fake)
-    error: str = ""
+    error: str = ""  # why the file cannot be read
+    failed: dict[str, str] = field(default_factory=dict)  # detector label -> why it failed this image
 
 
 def predict(images: list[str], checkpoints: list[Path], detectors: list[str], device: str = "cpu",
             batch_size: int = 16) -> list[Prediction]:
     """A prediction per image, in the order given (unreadable ones carry their error)."""
     from fakebench.benchmark.scoring import ScoringConfig, score_images
+    from fakebench.detectors.score_contract import is_score_failure
     from fakebench.generators.folders import image_files
     from fakebench.jobs import load_detectors
 
@@ -39,7 +42,9 @@ def predict(images: list[str], checkpoints: list[Path], detectors: list[str], de
     for spec, detector in found:
         frame = score_images(detector, imageset, cfg=cfg)
         for image_id, score, error in zip(frame["image_id"], frame["score"], frame["error"], strict=True):
-            if error:
+            if is_score_failure(error):  # this detector failed the image; the others' scores stand
+                by_image[image_id].failed[spec.label] = error
+            elif error:
                 by_image[image_id].error = error
             else:
                 by_image[image_id].scores[spec.label] = float(score)
@@ -48,8 +53,8 @@ def predict(images: list[str], checkpoints: list[Path], detectors: list[str], de
 
 
 def as_json(predictions: list[Prediction]) -> str:
-    return json.dumps([{"image": p.image, "scores": p.scores, "error": p.error or None} for p in predictions],
-                      indent=1)
+    return json.dumps([{"image": p.image, "scores": p.scores, "error": p.error or None, "failed": p.failed}
+                       for p in predictions], indent=1)
 
 
 def as_table(predictions: list[Prediction]) -> str:
@@ -61,6 +66,7 @@ def as_table(predictions: list[Prediction]) -> str:
     for p in predictions:
         first = p.scores.get(labels[0], math.nan) if labels else math.nan
         call = "" if p.error or math.isnan(first) else ("fake" if first >= 0.5 else "real")
-        rows.append([p.image, *(p.scores.get(k) for k in labels), call or f"error: {p.error}"])
+        why = f"error: {p.error}" if p.error else "; ".join(f"{k} failed: {e}" for k, e in p.failed.items())
+        rows.append([p.image, *(p.scores.get(k) for k in labels), call or why])
     return tabulate(rows, headers=["image", *(f"P(fake) {k}" for k in labels), "call at 0.5"], floatfmt=".4f",
                     missingval="")

@@ -221,16 +221,20 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     _report_plugin_failures(terminalreporter)
     if not len(session.store) or session.store.path is None:  # under torchrun, rank 0 reports
         return
+    from fakebench.generators.folders import write_skipped_report
     from fakebench.leaderboard.results import read_results
     from fakebench.leaderboard.summary import MAX_WIDTH, summary_text
 
     tr = terminalreporter
     out = config.stash[OUT_KEY]
-    _, paths = session.write_outputs(out, config.stash[SEEDS_KEY], floors=floor_misses(tr.stats.get("failed", [])))
-    if config.option.data:
-        from fakebench.generators.folders import write_skipped_report
-
-        paths["skipped"] = write_skipped_report(out / "skipped.csv", session.skipped)
+    skipped = session.skipped + session.detector_failures()
+    try:
+        _, paths = session.write_outputs(out, config.stash[SEEDS_KEY], floors=floor_misses(tr.stats.get("failed", [])))
+    except Exception as exc:  # one line, never a traceback that hides the run's results
+        tr.write_line(f"fakebench: the reports could not be written: {type(exc).__name__}: {exc}", red=True)
+        return
+    if config.option.data or skipped:
+        paths["skipped"] = write_skipped_report(out / "skipped.csv", skipped)
     width = min(MAX_WIDTH, config.get_terminal_writer().fullwidth)
     tr.write_sep("=", "fakebench leaderboard", fullwidth=width)
     tr.write_line(summary_text(read_results(out, paths), width, config.option.summary))

@@ -41,6 +41,7 @@ from fakebench.generators.corpus import (
     photo_path,
     split_photos,
 )
+from fakebench.generators.output_contract import checked_images
 from fakebench.generators.procedural import DEFAULT_PROCEDURAL, ProceduralConfig, procedural_jpeg_bytes
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,10 @@ class ImageSet:
 
     def read(self, record: ImageRecord):
         """The record's image as PIL RGB, its bytes checked against the manifest's sha256 (decoded once
-        per process while the file stays unchanged: `fakebench.core.decoded`)."""
+        per process while the file stays unchanged: `fakebench.core.decoded`). A failed record raises
+        its reason, so scoring fails it with the reason the set knows."""
+        if record.image_id in self.failed:
+            raise FakebenchError(self.failed[record.image_id])
         return DECODED.get(self.path(record), record.sha256, load_verified)
 
     def __len__(self) -> int:
@@ -188,24 +192,46 @@ def generated_set(generator: Generator, n: int, seed: int, batch_size: int = 32)
     cached = ImageSet.load(root)
     if cached is not None:
         return cached
-    files = [f"images/{name}-s{seed}-{i:05d}.png" for i in range(n)]
+    ids = [f"{name}-s{seed}-{i:05d}" for i in range(n)]
+    files = [f"images/{image_id}.png" for image_id in ids]
     units = distributed.shard([range(s, min(n, s + batch_size)) for s in range(0, n, batch_size)])
+    failed: dict[str, str] = {}
     with _own_share(root, f"fakes of {name}"):
         todo = [idx for _, idx in units if not all((root / files[i]).is_file() for i in idx)]
         with PngWriter() as writer:
             for idx in tqdm(todo, desc=f"generate {name}", unit="batch", leave=False, delay=0.5):
-                writer.submit_batch([root / files[i] for i in idx], generator.generate_indices(seed, idx))
-    distributed.barrier()
+                images, bad = checked_images(lambda idx=idx: generator.generate_indices(seed, idx), len(idx),
+                                             f"{name} generate()")
+                failed.update({ids[idx[j]]: why for j, why in bad.items()})
+                keep = [j for j in range(len(idx)) if j not in bad]
+                if keep:
+                    writer.submit_batch([root / files[idx[j]] for j in keep], images if not bad else images[keep])
+    failed = distributed.gather_merged(failed)
     records = []
-    for i, f in enumerate(files):
+    for image_id, f in zip(ids, files):
+        if image_id in failed:  # no file: the record stays, so scoring counts it as failed with its reason
+            records.append(ImageRecord(image_id, f, "", 0, 0))
+            continue
         data = (root / f).read_bytes()
         w, h = _size_of(data)
-        records.append(ImageRecord(f"{name}-s{seed}-{i:05d}", f, bytes_sha256(data), w, h))
-    imageset = ImageSet(f"gen-{name}-s{seed}", key, FAKE, root, records)
-    if distributed.current().is_main:
-        imageset.save(root)
-    distributed.barrier()
+        records.append(ImageRecord(image_id, f, bytes_sha256(data), w, h))
+    imageset = ImageSet(f"gen-{name}-s{seed}", key, FAKE, root, records, failed)
+    _save_unless_failed(imageset, failed, root, f"generator {name}", n)
     return imageset
+
+
+def _save_unless_failed(imageset: ImageSet, failed: dict[str, str], manifest_dir: Path, who: str, given: int) -> None:
+    """Write the manifest (rank 0) unless images `failed` in this build: a set with such failures is
+    never cached, so the next run asks the generator again for the missing images."""
+    if failed:
+        from collections import Counter
+
+        commonest = Counter(failed.values()).most_common(1)[0][0]
+        log.warning("%s failed %d of %d images of %s (commonest: %s); the set is not cached", who,
+                    len(failed), given, imageset.name, commonest)
+    elif distributed.current().is_main:
+        imageset.save(manifest_dir)
+    distributed.barrier()
 
 
 class DecodedImage:
@@ -240,9 +266,14 @@ def reconstruct_into(generator: Generator, source: ImageSet, target: Callable[[I
             failed.update({usable[pos].image_id: err for pos, err in unit.failed})
             for positions, pixels in unit.batches:  # one batch per decoded size (it can differ from the header's)
                 x = uint8_to_float(pixels, device)
-                out = run_in_batches(lambda a, b, x=x: generator.reconstruct(x[a:b]), len(x), len(x),
-                                     what=f"reconstruction with {generator.info.name}")
-                writer.submit_batch([target(usable[pos]) for pos in positions], out)
+                out, bad = checked_images(
+                    lambda x=x: run_in_batches(lambda a, b: generator.reconstruct(x[a:b]), len(x), len(x),
+                                               what=f"reconstruction with {generator.info.name}"),
+                    len(x), f"{generator.info.name} reconstruct()", shape=tuple(x.shape))
+                failed.update({usable[positions[j]].image_id: why for j, why in bad.items()})
+                keep = [j for j in range(len(x)) if j not in bad]
+                if keep:
+                    writer.submit_batch([target(usable[positions[j]]) for j in keep], out if not bad else out[keep])
             bar.update(len(unit))
     bar.close()
     return distributed.gather_merged(failed)
@@ -265,17 +296,20 @@ def reconstructed_set(generator: Generator, source: ImageSet) -> ImageSet:
         failed = reconstruct_into(generator, source, lambda r: cache_root / f"{r.sha256}.png",
                                   desc=f"reconstruct {source.name} with {generator.info.name}")
     distributed.barrier()
-    failed = {**source.failed, **failed}
     records = []
     for rec in source.records:
-        if rec.image_id in failed:
+        if rec.image_id in source.failed:
+            continue
+        if rec.image_id in failed:  # kept as a failed record, so scoring counts it with its reason
+            records.append(ImageRecord(f"{rec.image_id}-recon", "", "", rec.width, rec.height))
             continue
         data = (cache_root / f"{rec.sha256}.png").read_bytes()
         records.append(ImageRecord(f"{rec.image_id}-recon", f"{rec.sha256}.png", bytes_sha256(data),
                                    rec.width, rec.height))
-    # `failed` names the source images left out, so training drops their reals too
-    imageset = ImageSet(f"recon-{generator.info.name}-{source.name}", key, FAKE, cache_root, records, failed)
-    if distributed.current().is_main:
-        imageset.save(manifest_dir)
-    distributed.barrier()
+    # `failed` names the source images left out, so training drops their reals too, and the failed
+    # reconstructions' own records (`<id>-recon`), so scoring fails them
+    imageset = ImageSet(f"recon-{generator.info.name}-{source.name}", key, FAKE, cache_root, records,
+                        {**source.failed, **failed, **{f"{i}-recon": why for i, why in failed.items()}})
+    _save_unless_failed(imageset, failed, manifest_dir, f"generator {generator.info.name}",
+                        len(source.records) - len(source.failed))
     return imageset

@@ -57,6 +57,12 @@ class CaseMetrics:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def missing(cls, n_real: int, n_fake: int, n_failed: int, note: str) -> CaseMetrics:
+        """A case whose metrics cannot be computed: its counts, every metric NaN, and why."""
+        nan = math.nan
+        return cls(n_real, n_fake, n_failed, *([nan] * 14), note=note)
+
 
 METRIC_NAMES: tuple[str, ...] = tuple(f for f in CaseMetrics.__dataclass_fields__ if f != "note")
 
@@ -133,8 +139,11 @@ def case_metrics(labels, scores, threshold: float = 0.5, n_failed: int = 0, thre
     s = np.asarray(scores, dtype=float)
     if y.shape != s.shape:
         raise ValueError(f"labels and scores differ in length ({y.shape} vs {s.shape})")
-    if np.isnan(s).any():
-        raise ValueError("scores contain NaN")
+    if not np.isfinite(s).all():
+        bad = int((~np.isfinite(s)).sum())
+        return CaseMetrics.missing(int((y == 0).sum()), int((y == 1).sum()), n_failed,
+                                   f"{bad} score(s) are NaN or infinite without an error: metrics need finite scores "
+                                   "(rebuild the store with this version, whose scores pass the score checkpoint)")
     real, fake = s[y == 0], s[y == 1]
     n_real, n_fake = len(real), len(fake)
     real_acc = float((real < threshold).mean()) if n_real else math.nan

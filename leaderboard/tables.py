@@ -3,6 +3,7 @@ CSV, JSON). Nothing here runs a model or reads anything but the store."""
 from __future__ import annotations
 
 import json
+import logging
 import math
 import multiprocessing
 import os
@@ -12,26 +13,41 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
+from fakebench.core.errors import first_line
 from fakebench.core.seeds import derived_seed
 from fakebench.leaderboard.calibration import CALIBRATION_KEYS, calibration_thresholds
 from fakebench.leaderboard.claims import ClaimResult, claims_table
 from fakebench.leaderboard.cost_table import flops_table
-from fakebench.leaderboard.metrics import METRIC_NAMES, BootstrapConfig, case_metrics
+from fakebench.leaderboard.failures import case_failures
+from fakebench.leaderboard.metrics import METRIC_NAMES, BootstrapConfig, CaseMetrics, case_metrics
 from fakebench.leaderboard.store import TEST_SPLIT
 
 CASE_KEYS = ["case_id", "detector", "checkpoint", "generator", "perturbation", "seed"]
 BOARD_COLUMNS = CASE_KEYS + list(METRIC_NAMES) + ["note"]
 
 
+log = logging.getLogger(__name__)
+
 PARALLEL_ROWS = 200_000  # above this many test rows, cases are computed in worker processes
 
 
-def _case_row(fields: dict, labels: np.ndarray, scores: np.ndarray, n_failed: int, threshold: float,
+def _case_row(fields: dict, labels: np.ndarray, scores: np.ndarray, errors: list[str], threshold: float,
               bootstrap: BootstrapConfig) -> dict:
-    m = case_metrics(labels, scores, n_failed=n_failed, threshold_cal=threshold, bootstrap=bootstrap)
+    """One case's row. A case whose metrics cannot be computed still gets its row, with a note saying
+    why: one case never costs the others their reports. `errors` are its failed images' reasons."""
+    n_failed = len(errors)
+    try:
+        m = case_metrics(labels, scores, n_failed=n_failed, threshold_cal=threshold, bootstrap=bootstrap)
+    except Exception as exc:  # whatever breaks one case's metrics stays in its row
+        log.warning("case %s: metrics cannot be computed: %s", fields["case_id"], first_line(exc))
+        m = CaseMetrics.missing(int((labels == 0).sum()), int((labels == 1).sum()), n_failed,
+                                f"metrics cannot be computed: {first_line(exc)}")
     note = m.note
     if math.isnan(threshold) and not note:
         note = "no clean calibration reals in the store: real_fpr_cal is missing"
+    failures = case_failures([""] * len(scores) + errors)
+    if failures.fails_case:
+        note = f"case failed: {failures.line(fields['detector'])}" + (f"; {note}" if note else "")
     return {**fields, **m.as_dict(), "note": note}
 
 
@@ -55,7 +71,7 @@ def leaderboard_frame(scores: pd.DataFrame, bootstrap: BootstrapConfig = Bootstr
         boot = BootstrapConfig(bootstrap.resamples, bootstrap.level,
                                derived_seed(bootstrap.seed, fields["case_id"], fields["seed"]))  # not row order
         jobs.append((fields, group["label"].to_numpy()[ok.to_numpy()], group["score"].to_numpy()[ok.to_numpy()],
-                     int((~ok).sum()), threshold, boot))
+                     group.loc[~ok, "error"].tolist(), threshold, boot))
     workers = workers or os.cpu_count() or 1
     if workers > 1 and len(test) > PARALLEL_ROWS and len(jobs) > 1:
         # spawn, not fork: the caller may hold threads (torch, OpenMP) that a fork would copy locked

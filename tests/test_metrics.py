@@ -104,5 +104,6 @@ def test_one_class_case_explains_instead_of_nan_row():
     m = case_metrics([0, 0, 0], [0.1, 0.7, 0.2], threshold_cal=0.5)
     assert math.isnan(m.auc) and "no fakes" in m.note
     assert m.real_fpr_cal == pytest.approx(1 / 3)  # the reals still say how many were flagged
-    with pytest.raises(ValueError, match="NaN"):
-        case_metrics([0, 1], [0.1, float("nan")])
+    bad = case_metrics([0, 1, 1], [0.1, float("nan"), float("inf")], n_failed=4)  # a store that bypassed the checkpoint
+    assert "2 score(s) are NaN or infinite" in bad.note and math.isnan(bad.auc) and math.isnan(bad.real_acc)
+    assert (bad.n_real, bad.n_fake, bad.n_failed) == (1, 2, 4)

@@ -14,7 +14,7 @@ import pytest
 
 from fakebench.cli import main
 from fakebench.core.version import __version__
-from fakebench.leaderboard.claims import ClaimContext
+from fakebench.leaderboard.claims import CLAIMS, ClaimContext
 from fakebench.leaderboard.metrics import BootstrapConfig
 from fakebench.leaderboard.protocol import read_protocol
 from fakebench.leaderboard.reports import write_reports
@@ -70,7 +70,7 @@ def test_summary_of_a_stored_run_leads_with_the_answer_and_fits_the_width(result
     for row in ("mini-sd", "mini-playground", "mini-othervae", "taef2", REALS_ROW):
         assert any(line.startswith(row + " ") for line in table.splitlines()), row
     # every claim: its own line with its id, its verdict and (when it has one) its value's interval
-    assert len(summary.claims) == 8
+    assert len(summary.claims) == len(CLAIMS)
     for r in summary.claims:
         line = next(line for line in lines if line.startswith(r.id + " "))
         assert verdict_word(r) in line or width < 120, (r.id, line)
