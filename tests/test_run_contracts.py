@@ -223,8 +223,8 @@ def test_every_report_is_written_when_one_cases_metrics_cannot_be_computed(tmp_p
     """A store written before the checkpoint (NaN scores without an error) and a case with one image left:
     their rows carry notes, the good detector's row is complete, and every report file is written."""
     from fakebench.leaderboard.reports import write_reports
-    from fakebench.leaderboard.store import ScoreStore
     from fakebench.leaderboard.results import read_results
+    from fakebench.leaderboard.store import ScoreStore
     from fakebench.leaderboard.summary import summary_text
     from fakebench.leaderboard.tables import leaderboard_frame
 
