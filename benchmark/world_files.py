@@ -31,6 +31,7 @@ tables key by key, arrays replaced whole):
 """
 from __future__ import annotations
 
+import fnmatch
 import functools
 from dataclasses import fields
 from importlib.resources import files
@@ -74,6 +75,13 @@ def builtin_dir() -> Path:
 
 def builtin_worlds() -> list[str]:
     return sorted(p.stem for p in builtin_dir().glob(f"*{SUFFIX}"))
+
+
+def world_lines(pattern: str | None = None) -> list[str]:
+    """One line per built-in world: its name and description (`fakebench list worlds`)."""
+    names = [n for n in builtin_worlds() if pattern is None or fnmatch.fnmatchcase(n, pattern)]
+    width = max((len(n) for n in names), default=0)
+    return [f"{n:<{width}}  {load_world(n).description}" for n in names]
 
 
 def _bad(path: Path, message: str, fix: str) -> FakebenchError:
@@ -152,7 +160,7 @@ def _dataclass_kwargs(cls: type, table: dict, path: Path, where: str) -> dict:
     out = {}
     for key, value in table.items():
         if key not in defaults:
-            raise _bad(path, f"unknown key {where}{key!r}", f"use one of {', '.join(defaults)}")
+            raise _bad(path, f"unknown key {where + key!r}", f"use one of {', '.join(defaults)}")
         default = defaults[key]
         if isinstance(default, tuple) and isinstance(value, list):
             value = tuple(float(v) if default and isinstance(default[0], float) else v for v in value)
