@@ -118,7 +118,7 @@ def _check_keys(table: dict, schema: dict, path: Path, where: str = "") -> None:
         if not ok and not (float in types and isinstance(value, int) and not isinstance(value, bool)):
             what = " or ".join({"str": "string", "list": "array", "dict": "table"}.get(t.__name__, t.__name__)
                                for t in types)
-            raise _bad(path, f"{name} = {value!r} is not a {what}", f"write {name} as a TOML {what}")
+            raise _bad(path, f"{name} = {value!r} should be a TOML {what}", f"write {name} as a TOML {what}")
 
 
 def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict:
@@ -132,10 +132,10 @@ def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     except OSError as exc:
         raise FakebenchError(f"cannot read world file {path}: {exc}", fix="check the path") from None
     _check_keys(table, SCHEMA, path)
-    for name, entry in table.get("detectors", {}).items():
-        _check_keys(entry, DETECTOR_KEYS, path, f"detectors.{name}.")
-    for i, rule in enumerate(table.get("score", [])):
-        _check_keys(rule, RULE_KEYS, path, f"score[{i}].")
+    for where, entries, keys in (("detectors.{}", table.get("detectors", {}).items(), DETECTOR_KEYS),
+                                 ("score[{}]", enumerate(table.get("score", [])), RULE_KEYS)):
+        for key, entry in entries:
+            _check_keys({where.format(key): entry}, {where.format(key): keys}, path)
     if "data" in table:
         table["data"] = [f"{FOLDER_PREFIX}{(path.parent / Path(d[len(FOLDER_PREFIX):]).expanduser()).resolve()}"
                          if d.startswith(FOLDER_PREFIX) else d for d in table["data"]]
