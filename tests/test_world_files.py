@@ -115,14 +115,16 @@ def test_the_example_world_scores_a_folder_with_the_plugin(prepared_mini_smoke, 
     world.parent.mkdir()
     world.write_text((ROOT / "examples" / "my-world.toml").read_text())
     rng = np.random.default_rng(0)
-    for label in ("real", "fake"):
+    ramp = np.linspace(0, 255, 80, dtype=np.uint8)[None, :, None].repeat(72, 0).repeat(3, 2)
+    for label in ("real", "fake"):  # the plugin calls smooth images fake: noisy reals, smooth fakes
         (world.parent / "my-images" / label).mkdir(parents=True)
         for i in range(3):
-            pixels = rng.integers(0, 256, (72, 80, 3), dtype=np.uint8)
+            pixels = rng.integers(0, 256, (72, 80, 3), dtype=np.uint8) if label == "real" else ramp // (i + 1)
             Image.fromarray(pixels).save(world.parent / "my-images" / label / f"{i}.png")
     out = tmp_path / "out"
     result = benchmark_in_process(pytester, "-q", "--world", str(world), "--leaderboard-dir", str(out),
                                   "-k", "not claims")
     assert result.ret == 0, result.stdout.str()[-3000:] + result.stderr.str()[-3000:]
+    assert "3 passed" in result.stdout.str()
     board = pd.read_csv(out / "leaderboard.csv")
     assert sorted(board["case_id"]) == [f"myplugin-my-images-{p}" for p in ("identity", "jpeg75", "resize0.5")]
