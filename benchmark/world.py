@@ -8,6 +8,7 @@ import fnmatch
 from dataclasses import dataclass, field
 
 from fakebench.benchmark.perturbations import GRID_PERTURBATIONS, QUICK_PERTURBATIONS, parse_perturbation
+from fakebench.detectors.recipes import RECIPES
 from fakebench.detectors.training_loop import TrainConfig
 from fakebench.generators.corpus import CorpusConfig
 
@@ -51,7 +52,7 @@ class WorldConfig:
     # the detectors a run uses unless --detectors says otherwise; installed plugins join them, and any
     # registered detector can be selected by name
     detectors: tuple[WorldDetector, ...] = ()
-    recipes: tuple[str, ...] = ("baseline", "aligned", "aligned-sync")  # the recipes its trainable detectors get
+    recipes: tuple[str, ...] = RECIPES  # the recipes its trainable detectors get
     n_test_fakes: int = 300
     # a reconstruction-only generator (taef2) is tested on the round trips of this many held-out reals,
     # evenly spaced over the test set (None: all of them)
