@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from fakebench.benchmark.cases import WORLDS, WorldConfig
+from fakebench.benchmark.world import WorldConfig
+from fakebench.benchmark.world_files import load_world
 from fakebench.core.errors import FakebenchError
 from fakebench.detectors.recipes import RECON_SUFFIX, TrainingData
 from fakebench.generators.folders import FAKE_NAMES, REAL_NAMES, SkippedFile, labelled_files, list_images
@@ -86,7 +87,7 @@ def _mini(name: str, spec: str) -> AuditSource:
     if name not in MINI_SETS:
         raise FakebenchError(f"unknown mini-world training set {spec!r}",
                              fix=f"use one of {', '.join('mini:' + n for n in MINI_SETS)}")
-    return recipe_source(*MINI_SETS[name], WORLDS["mini"], spec)
+    return recipe_source(*MINI_SETS[name], load_world("mini"), spec)
 
 
 def _pair_key(rel: PurePosixPath) -> str:

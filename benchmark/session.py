@@ -12,9 +12,10 @@ from typing import Literal
 import pandas as pd
 import torch
 
-from fakebench.benchmark.cases import Case, WorldConfig, build_cases
+from fakebench.benchmark.cases import Case, build_cases
 from fakebench.benchmark.perturbations import Identity, Perturbation, parse_perturbation
 from fakebench.benchmark.scoring import ScoringConfig, detector_scores
+from fakebench.benchmark.world import WorldConfig
 from fakebench.core.cache import atomic_write_json
 from fakebench.core.errors import FakebenchError
 from fakebench.core.provenance import as_dict, provenance, write_run_json

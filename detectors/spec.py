@@ -11,6 +11,15 @@ from fakebench.detectors.trainable import Trainable
 from fakebench.generators.procedural import PREFIX as PROCEDURAL_PREFIX
 
 
+def _freeze(value: object) -> object:
+    return tuple(_freeze(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+def frozen_kwargs(kwargs: Mapping[str, object] | None) -> tuple[tuple[str, object], ...]:
+    """Factory arguments sorted, with lists frozen into tuples, so equal arguments make equal, hashable specs."""
+    return tuple(sorted((k, _freeze(v)) for k, v in (kwargs or {}).items()))
+
+
 @dataclass(frozen=True)
 class DetectorSpec:
     """A detector by registry name and factory kwargs, trained by a recipe (empty: used as it comes).
@@ -26,13 +35,8 @@ class DetectorSpec:
     @classmethod
     def of(cls, detector: str, recipe: str = "", generator: str = "", kwargs: Mapping[str, object] | None = None,
            reals: str = "") -> DetectorSpec:
-        """A spec from plain factory arguments (as a sidecar or a command line gives them): sorted, with
-        lists frozen into tuples, so that equal arguments make equal, hashable specs."""
-        def freeze(value: object) -> object:
-            return tuple(freeze(v) for v in value) if isinstance(value, (list, tuple)) else value
-
-        return cls(detector, recipe, generator, tuple(sorted((k, freeze(v)) for k, v in (kwargs or {}).items())),
-                   reals)
+        """A spec from plain factory arguments (as a sidecar, a command line or a world file gives them)."""
+        return cls(detector, recipe, generator, frozen_kwargs(kwargs), reals)
 
     @property
     def procedural(self) -> bool:

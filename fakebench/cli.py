@@ -154,6 +154,10 @@ def _cmd_list(args: argparse.Namespace) -> int:
         print(tabulate(_detector_rows(args.pattern),
                        headers=["detector", "source", "recipes", "input policy", "parameters", "description"]))
         print(_training_options())
+    elif args.what == "worlds":
+        from fakebench.benchmark.world_files import world_lines
+
+        print("\n".join(world_lines(args.pattern)))
     else:
         from fakebench.benchmark.perturbations import PERTURBATIONS
 
@@ -560,8 +564,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--quality-sides", type=_at_least_one, nargs="+", default=[128, 256], help="crop sides")
     verify.add_argument("--quality-crops", type=_at_least_one, default=4, help="crops per test photo")
     verify.set_defaults(func=_cmd_mini_verify)
-    lst = sub.add_parser("list", help="list registered detectors, generators or perturbations")
-    lst.add_argument("what", choices=["detectors", "generators", "perturbations"])
+    lst = sub.add_parser("list", help="list registered detectors, generators or perturbations, or the built-in worlds")
+    lst.add_argument("what", choices=["detectors", "generators", "perturbations", "worlds"])
     lst.add_argument("pattern", nargs="?", default=None, help="glob filter, e.g. 'mini-*'")
     lst.set_defaults(func=_cmd_list)
     report = sub.add_parser("report", help="rebuild every leaderboard output from a score store, or compare two",

@@ -14,9 +14,10 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from fakebench.benchmark.cases import Case, WorldConfig
+from fakebench.benchmark.cases import Case
 from fakebench.benchmark.protocol import checkpoint_sidecars
 from fakebench.benchmark.session import BenchSession
+from fakebench.benchmark.world import WorldConfig
 from fakebench.core import distributed
 from fakebench.core.cache import atomic_path, ensure_writable_dir
 from fakebench.core.errors import FakebenchError
@@ -225,7 +226,7 @@ def load_detectors(checkpoints: list[Path], names: list[str], device: str = "cpu
     return found
 
 
-FOLDER_WORLD = WorldConfig("folder", (), "")  # a score job's cases come from its dataset alone
+FOLDER_WORLD = WorldConfig("folder")  # a score job's cases come from its dataset alone
 
 
 def score_folder(job: ScoreJob, cfg: ScoringConfig) -> tuple[pd.DataFrame, dict[str, Path]]:

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from fakebench.benchmark.cases import WORLDS, build_cases, detector_specs
+from fakebench.benchmark.cases import build_cases, detector_specs
 from fakebench.benchmark.session import BenchSession
+from fakebench.benchmark.world_files import builtin_worlds, load_world
 from fakebench.core.cache import ensure_writable_dir, home
 from fakebench.core.errors import FakebenchError
 from fakebench.generators.sources import SOURCE_HELP, load_data_source
@@ -47,7 +48,8 @@ def _seeds(value: str) -> tuple[int, ...]:
 def add_options(parser: pytest.Parser) -> None:
     """The benchmark's options; called by `benchmark/conftest.py`'s `pytest_addoption` only."""
     group = parser.getgroup("fakebench", "fakebench benchmark")
-    group.addoption("--world", default="mini", choices=sorted(WORLDS), help="which world of generators to use")
+    group.addoption("--world", default="mini", help=f"a built-in world ({', '.join(builtin_worlds())}; fakebench list "
+                    "worlds) or the path to a .toml world file")
     group.addoption("--detectors", default=None, help="comma-separated detector names or globs, e.g. 'aligned-*'")
     group.addoption("--generators", default=None, help="comma-separated generator names or globs, e.g. 'mini-p*'")
     group.addoption("--perturbations", default=None,
@@ -101,13 +103,13 @@ def activate(config: pytest.Config) -> None:
         from fakebench.core.devices import resolve_device
         from fakebench.detectors.inference import ScoringConfig
 
-        world = WORLDS[config.option.world]
+        world = load_world(config.option.world)
         seeds = _seeds(config.option.seeds)
         if config.option.batch_size < 1 or (config.option.workers or 0) < 0:
             raise FakebenchError("--batch-size must be >= 1 and --workers >= 0", fix="e.g. --batch-size 64 --workers 2")
         device = str(resolve_device(config.option.device))
         rank = distributed.init(device)  # under torchrun every rank runs every case on its share of images
-        datasets = [load_data_source(d) for d in config.option.data]
+        datasets = [load_data_source(d) for d in (*world.data, *config.option.data)]
         out = ensure_writable_dir(Path(config.option.leaderboard_dir).resolve(), "leaderboard folder")
         ensure_writable_dir(home(), "results home (FAKEBENCH_HOME)")
         session = BenchSession(world, bench_seed=config.option.bench_seed, device=device,

@@ -43,18 +43,20 @@ def prepared_mini_smoke(tmp_path_factory) -> Path:
     run imports is imported before `pytester` takes its first sys.modules snapshot (an inner run's new
     modules are dropped when it ends, and some, e.g. pandas' Arrow extension types, fail when imported
     twice in one process)."""
-    from fakebench.benchmark.cases import MINI_SMOKE_WORLD, build_cases
+    from fakebench.benchmark.cases import build_cases
     from fakebench.benchmark.session import BenchSession
+    from fakebench.benchmark.world_files import load_world
     from fakebench.leaderboard.store import default_store_name
 
+    world = load_world("mini-smoke")
     home = tmp_path_factory.mktemp("prepared-mini-smoke")
     outputs = tmp_path_factory.mktemp("prepared-mini-smoke-run")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("FAKEBENCH_HOME", str(home))
-        session = BenchSession(MINI_SMOKE_WORLD, store_path=outputs / default_store_name())
-        for generator in MINI_SMOKE_WORLD.generators:
+        session = BenchSession(world, store_path=outputs / default_store_name())
+        for generator in world.generators:
             session.test_fakes(generator)
-        cases = build_cases(MINI_SMOKE_WORLD, perturbations=["identity"])
+        cases = build_cases(world, perturbations=["identity"])
         for spec in sorted({c.detector for c in cases}, key=lambda s: s.label):
             session.calibration_threshold(spec, seed=0)  # trains the detector, scores the calibration reals
         session.run_case(cases[0])

@@ -209,11 +209,11 @@ def test_the_benchmark_audits_its_training_sets_into_run_json_and_judges_c0():
     """mini-smoke's baseline and aligned training sets, built through the benchmark's cache: the aligned
     set pairs each real crop (JPEG) with its reconstruction (PNG), so its format still leaks, and C0
     says so rather than holding."""
-    from fakebench.benchmark.cases import MINI_SMOKE_WORLD
     from fakebench.benchmark.session import BenchSession
+    from fakebench.benchmark.world_files import load_world
     from fakebench.leaderboard.claims import CLAIMS_BY_ID, evaluate
 
-    session = BenchSession(MINI_SMOKE_WORLD, calibration=None)
+    session = BenchSession(load_world("mini-smoke"), calibration=None)
     entries = session.audit_training_sets([("baseline", "corpus"), ("aligned", "corpus")])
     by_recipe = {e["recipe"]: e for e in entries}
     assert set(by_recipe) == {"baseline", "aligned"} and all(e["n_unreadable"] == 0 for e in entries)

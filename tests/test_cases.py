@@ -1,8 +1,11 @@
 """Benchmark cases from a world and a selection: ids, the paper's expected failures, selection errors."""
 import pytest
 
-from fakebench.benchmark.cases import MINI_WORLD, build_cases
+from fakebench.benchmark.cases import build_cases
+from fakebench.benchmark.world_files import load_world
 from fakebench.core.errors import FakebenchError
+
+MINI_WORLD = load_world("mini")
 
 
 def test_case_ids_and_expected_failures():
@@ -10,16 +13,18 @@ def test_case_ids_and_expected_failures():
     ids = [c.id for c in cases]
     labels = sorted({c.detector.label for c in cases})
     grid = [f"{r}-resnet50" for r in ("aligned", "baseline")]  # the paper's detector: the whole grid
-    # scored under the added_perturbations only: the other backbones, Sync and the shader experiment
+    # scored under the world's four perturbations only (its [[score]] rules): the other backbones, Sync and
+    # the shader experiment
     added = [f"{r}-{d}" for r in ("aligned", "baseline") for d in ("freq-lr", "small-cnn")]
     added += ["aligned-shader-resnet50", "aligned-sync-resnet50"]
     assert labels == sorted(grid + added)
-    n_added = len(MINI_WORLD.perturbation_ids(MINI_WORLD.added_perturbations))
-    grid_generators = [g for g in MINI_WORLD.generators if g not in MINI_WORLD.added_generators]
+    n_added = len(MINI_WORLD.perturbation_ids(MINI_WORLD.rules[0].perturbations))
+    added_generators = MINI_WORLD.rules[1].generators
+    grid_generators = [g for g in MINI_WORLD.generators if g not in added_generators]
     assert grid_generators == ["mini-sd"]
-    n_grid = len(MINI_WORLD.perturbation_ids())
+    n_grid = len(MINI_WORLD.perturbation_ids("grid"))
     assert len(ids) == (len(grid_generators) * (len(grid) * n_grid + len(added) * n_added)
-                        + len(MINI_WORLD.added_generators) * (len(grid) + len(added)) * n_added) == len(set(ids))
+                        + len(added_generators) * (len(grid) + len(added)) * n_added) == len(set(ids))
     assert "aligned-small-cnn-mini-sd-jpeg50" in ids and "aligned-small-cnn-mini-sd-blur1" not in ids
     assert "baseline-resnet50-mini-othervae-jpeg50" in ids and "baseline-resnet50-mini-othervae-blur1" not in ids
     # a run that names perturbations gets them for every detector and generator

@@ -84,13 +84,14 @@ def test_short_side_keeps_aspect_and_names_bad_values():
 
 
 def test_the_grid_covers_the_design_and_every_id_is_canonical():
-    from fakebench.benchmark.cases import MINI_WORLD
+    from fakebench.benchmark.world_files import load_world
 
-    ids = MINI_WORLD.perturbation_ids("grid")
+    world = load_world("mini")
+    ids = world.perturbation_ids("grid")
     assert len(ids) >= 20 and len(set(ids)) == len(ids) and ids[0] == "identity"
     for expected in ("resize0.25", "resize2", "short128", "jpeg30", "webp50", "blur2", "resize0.5+jpeg75",
                      "jpeg75+webp75"):
         assert expected in ids
     assert all(parse_perturbation(i).id == i for i in ids)
-    assert MINI_WORLD.perturbation_ids("quick,webp50,jpeg75") == ["identity", "resize0.5", "jpeg75", "webp50"]
-    assert MINI_WORLD.perturbation_ids("resize0.50") == ["resize0.5"]  # canonical spelling
+    assert world.perturbation_ids("quick,webp50,jpeg75") == ["identity", "resize0.5", "jpeg75", "webp50"]
+    assert world.perturbation_ids("resize0.50") == ["resize0.5"]  # canonical spelling

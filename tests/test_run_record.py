@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pandas as pd
 
-from fakebench.benchmark.cases import WORLDS
 from fakebench.benchmark.session import BenchSession
+from fakebench.benchmark.world_files import load_world
 from fakebench.cli import main
 from fakebench.core import provenance as prov
 from fakebench.core.version import __version__
@@ -55,7 +55,7 @@ def _claims(folder) -> dict[str, dict]:
 
 
 def test_a_report_rebuilt_from_a_taef2_store_judges_the_claims_the_run_judged(tmp_path, capsys):
-    world = WORLDS["taef2-smoke"]
+    world = load_world("taef2-smoke")
     session = BenchSession(world, store_path=tmp_path / "run" / default_store_name(), calibration=None)
     session.store.add(_taef2_store())
     _, paths = session.write_outputs(tmp_path / "run")

@@ -170,10 +170,11 @@ def test_failed_floors_are_grouped_by_detector_and_perturbation_family():
 
 def _default_run_store(seed: int = 0) -> tuple[pd.DataFrame, list[FloorMiss]]:
     """A store shaped like the default `pytest benchmark/` run (the mini world's cases), random scores."""
-    from fakebench.benchmark.cases import WORLDS, build_cases
+    from fakebench.benchmark.cases import build_cases
+    from fakebench.benchmark.world_files import load_world
 
     rng = np.random.default_rng(seed)
-    cases = build_cases(WORLDS["mini"])
+    cases = build_cases(load_world("mini"))
     frames, misses = [], []
     for detector in sorted({c.detector.label for c in cases}):
         frames.append(pd.DataFrame({"case_id": f"{detector}-calibration", "detector": detector, "generator": "",

@@ -4,9 +4,12 @@ from dataclasses import replace
 
 import pytest
 
-from fakebench.benchmark.cases import MINI_SMOKE_WORLD, TAEF2_SMOKE_WORLD, TAEF2_WORLD, build_cases
+from fakebench.benchmark.cases import build_cases
 from fakebench.benchmark.session import BenchSession
+from fakebench.benchmark.world_files import load_world
 from tests.jobs_helpers import benchmark_in_process
+
+MINI_SMOKE_WORLD, TAEF2_WORLD, TAEF2_SMOKE_WORLD = (load_world(n) for n in ("mini-smoke", "taef2", "taef2-smoke"))
 
 
 def test_taef2_world_trains_the_paper_recipe_on_taef2_and_tests_the_mini_generators_too():

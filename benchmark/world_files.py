@@ -1,0 +1,265 @@
+"""World files: a world as TOML, read with the standard library's `tomllib` and checked on load.
+
+A built-in world is `benchmark/worlds/<name>.toml` (`--world mini`); a researcher's own is any path
+(`--world my.toml`). The schema (every key optional; `extends` merges this file over another world,
+tables key by key, arrays replaced whole):
+
+    extends = "mini"                  # a built-in world's name, or a path relative to this file
+    description = "one line"          # `fakebench list worlds`
+    generators = ["mini-sd", ...]     # registered generator names (`fakebench list generators`)
+    train_generator = "mini-sd"       # the one trainable detectors train on (one of `generators`)
+    recipes = ["baseline", "aligned", "aligned-sync"]   # the recipes trainable detectors get
+    data = ["folder:my-images"]       # datasets scored as --data does (folder paths relative to this file)
+    floor = 0.6                       # balanced accuracy a case must reach
+    cpu_warning = "..."               # one line shown before a run on a CPU
+    [roles]                           # what the claims read, by generator name
+    same_autoencoder = [...]; denoiser_differs = "..."; autoencoder_differs = "..."
+    [detectors.resnet50]              # a registered detector (`fakebench list detectors`)
+    params = { width = 16 }           # its factory's parameters
+    runs = ["baseline", "aligned", "aligned-sync", "aligned-shader"]   # what it adds to the default run
+    [reals]
+    corpus = { crops_per_photo = { train = 3, val = 2, test = 2 } }    # the photo corpus (CorpusConfig)
+    procedural = 1400                 # procedural training reals of the shader experiment (aligned-shader)
+    [train]                           # a schedule preset and TrainConfig overrides
+    schedule = "paper"; epochs = 12; augment = { preset = "paper", crop = 96 }
+    [test]
+    fakes = 300; reconstructions = 75 # or "all"; native_side = 64; short_sides = [48, 96, 128]
+    [[score]]                         # what a run that names no perturbations scores: first match wins
+    detectors = ["aligned-sync-*"]; generators = ["taef2"]; perturbations = "identity,jpeg50"
+    [claims]
+    backbone = "resnet50"; judged = true; unjudged = { C5 = "why this world cannot judge it" }
+"""
+from __future__ import annotations
+
+import fnmatch
+import functools
+from dataclasses import fields
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from fakebench.benchmark.world import SHADER, ScoreRule, WorldConfig, WorldDetector
+from fakebench.core.errors import FakebenchError
+from fakebench.detectors.augment import AugmentConfig, augment_preset
+from fakebench.detectors.recipes import RECIPES
+from fakebench.detectors.registry import DETECTORS
+from fakebench.detectors.spec import frozen_kwargs
+from fakebench.detectors.training_loop import PlateauConfig, TrainConfig, train_config
+from fakebench.generators.corpus import CorpusConfig
+from fakebench.generators.folders import PREFIX as FOLDER_PREFIX
+from fakebench.generators.registry import GENERATORS
+from fakebench.leaderboard.claims import CLAIMS_BY_ID
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+SUFFIX = ".toml"
+# each table's keys; `detectors` holds one table per registered detector, of DETECTOR_KEYS
+SCHEMA: dict[str, Any] = {
+    "extends": str, "description": str, "generators": list, "train_generator": str, "recipes": list, "data": list,
+    "floor": float, "cpu_warning": str,
+    "roles": {"same_autoencoder": list, "denoiser_differs": str, "autoencoder_differs": str},
+    "detectors": dict, "reals": {"corpus": dict, "procedural": int}, "train": dict,
+    "test": {"fakes": int, "reconstructions": (int, str), "native_side": int, "short_sides": list},
+    "score": list, "claims": {"backbone": str, "judged": bool, "unjudged": dict},
+}
+DETECTOR_KEYS = {"params": dict, "runs": list}
+RULE_KEYS = {"detectors": list, "generators": list, "perturbations": (str, list)}
+
+
+def builtin_dir() -> Path:
+    return Path(str(files("fakebench.benchmark") / "worlds"))
+
+
+def builtin_worlds() -> list[str]:
+    return sorted(p.stem for p in builtin_dir().glob(f"*{SUFFIX}"))
+
+
+def world_lines(pattern: str | None = None) -> list[str]:
+    """One line per built-in world: its name and description (`fakebench list worlds`)."""
+    names = [n for n in builtin_worlds() if pattern is None or fnmatch.fnmatchcase(n, pattern)]
+    width = max((len(n) for n in names), default=0)
+    return [f"{n:<{width}}  {load_world(n).description}" for n in names]
+
+
+def _bad(path: Path, message: str, fix: str) -> FakebenchError:
+    return FakebenchError(f"world file {path}: {message}", fix=fix)
+
+
+def _resolve(ref: str, relative_to: Path | None = None) -> Path:
+    """A built-in world's name, or a path to a TOML file (relative to the file that names it)."""
+    if not ref.endswith(SUFFIX) and (builtin_dir() / f"{ref}{SUFFIX}").is_file():
+        return builtin_dir() / f"{ref}{SUFFIX}"
+    path = Path(ref).expanduser()
+    path = (relative_to / path if relative_to and not path.is_absolute() else path).resolve()
+    if ref.endswith(SUFFIX) and path.is_file():
+        return path
+    raise FakebenchError(f"unknown world {ref!r}; built-in worlds: {', '.join(builtin_worlds())}",
+                         fix="pass a built-in world's name or the path to a .toml world file (fakebench list worlds)")
+
+
+def _check_keys(table: dict, schema: dict, path: Path, where: str = "") -> None:
+    """Every key known and of its type: one line naming the key, the value and the fix."""
+    for key, value in table.items():
+        name = f"{where}{key}"
+        if key not in schema:
+            raise _bad(path, f"unknown key {name!r}",
+                       f"use one of {', '.join(schema)}{' in [' + where[:-1] + ']' if where else ''}")
+        kind = schema[key]
+        if isinstance(kind, dict):
+            if not isinstance(value, dict):
+                raise _bad(path, f"{name} = {value!r} is not a table", f"write [{name}] with keys {', '.join(kind)}")
+            _check_keys(value, kind, path, f"{name}.")
+            continue
+        types = kind if isinstance(kind, tuple) else (kind,)
+        ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+        if not ok and not (float in types and isinstance(value, int) and not isinstance(value, bool)):
+            what = " or ".join({"str": "string", "list": "array", "dict": "table"}.get(t.__name__, t.__name__)
+                               for t in types)
+            raise _bad(path, f"{name} = {value!r} should be a TOML {what}", f"write {name} as a TOML {what}")
+
+
+def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    """A world file's table, merged over the world it extends; folder datasets made absolute."""
+    if path in seen:
+        raise _bad(path, f"extends itself through {' -> '.join(p.name for p in seen)}", "break the extends cycle")
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:  # its message ends "(at line N, column M)"
+        raise FakebenchError(f"world file {path} does not parse: {exc}", fix="fix the TOML at that line") from None
+    except OSError as exc:
+        raise FakebenchError(f"cannot read world file {path}: {exc}", fix="check the path") from None
+    _check_keys(table, SCHEMA, path)
+    for where, entries, keys in (("detectors.{}", table.get("detectors", {}).items(), DETECTOR_KEYS),
+                                 ("score[{}]", enumerate(table.get("score", [])), RULE_KEYS)):
+        for key, entry in entries:
+            _check_keys({where.format(key): entry}, {where.format(key): keys}, path)
+    if "data" in table:
+        table["data"] = [f"{FOLDER_PREFIX}{(path.parent / Path(d[len(FOLDER_PREFIX):]).expanduser()).resolve()}"
+                         if d.startswith(FOLDER_PREFIX) else d for d in table["data"]]
+    parent = table.pop("extends", None)
+    return _merge(_read(_resolve(parent, path.parent), (*seen, path)), table) if parent else table
+
+
+def _merge(base: dict, over: dict) -> dict:
+    """`over` on `base`: tables key by key, everything else (arrays too) replaced whole."""
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    if "description" not in over:  # a world's line describes that world, not the one it extends
+        out.pop("description", None)
+    return out
+
+
+def _dataclass_kwargs(cls: type, table: dict, path: Path, where: str) -> dict:
+    """`table` as keyword arguments of dataclass `cls`: known fields, arrays as tuples, ints as floats
+    where the field is a float (so a config equals, and hashes like, the one written in Python)."""
+    defaults = {f.name: getattr(cls(), f.name) for f in fields(cls)}
+    out = {}
+    for key, value in table.items():
+        if key not in defaults:
+            raise _bad(path, f"unknown key {where + key!r}", f"use one of {', '.join(defaults)}")
+        default = defaults[key]
+        if isinstance(default, tuple) and isinstance(value, list):
+            value = tuple(float(v) if default and isinstance(default[0], float) else v for v in value)
+        elif isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        out[key] = value
+    return out
+
+
+def _train(table: dict, path: Path) -> TrainConfig:
+    table = dict(table)
+    augment = dict(table.pop("augment", {}))
+    plateau = table.pop("plateau", None)
+    kwargs = _dataclass_kwargs(TrainConfig, table, path, "train.")
+    kwargs.pop("schedule", None)
+    if plateau is not None:
+        kwargs["plateau"] = PlateauConfig(**_dataclass_kwargs(PlateauConfig, plateau, path, "train.plateau."))
+    aug = augment_preset(augment.pop("preset", "light"), **_dataclass_kwargs(AugmentConfig, augment, path,
+                                                                             "train.augment."))
+    return train_config(table.get("schedule", "cosine"), **kwargs, augment=aug)
+
+
+def _registered(path: Path, key: str, names: list[str], registry: Any, what: str) -> None:
+    for name in names:
+        if name not in registry:
+            raise _bad(path, f"{key}: {name!r} is not a registered {what}",
+                       f"use one of {', '.join(registry.names())} (fakebench list {what}s), or install its plugin")
+
+
+def _in_world(path: Path, key: str, names: list[str], generators: list[str]) -> None:
+    for name in names:
+        if name not in generators:
+            raise _bad(path, f"{key} = {name!r} is not one of the world's generators ({', '.join(generators)})",
+                       f"add {name!r} to generators, or name one of them")
+
+
+def _world(name: str, path: Path, t: dict) -> WorldConfig:
+    """The checked WorldConfig of a merged table."""
+    generators, roles, reals, test, claims = (t.get("generators", []), t.get("roles", {}), t.get("reals", {}),
+                                              t.get("test", {}), t.get("claims", {}))
+    _registered(path, "generators", generators, GENERATORS, "generator")
+    _registered(path, "detectors", list(t.get("detectors", {})), DETECTORS, "detector")
+    _in_world(path, "train_generator", [t["train_generator"]] if t.get("train_generator") else [], generators)
+    _in_world(path, "roles.same_autoencoder", roles.get("same_autoencoder", []), generators)
+    for role in ("denoiser_differs", "autoencoder_differs"):
+        _in_world(path, f"roles.{role}", [roles[role]] if roles.get(role) else [], generators)
+    recipes = t.get("recipes", list(RECIPES))
+    for recipe in recipes:
+        if recipe not in RECIPES:
+            raise _bad(path, f"recipes: unknown recipe {recipe!r}", f"use some of {', '.join(RECIPES)}")
+    procedural = reals.get("procedural", 0)
+    runnable = [*recipes, SHADER] if procedural else recipes
+    detectors = []
+    for det, entry in t.get("detectors", {}).items():
+        runs = entry.get("runs", [r for r in ("baseline", "aligned") if r in recipes])
+        for run in runs:
+            if run not in runnable:
+                raise _bad(path, f"detectors.{det}.runs: {run!r} is not among this world's {', '.join(runnable)}",
+                           "name one of them" + ("" if procedural else f" ({SHADER} needs reals.procedural > 0)"))
+        detectors.append(WorldDetector(det, frozen_kwargs(entry.get("params", {})), tuple(runs)))
+    rules = []
+    for i, r in enumerate(t.get("score", [{"perturbations": "grid"}])):
+        if "perturbations" not in r:
+            raise _bad(path, f"score[{i}] has no perturbations", 'add perturbations = "grid" (or ids) to the rule')
+        perts = r["perturbations"]
+        rules.append(ScoreRule(",".join(perts) if isinstance(perts, list) else perts,
+                               tuple(r.get("detectors", ())), tuple(r.get("generators", ()))))
+    reconstructions = test.get("reconstructions", "all")
+    if reconstructions != "all" and not isinstance(reconstructions, int):
+        raise _bad(path, f"test.reconstructions = {reconstructions!r}", 'write a number or "all"')
+    unjudged = claims.get("unjudged", {})
+    for claim in unjudged:
+        if claim not in CLAIMS_BY_ID:
+            raise _bad(path, f"claims.unjudged: unknown claim {claim!r}", f"use one of {', '.join(CLAIMS_BY_ID)}")
+    world = WorldConfig(
+        name=name, source=str(path), description=t.get("description", ""), generators=tuple(generators),
+        train_generator=t.get("train_generator", ""), detectors=tuple(detectors), recipes=tuple(recipes),
+        n_test_fakes=test.get("fakes", WorldConfig.n_test_fakes),
+        n_test_reconstructions=None if reconstructions == "all" else reconstructions,
+        corpus=CorpusConfig(**_dataclass_kwargs(CorpusConfig, reals.get("corpus", {}), path, "reals.corpus.")),
+        procedural_reals=procedural, data=tuple(t.get("data", ())), train=_train(t.get("train", {}), path),
+        same_autoencoder=tuple(roles.get("same_autoencoder", ())), denoiser_differs=roles.get("denoiser_differs", ""),
+        autoencoder_differs=roles.get("autoencoder_differs", ""), floor=float(t.get("floor", WorldConfig.floor)),
+        native_side=test.get("native_side", WorldConfig.native_side),
+        short_sides=tuple(test.get("short_sides", WorldConfig.short_sides)), rules=tuple(rules),
+        judges_claims=claims.get("judged", True), claims_backbone=claims.get("backbone", WorldConfig.claims_backbone),
+        unjudged_claims=tuple(unjudged.items()), cpu_warning=t.get("cpu_warning", ""))
+    for key, selection in [*((f"score[{i}].perturbations", r.perturbations) for i, r in enumerate(world.rules)),
+                           ("test.short_sides", "grid")]:
+        try:
+            world.perturbation_ids(selection)
+        except FakebenchError as exc:
+            raise _bad(path, f"{key}: {exc.message}", exc.fix or "check the perturbation ids") from None
+    return world
+
+
+@functools.cache
+def load_world(ref: str) -> WorldConfig:
+    """The world a `--world` value names: a built-in world's name or a path to a TOML world file."""
+    path = _resolve(ref)
+    name = path.stem
+    return _world(name, path, _read(path))

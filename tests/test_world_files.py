@@ -1,0 +1,130 @@
+"""World files: the built-in worlds load from benchmark/worlds/, a researcher's own file runs with no
+Python edit, and bad input is one line naming the key, the value and the fix."""
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from fakebench.benchmark.cases import build_cases
+from fakebench.benchmark.world_files import builtin_worlds, load_world, world_lines
+from fakebench.core.errors import FakebenchError
+from tests.installed_plugins import activate
+from tests.jobs_helpers import benchmark_in_process
+from tests.test_plugin_example import _install
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _world(tmp_path: Path, text: str, name: str = "w.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_builtin_worlds_are_short_files_listed_one_line_each():
+    assert builtin_worlds() == ["mini", "mini-smoke", "real", "taef2", "taef2-smoke"]
+    for name in builtin_worlds():
+        text = (ROOT / "benchmark" / "worlds" / f"{name}.toml").read_text()
+        assert len(text.splitlines()) <= 42, name
+        assert load_world(name).name == name and load_world(name).description
+    lines = world_lines()
+    assert len(lines) == 5 and lines[0].startswith("mini ") and "minute" in lines[1]
+    assert world_lines("taef2*")[1].startswith("taef2-smoke")
+
+
+def test_smoke_worlds_extend_their_full_world():
+    mini, smoke = load_world("mini"), load_world("mini-smoke")
+    assert smoke.generators == mini.generators and smoke.same_autoencoder == mini.same_autoencoder
+    assert smoke.floor == 0.0 and not smoke.judges_claims and smoke.procedural_reals == 0
+    assert dict(next(d.params for d in smoke.detectors if d.name == "small-cnn"))["channels"] == (8, 8, 16, 16)
+    assert smoke.n_test_reconstructions is None and mini.n_test_reconstructions == 75
+    taef2, taef2_smoke = load_world("taef2"), load_world("taef2-smoke")
+    assert taef2_smoke.unjudged_claims == taef2.unjudged_claims and not taef2_smoke.cpu_warning
+    assert taef2_smoke.train.schedule == "paper" and taef2_smoke.train.augment.crop == 32
+    assert "hours" in taef2.cpu_warning and "\n" not in taef2.cpu_warning
+
+
+def test_a_world_file_extending_a_builtin_by_path_changes_only_what_it_says(tmp_path):
+    path = _world(tmp_path, 'extends = "mini-smoke.toml"\n[test]\nfakes = 2\n[roles]\ndenoiser_differs = ""\n')
+    smoke_file = (ROOT / "benchmark" / "worlds" / "mini-smoke.toml").read_text()
+    (tmp_path / "mini-smoke.toml").write_text(smoke_file.replace('extends = "mini"',
+                                                                 f'extends = "{ROOT}/benchmark/worlds/mini.toml"'))
+    world, smoke = load_world(str(path)), load_world("mini-smoke")
+    assert world.name == "w" and world.n_test_fakes == 2 and world.denoiser_differs == ""
+    assert world.description == ""  # a description is the world's own, not inherited
+    assert [c.id for c in build_cases(world)] == [c.id for c in build_cases(smoke)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('generatorz = ["mini-sd"]', ["unknown key 'generatorz'", "fix: use one of", "generators"]),
+    ('[test]\nfake = 3', ["unknown key 'test.fake'", "fakes"]),
+    ('generators = ["sd-xl"]', ["generators: 'sd-xl' is not a registered generator", "mini-sd", "list generators"]),
+    ('[detectors.resnet99]', ["detectors: 'resnet99' is not a registered detector", "resnet50"]),
+    ('[detectors]\nresnet50 = 16', ["detectors.resnet50 = 16 is not a table", "params, runs"]),
+    ('[detectors.resnet50]\nwidth = 16', ["unknown key 'detectors.resnet50.width'", "params, runs"]),
+    ('generators = ["mini-sd"]\n[roles]\ndenoiser_differs = "mini-playground"',
+     ["roles.denoiser_differs = 'mini-playground' is not one of the world's generators (mini-sd)", "add"]),
+    ('generators = ["mini-sd"]\ntrain_generator = "taef2"', ["train_generator = 'taef2'"]),
+    ('generators = "mini-sd"', ["generators = 'mini-sd' should be a TOML array"]),
+    ('[reals]\ncorpus = { crop = 3 }', ["unknown key 'reals.corpus.crop'", "min_side"]),
+    ('[train]\naugment = { preset = "paper", crops = 3 }', ["unknown key 'train.augment.crops'", "crop"]),
+    ('[[score]]\nperturbations = "jpeg"', ["score[0].perturbations", "jpeg"]),
+    ('[[score]]\ndetectors = ["*"]', ["score[0] has no perturbations"]),
+    ('[detectors.resnet50]\nruns = ["aligned-shader"]', ["'aligned-shader' is not among", "reals.procedural"]),
+    ('[claims.unjudged]\nC9 = "why"', ["unknown claim 'C9'", "C1"]),
+    ('extends = "w.toml"', ["extends itself"]),
+])
+def test_bad_world_files_say_key_value_and_fix_in_one_line(tmp_path, text, expected):
+    path = _world(tmp_path, text)
+    with pytest.raises(FakebenchError) as info:
+        load_world(str(path))
+    message = str(info.value)
+    assert "\n" not in message and str(path) in message
+    for part in expected:
+        assert part in message
+
+
+def test_a_file_that_does_not_parse_names_file_and_line(tmp_path):
+    path = _world(tmp_path, 'generators = ["mini-sd"]\n\n[test\nfakes = 3\n')
+    with pytest.raises(FakebenchError, match=r"w\.toml does not parse: .*line 3"):
+        load_world(str(path))
+    with pytest.raises(FakebenchError, match="unknown world 'nowhere'.*mini-smoke"):
+        load_world("nowhere")
+
+
+def test_a_world_that_builds_no_case_names_the_filter(tmp_path):
+    no_generators = load_world(str(_world(tmp_path, '[detectors.small-cnn]\n', "a.toml")))
+    with pytest.raises(FakebenchError, match="builds no case: no generator"):
+        build_cases(no_generators)
+    trained_on_mini_sd = 'generators = ["mini-sd"]\ntrain_generator = "mini-sd"\n'
+    no_detectors = load_world(str(_world(tmp_path, trained_on_mini_sd, "b.toml")))
+    with pytest.raises(FakebenchError, match="builds no case: no detector"):
+        build_cases(no_detectors)
+    rule = '[detectors.small-cnn]\n[[score]]\ngenerators = ["x"]\nperturbations = "grid"\n'
+    narrow = load_world(str(_world(tmp_path, trained_on_mini_sd + rule, "c.toml")))
+    with pytest.raises(FakebenchError, match=r"\[\[score\]\] rules give no perturbation to .*small-cnn on mini-sd"):
+        build_cases(narrow)
+
+
+def test_the_example_world_scores_a_folder_with_the_plugin(prepared_mini_smoke, pytester, fb_home, tmp_path,
+                                                           monkeypatch):
+    activate(monkeypatch, _install(tmp_path), ROOT / "examples" / "fakebench-myplugin" / "src")
+    world = tmp_path / "mine" / "my-world.toml"
+    world.parent.mkdir()
+    world.write_text((ROOT / "examples" / "my-world.toml").read_text())
+    rng = np.random.default_rng(0)
+    ramp = np.linspace(0, 255, 80, dtype=np.uint8)[None, :, None].repeat(72, 0).repeat(3, 2)
+    for label in ("real", "fake"):  # the plugin calls smooth images fake: noisy reals, smooth fakes
+        (world.parent / "my-images" / label).mkdir(parents=True)
+        for i in range(3):
+            pixels = rng.integers(0, 256, (72, 80, 3), dtype=np.uint8) if label == "real" else ramp // (i + 1)
+            Image.fromarray(pixels).save(world.parent / "my-images" / label / f"{i}.png")
+    out = tmp_path / "out"
+    result = benchmark_in_process(pytester, "-q", "--world", str(world), "--leaderboard-dir", str(out),
+                                  "-k", "not claims")
+    assert result.ret == 0, result.stdout.str()[-3000:] + result.stderr.str()[-3000:]
+    assert "3 passed" in result.stdout.str()
+    board = pd.read_csv(out / "leaderboard.csv")
+    assert sorted(board["case_id"]) == [f"myplugin-my-images-{p}" for p in ("identity", "jpeg75", "resize0.5")]
