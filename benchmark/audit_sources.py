@@ -17,8 +17,9 @@ from fakebench.benchmark.world import WorldConfig
 from fakebench.benchmark.world_files import load_world
 from fakebench.core.errors import FakebenchError
 from fakebench.detectors.recipes import RECON_SUFFIX, TrainingData
-from fakebench.generators.folders import FAKE_NAMES, REAL_NAMES, SkippedFile, labelled_files, list_images
+from fakebench.generators.folders import SkippedFile, labelled_files, list_images
 from fakebench.generators.imagesets import FAKE, REAL, ImageSet
+from fakebench.generators.labels import LABEL_NAMES
 
 MINI_SETS = {  # name -> (recipe, real source): the training sets of the mini world's detectors
     "baseline": ("baseline", "corpus"),
@@ -92,7 +93,7 @@ def _mini(name: str, spec: str) -> AuditSource:
 
 def _pair_key(rel: PurePosixPath) -> str:
     """A file's place without its label folder and suffix: real/a/b.jpg and fake/a/b.png meet."""
-    parts = [p for p in rel.parts[:-1] if p.lower() not in REAL_NAMES | FAKE_NAMES]
+    parts = [p for p in rel.parts[:-1] if p.lower() not in LABEL_NAMES]
     return "/".join([*parts, rel.stem])
 
 
