@@ -4,35 +4,43 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from fakebench.core.errors import FakebenchError
+from fakebench.detectors.augment import with_webp
 from fakebench.detectors.registry import create_detector
 from fakebench.detectors.trainable import Trainable
+from fakebench.detectors.training_loop import TrainConfig
 from fakebench.generators.procedural import PREFIX as PROCEDURAL_PREFIX
+
+WEBP = "webp"  # the one augmentation change a spec can name
 
 
 @dataclass(frozen=True)
 class DetectorSpec:
     """A detector by registry name and factory kwargs, trained by a recipe (empty: used as it comes).
     `reals` names the training reals when they are not the world's photos: `procedural:N` (the
-    paper's shader experiment; its label reads `<recipe>-shader-<detector>`)."""
+    paper's shader experiment; its label reads `<recipe>-shader-<detector>`). `augment` names a change to
+    the world's training augmentation: `webp` adds WebP to it (the paper's suggested mitigation of its
+    WebP limit, claim C7; label `<recipe>-webp-<detector>`)."""
 
     detector: str
     recipe: str
     generator: str
     kwargs: tuple[tuple[str, object], ...] = ()
     reals: str = ""  # "" : the world's photo corpus (or the folder a job passes)
+    augment: str = ""  # "" : the world's training augmentation; "webp": the same with WebP added
 
     @classmethod
     def of(cls, detector: str, recipe: str = "", generator: str = "", kwargs: Mapping[str, object] | None = None,
-           reals: str = "") -> DetectorSpec:
+           reals: str = "", augment: str = "") -> DetectorSpec:
         """A spec from plain factory arguments (as a sidecar or a command line gives them): sorted, with
         lists frozen into tuples, so that equal arguments make equal, hashable specs."""
         def freeze(value: object) -> object:
             return tuple(freeze(v) for v in value) if isinstance(value, (list, tuple)) else value
 
         return cls(detector, recipe, generator, tuple(sorted((k, freeze(v)) for k, v in (kwargs or {}).items())),
-                   reals)
+                   reals, augment)
 
     @property
     def procedural(self) -> bool:
@@ -42,7 +50,17 @@ class DetectorSpec:
     def label(self) -> str:
         if not self.recipe:
             return self.detector
-        return f"{self.recipe}-shader-{self.detector}" if self.procedural else f"{self.recipe}-{self.detector}"
+        parts = [self.recipe, "shader" if self.procedural else "", self.augment, self.detector]
+        return "-".join(p for p in parts if p)
+
+    def train_config(self, world: TrainConfig) -> TrainConfig:
+        """The training config for this spec: the world's, with its augmentation changed as `augment` says."""
+        if not self.augment:
+            return world
+        if self.augment != WEBP:
+            raise FakebenchError(f"detector {self.label!r} names augmentation change {self.augment!r}",
+                                 fix=f"use augment={WEBP!r} or none")
+        return replace(world, augment=with_webp(world.augment))
 
 
 @functools.cache

@@ -312,6 +312,48 @@ def needs_c6(ctx: ClaimContext) -> list[Case]:
     return [(ctx.aligned, ctx.trained_on, "identity"), (ctx.procedural, ctx.trained_on, "identity")]
 
 
+# --- C7: WebP among the training augmentations removes the WebP limit (self-contained: the detector it
+# reads is named here, `aligned-webp-<backbone>`, trained with the world's augmentation plus WebP, the
+# `webp` DetectorSpec variant of a world's `webp_detectors`; margin fixed before any run: C4a's)
+
+C7_MARGIN = 0.05  # C4a calls a drop above this a shown limit; removed means the WebP-trained drop is below it
+
+
+def webp_trained(ctx: ClaimContext) -> str:
+    """The aligned detector trained with WebP among its augmentations (fakebench.detectors.spec, augment=webp)."""
+    return f"aligned-webp-{ctx.backbone}"
+
+
+def judge_c7(ctx: ClaimContext) -> Judgement:
+    """The WebP-trained aligned detector's balanced-accuracy drop from clean to WebP on the training
+    generator, below C4a's margin. The detail shows C4a's drop (the plain aligned detector) on the same
+    images: the claim says something only where that one shows the limit."""
+    gen, det = ctx.trained_on, webp_trained(ctx)
+    est = paired(ctx.scores, {"ref": (det, gen, "identity"), "b": (det, gen, ctx.webp)}, _drop("ref", "b"), "C7")
+    detail = est.missing
+    if not detail:
+        plain = paired(ctx.scores, {"ref": (ctx.aligned, gen, "identity"), "b": (ctx.aligned, gen, ctx.webp)},
+                       _drop("ref", "b"), "C7plain")
+        if plain.missing:
+            detail = f"{ctx.aligned}'s drop (C4a) is not in the store: whether there was a limit to remove is unknown"
+        else:
+            lo, _ = plain.interval()
+            shown = "shows the limit" if plain.value > C7_MARGIN and lo > C7_MARGIN else \
+                "does not show the limit here, so there was none to remove (no evidence either way)"
+            detail = f"{ctx.aligned} (C4a) drops {_fmt(plain)}: it {shown}"
+    return Judgement(f"drop of {det}'s balanced accuracy from {gen} clean to {gen} / {ctx.webp}",
+                     "drop < margin", C7_MARGIN, est, higher_is_claim=False, detail=detail)
+
+
+def needs_c7(ctx: ClaimContext) -> list[Case]:
+    return [(webp_trained(ctx), ctx.trained_on, p) for p in ("identity", ctx.webp)] + needs_c4a(ctx)
+
+
+C7 = Claim("C7", "webp-augmentation-removes-webp-limit", "WebP among the training augmentations removes the WebP limit",
+           "the paper's suggested mitigation of its WebP limit: add WebP to the training augmentations (Sec. 5)",
+           needs_c7, judge_c7)
+
+
 # ------------------------------------------------------------------------------------- registry
 
 CLAIMS: tuple[Claim, ...] = (
@@ -339,6 +381,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("C6", "alignment-not-content", "alignment, not content: procedural reals train as well as photos",
           "a detector trained on OpenGL-shader images and their reconstructions is comparable to one trained on "
           "natural images", needs_c6, judge_c6),
+    C7,
 )
 
 CLAIMS_BY_ID: dict[str, Claim] = {c.id: c for c in CLAIMS}
