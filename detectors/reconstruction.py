@@ -21,6 +21,7 @@ fingerprint (its autoencoder weights and how they run).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import torch
@@ -56,6 +57,21 @@ def _mse(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a.double() - b.double()).pow(2).flatten(1).mean(1)
 
 
+def round_trip_errors(x: torch.Tensor, reconstruct: Callable[[torch.Tensor], torch.Tensor],
+                      second: bool = True) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """|x - RT(x)|^2 and (when `second`) |RT(x) - RT(RT(x))|^2 per image, float64, EPS added."""
+    rt = reconstruct(x).float()
+    first = _mse(x, rt) + EPS
+    return first, (_mse(rt, reconstruct(rt).float()) + EPS) if second else None
+
+
+def statistic_of(kind: str, first: torch.Tensor, second: torch.Tensor | None) -> torch.Tensor:
+    """A kind's statistic from the round-trip errors: PSNR (aeroblade) or the log ratio (rt-ratio)."""
+    if kind == "aeroblade":
+        return -10.0 * torch.log10(first)
+    return torch.log(second) - torch.log(first)
+
+
 class ReconstructionDetector(Detector):
     """`kind` ("aeroblade" or "rt-ratio") through the autoencoder of the registered generator `generator`."""
 
@@ -88,13 +104,8 @@ class ReconstructionDetector(Detector):
 
     def statistic(self, images: torch.Tensor) -> torch.Tensor:
         """The raw statistic per image (float64): PSNR for aeroblade, the log ratio for rt-ratio."""
-        x = images.float().cpu()
-        rt = self.model.reconstruct(x).float()
-        first = _mse(x, rt) + EPS
-        if self.kind == "aeroblade":
-            return -10.0 * torch.log10(first)
-        second = _mse(rt, self.model.reconstruct(rt).float()) + EPS
-        return torch.log(second) - torch.log(first)
+        first, second = round_trip_errors(images.float().cpu(), self.model.reconstruct, self.kind == "rt-ratio")
+        return statistic_of(self.kind, first, second)
 
     @torch.inference_mode()
     def score(self, images: torch.Tensor) -> torch.Tensor:
