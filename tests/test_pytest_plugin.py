@@ -140,7 +140,7 @@ def test_seeds_train_each_detector_per_seed_and_the_leaderboard_aggregates(pytes
 def test_claims_run_what_they_need_and_land_in_the_reports(pytester, mini_smoke_home, tmp_path, capsys):
     """On mini-smoke with one training seed the claims run end to end but are not judged: every claim
     read from detectors is skipped as indicative with its numbers; C5 (FLOP counts) is judged; C6 has
-    no procedural-trained detector in this world and says so."""
+    no procedural-trained detector in this world, C7 no WebP-trained one, and they say so."""
     out = tmp_path / "out"
     result = benchmark_in_process(pytester, "--world", "mini-smoke", "-k", "claims", "--detectors",
                                   "aligned-resnet50,baseline-resnet50", "--leaderboard-dir", str(out), "-rsxX")
@@ -148,11 +148,12 @@ def test_claims_run_what_they_need_and_land_in_the_reports(pytester, mini_smoke_
     stdout = result.stdout.str()
     assert stdout.count("indicative (1 training seed; judging needs 3)") == 6, _failure(result)
     assert "C6 needs aligned-shader-resnet50, which the mini-smoke world does not register" in stdout
-    result.assert_outcomes(passed=1, skipped=7)  # C5 judged; six indicative, C6 not registered
+    assert "C7 needs aligned-webp-resnet50, which the mini-smoke world does not register" in stdout
+    result.assert_outcomes(passed=1, skipped=8)  # C5 judged; six indicative, C6 and C7 not registered
     md = (out / "leaderboard.md").read_text()
     claims_md = md.split("## Overall")[0]
     assert "## Claims" in md and "C5: reconstruction" in md and "## Cost per image (C5)" in md
-    assert [line.split("|")[1].strip()[:3] for line in claims_md.splitlines() if "no data" in line] == ["C6:"]
+    assert [line.split("|")[1].strip()[:3] for line in claims_md.splitlines() if "no data" in line] == ["C6:", "C7:"]
     cost = json.loads((out / "cost.json").read_text())
     assert cost["flops"]["sd15"]["ratio"] > 10 and cost["flops"]["mini-sd"]["denoiser_calls"] == 20
     wall = cost["wallclock"]
