@@ -92,3 +92,18 @@ def test_a_generator_that_cannot_reconstruct_is_refused_in_one_line():
     assert "'generate-only' has no autoencoder" in message and "\n" not in message
     with pytest.raises(FakebenchError, match="taef2"):  # an unknown name lists the known ones
         create_detector("rt-ratio", generator="no-such-generator")
+
+
+def test_a_benchmark_case_scores_and_calibrates_it_like_any_detector():
+    from fakebench.benchmark.cases import MINI_SMOKE_WORLD, Case
+    from fakebench.benchmark.session import BenchSession
+    from fakebench.detectors.spec import DetectorSpec
+
+    session = BenchSession(MINI_SMOKE_WORLD)
+    spec = DetectorSpec.of("rt-ratio", kwargs={"generator": "taef2"})
+    result = session.run_case(Case(spec, "taef2", "identity", floor=0.0))
+    assert result.checkpoint == session.detector(spec).checkpoint_hash  # named, so its scores are cached
+    assert result.metrics.auc == 1.0 and result.metrics.n_failed == 0
+    assert 0 < session.calibration_threshold(spec) < 1
+    rows = session.store.frame()
+    assert set(rows["split"]) == {"calibration", "test"} and set(rows["detector"]) == {"rt-ratio"}
