@@ -20,7 +20,8 @@ Presets:
 - `light-webp`, `paper-webp`: the two with WebP added (`with_webp`), the mitigation the paper suggests
   for its WebP limit (C4a; claim C7 judges it): WebP at the preset's JPEG probability and quality range,
   drawn independently of JPEG and applied after it. A preset without WebP draws nothing for it, so its
-  random stream (and every checkpoint trained with it) is unchanged.
+  random stream is unchanged and so are the weights trained with it (checkpoint cache keys, which hash
+  every field, changed once when the WebP fields came).
 """
 from __future__ import annotations
 
