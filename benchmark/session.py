@@ -150,8 +150,9 @@ class BenchSession:
         has no recipe (then the seed changes nothing)."""
         if (spec, seed) not in self._detectors:
             if spec.recipe:
-                detector, info, _ = trained_detector(spec, self.generator(spec.generator), self.world.corpus,
-                                                     replace(self.world.train, seed=seed), device=self.device)
+                train = spec.train_config(replace(self.world.train, seed=seed))
+                detector, info, _ = trained_detector(spec, self.generator(spec.generator), self.world.corpus, train,
+                                                     device=self.device)
                 self._sidecars[spec, seed] = asdict(info)
                 self._trained_sets.add((spec.recipe, "procedural" if spec.reals else "corpus"))
             else:
@@ -267,7 +268,7 @@ class BenchSession:
         from fakebench.benchmark.protocol import detector_entry, set_entry
 
         detectors = [detector_entry(spec.label, seed, _checkpoint(det), spec,
-                                    replace(self.world.train, seed=seed) if spec.recipe else None,
+                                    spec.train_config(replace(self.world.train, seed=seed)) if spec.recipe else None,
                                     self._sidecars.get((spec, seed)))
                      for (spec, seed), det in self._detectors.items()]
         datasets = [set_entry(split, gen, s) for (split, gen, _), s in sorted(self._used.items())]

@@ -14,12 +14,13 @@ from fakebench.generators.corpus import CorpusConfig
 
 FLOOR = 0.6  # balanced accuracy a detector must reach on a case it is expected to handle
 SHADER = "aligned-shader"  # a detector's default-run entry trained aligned on the world's procedural reals
+WEBP_RUN = "aligned-webp"  # ... trained aligned with WebP added to the augmentation (claim C7)
 
 
 @dataclass(frozen=True)
 class WorldDetector:
     """A registered detector in a world: its factory parameters and the entries it adds to the default
-    run (recipes, or `aligned-shader`; an untrainable detector runs as it comes)."""
+    run (recipes, `aligned-shader` or `aligned-webp`; an untrainable detector runs as it comes)."""
 
     name: str
     params: tuple[tuple[str, object], ...] = ()

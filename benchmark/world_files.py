@@ -16,7 +16,7 @@ tables key by key, arrays replaced whole):
     same_autoencoder = [...]; denoiser_differs = "..."; autoencoder_differs = "..."
     [detectors.resnet50]              # a registered detector (`fakebench list detectors`)
     params = { width = 16 }           # its factory's parameters
-    runs = ["baseline", "aligned", "aligned-sync", "aligned-shader"]   # what it adds to the default run
+    runs = ["baseline", "aligned", "aligned-sync", "aligned-shader", "aligned-webp"]   # what it adds to the default run
     [reals]
     corpus = { crops_per_photo = { train = 3, val = 2, test = 2 } }    # the photo corpus (CorpusConfig)
     procedural = 1400                 # procedural training reals of the shader experiment (aligned-shader)
@@ -38,7 +38,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from fakebench.benchmark.world import SHADER, ScoreRule, WorldConfig, WorldDetector
+from fakebench.benchmark.world import SHADER, WEBP_RUN, ScoreRule, WorldConfig, WorldDetector
 from fakebench.core.errors import FakebenchError
 from fakebench.detectors.augment import AugmentConfig, augment_preset
 from fakebench.detectors.recipes import RECIPES
@@ -212,7 +212,7 @@ def _world(name: str, path: Path, t: dict) -> WorldConfig:
         if recipe not in RECIPES:
             raise _bad(path, f"recipes: unknown recipe {recipe!r}", f"use some of {', '.join(RECIPES)}")
     procedural = reals.get("procedural", 0)
-    runnable = [*recipes, SHADER] if procedural else recipes
+    runnable = [*recipes, *([WEBP_RUN] if "aligned" in recipes else []), *([SHADER] if procedural else [])]
     detectors = []
     for det, entry in t.get("detectors", {}).items():
         runs = entry.get("runs", [r for r in ("baseline", "aligned") if r in recipes])

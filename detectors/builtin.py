@@ -5,6 +5,12 @@
   and the paper's code): early layers see every pixel, where generator artifacts live.
 - `small-cnn`: a four-stage CNN for fast runs.
 - `freq-lr`: spectral features + logistic regression (see fakebench.detectors.frequency), no deep learning.
+- `npr`: Tan et al.'s CNN on nearest-neighbour up-sampling residuals (see fakebench.detectors.npr).
+- `aeroblade`, `rt-ratio`: training-free reconstruction scores through a generator's autoencoder (see
+  fakebench.detectors.reconstruction).
+
+The ResNets take `input="npr"` to see the NPR residual instead of raw pixels (the ablation "raw vs NPR
+input"); `resnet50` vs `resnet50-nodown` is the ablation "stem stride vs no stride".
 """
 from __future__ import annotations
 
@@ -12,27 +18,43 @@ from dataclasses import asdict
 
 from torch import nn
 
+from fakebench.core.errors import FakebenchError
 from fakebench.detectors.base import InputPolicy
 from fakebench.detectors.frequency import FrequencyDetector
+from fakebench.detectors.npr import NPRResidual, NPRResNet
+from fakebench.detectors.reconstruction import ReconstructionDetector
 from fakebench.detectors.registry import register_detector
 from fakebench.detectors.resnet import ResNetConfig, ScaledResNet
 from fakebench.detectors.trainable import NetworkDetector
 
+INPUTS = ("raw", "npr")
+
+
+def _resnet(name: str, config: ResNetConfig, min_side: int, input: str) -> NetworkDetector:
+    """A ScaledResNet detector on raw pixels or on the NPR residual (`input`); the config names the input
+    only when it is not raw, so raw checkpoints keep their cache keys."""
+    if input not in INPUTS:
+        raise FakebenchError(f"detector {name!r} has no input {input!r}; inputs: {', '.join(INPUTS)}",
+                             fix=f"use input={' or input='.join(repr(i) for i in INPUTS)}")
+    network: nn.Module = ScaledResNet(config)
+    extra: dict[str, object] = {}
+    if input == "npr":
+        network, extra = nn.Sequential(NPRResidual(), network), {"input": input}
+    return NetworkDetector(name, network, InputPolicy("native", min_side=min_side),
+                           {"arch": "resnet", **asdict(config), **extra})
+
 
 @register_detector("resnet50")
-def resnet50(width: int = 64, stem_stride: int = 2, min_side: int = 32) -> NetworkDetector:
+def resnet50(width: int = 64, stem_stride: int = 2, min_side: int = 32, input: str = "raw") -> NetworkDetector:
     """The paper's ResNet-50 (width 64). The mini world uses width 16 to train on a laptop CPU."""
-    config = ResNetConfig(depth=50, width=width, stem_stride=stem_stride)
-    return NetworkDetector("resnet50", ScaledResNet(config), InputPolicy("native", min_side=min_side),
-                           {"arch": "resnet", **asdict(config)})
+    return _resnet("resnet50", ResNetConfig(depth=50, width=width, stem_stride=stem_stride), min_side, input)
 
 
 @register_detector("resnet50-nodown")
-def resnet50_nodown(width: int = 64, min_side: int = 16) -> NetworkDetector:
-    """ResNet-50 without the stem's downsampling (stride-1 first conv), as Corvi et al. train it."""
-    config = ResNetConfig(depth=50, width=width, stem_stride=1)
-    return NetworkDetector("resnet50-nodown", ScaledResNet(config), InputPolicy("native", min_side=min_side),
-                           {"arch": "resnet", **asdict(config)})
+def resnet50_nodown(width: int = 64, min_side: int = 16, input: str = "raw") -> NetworkDetector:
+    """ResNet-50 without the stem's downsampling (stride-1 first conv), as Corvi et al. train it; `width`
+    scales it for a CPU (16: 1/16 of the compute)."""
+    return _resnet("resnet50-nodown", ResNetConfig(depth=50, width=width, stem_stride=1), min_side, input)
 
 
 class SmallCNN(nn.Module):
@@ -62,3 +84,24 @@ def small_cnn(channels: tuple[int, ...] = (16, 32, 64, 64), min_side: int = 16) 
 def freq_lr(c: float = 1.0) -> FrequencyDetector:
     """Spectral + block-DCT features and a logistic regression: what a non-deep detector gets."""
     return FrequencyDetector(c=c)
+
+
+@register_detector("npr")
+def npr(width: int = 64, min_side: int = 16) -> NetworkDetector:
+    """Tan et al.'s NPR network (width 64: the paper's, 1.44 M parameters; 16: 0.09 M, for a CPU), trained
+    by any recipe like the ResNets."""
+    return NetworkDetector("npr", NPRResNet(width), InputPolicy("native", min_side=min_side),
+                           {"arch": "npr", "width": width})
+
+
+@register_detector("aeroblade")
+def aeroblade(generator: str = "taef2") -> ReconstructionDetector:
+    """Ricker et al.'s AEROBLADE with L2: the closer an image to its round trip through `generator`'s
+    autoencoder, the likelier that autoencoder decoded it. Training-free."""
+    return ReconstructionDetector("aeroblade", generator)
+
+
+@register_detector("rt-ratio")
+def rt_ratio(generator: str = "taef2") -> ReconstructionDetector:
+    """The content-normalised reconstruction score -log(|x - RT(x)|^2 / |RT(x) - RT(RT(x))|^2). Training-free."""
+    return ReconstructionDetector("rt-ratio", generator)

@@ -117,7 +117,7 @@ def _training_options() -> str:
     def probs(cfg) -> str:
         ops = [("resized crop", cfg.resized_crop_prob), ("jitter", cfg.jitter_prob), ("gray", cfg.grayscale_prob),
                ("cutout", cfg.cutout_prob), ("noise", cfg.noise_prob), ("blur", cfg.blur_prob),
-               ("JPEG", cfg.jpeg_prob)]
+               ("JPEG", cfg.jpeg_prob), ("WebP", cfg.webp_prob)]
         return ", ".join(f"{op} p {p:g}" for op, p in ops if p) + (", rot90" if cfg.rot90 else "") + \
             f", flip, crop {cfg.crop}"
 
@@ -464,7 +464,8 @@ def _add_data_commands(sub) -> None:
     tr.add_argument("--recon", type=Path, default=None,
                     help="reconstructions of --real (and --val-real) written by fakebench reconstruct "
                          "(default: reconstructed here)")
-    tr.add_argument("--augment", default="paper", help="augmentation preset: light or paper (default)")
+    tr.add_argument("--augment", default="paper",
+                    help="augmentation preset: light, paper (default), light-webp or paper-webp")
     tr.add_argument("--schedule", default="paper",
                     help="cosine (AdamW, warm-up cosine) or paper (Adam 1e-4, lr/10 on plateau, early stop; default)")
     tr.add_argument("--detector", default="resnet50")

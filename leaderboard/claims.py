@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fakebench.detectors.spec import DetectorSpec
+from fakebench.detectors.spec import WEBP, DetectorSpec
 from fakebench.leaderboard.calibration import calibration_thresholds
 from fakebench.leaderboard.claim_stats import (
     Case,
@@ -393,6 +393,50 @@ def judge_c0(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
                      unmet=unmet)
 
 
+# --- C7: WebP among the training augmentations removes the WebP limit (self-contained: the detector it
+# reads is named here, `aligned-webp-<backbone>`, trained with the world's augmentation plus WebP, the
+# `webp` DetectorSpec variant a world's detector runs as `aligned-webp`; margin fixed before any run: C4a's)
+
+C7_MARGIN = 0.05  # C4a calls a drop above this a shown limit; removed means the WebP-trained drop is below it
+
+
+def webp_trained(ctx: ClaimContext) -> str:
+    """The aligned detector trained with WebP among its augmentations (fakebench.detectors.spec, augment=webp)."""
+    return DetectorSpec.label_of(ctx.backbone, "aligned", augment=WEBP)
+
+
+def cases_c7(ctx: ClaimContext) -> dict[str, Case]:
+    """The WebP-trained detector clean and under WebP, and C4a's cases (the plain aligned detector on the
+    same images): whether there was a limit to remove is part of the verdict's reading."""
+    det = webp_trained(ctx)
+    return {"ref": (det, ctx.trained_on, "identity"), "b": (det, ctx.trained_on, ctx.webp),
+            **{f"plain_{role}": case for role, case in cases_c4a(ctx).items()}}
+
+
+def judge_c7(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
+    """The WebP-trained aligned detector's balanced-accuracy drop from clean to WebP on the training
+    generator, below C4a's margin. The detail shows C4a's drop (the plain aligned detector) on the same
+    images: the claim says something only where that one shows the limit."""
+    gen, det = ctx.trained_on, webp_trained(ctx)
+    plain = paired(ctx.scores, {"ref": cases["plain_ref"], "b": cases["plain_b"]}, _drop("ref", "b"), "C7plain")
+    est = paired(ctx.scores, {"ref": cases["ref"], "b": cases["b"]}, _drop("ref", "b"), "C7")
+    if plain.missing:  # without C4a's drop there is no reading of a removed limit
+        est = Estimate.absent(plain.missing)
+    detail = est.missing
+    if not detail:
+        lo, _ = plain.interval()
+        shown = "shows the limit" if plain.value > C7_MARGIN and lo > C7_MARGIN else \
+            "does not show the limit here, so there was none to remove (no evidence either way)"
+        detail = f"{ctx.aligned} (C4a) drops {_fmt(plain)}: it {shown}"
+    return Judgement(f"drop of {det}'s balanced accuracy from {gen} clean to {gen} / {ctx.webp}",
+                     "drop < margin", C7_MARGIN, est, higher_is_claim=False, detail=detail)
+
+
+C7 = Claim("C7", "webp-augmentation-removes-webp-limit", "WebP among the training augmentations removes the WebP limit",
+           "the paper's suggested mitigation of its WebP limit: add WebP to the training augmentations (Sec. 5)",
+           cases_c7, judge_c7)
+
+
 # ------------------------------------------------------------------------------------- registry
 
 CLAIMS: tuple[Claim, ...] = (
@@ -425,6 +469,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("C6", "alignment-not-content", "alignment, not content: procedural reals train as well as photos",
           "a detector trained on OpenGL-shader images and their reconstructions is comparable to one trained on "
           "natural images", cases_c6, judge_c6),
+    C7,
 )
 
 CLAIMS_BY_ID: dict[str, Claim] = {c.id: c for c in CLAIMS}

@@ -142,7 +142,8 @@ def test_seeds_train_each_detector_per_seed_and_the_leaderboard_aggregates(pytes
 def test_claims_run_what_they_need_and_land_in_the_reports(pytester, mini_smoke_home, tmp_path, capsys):
     """On mini-smoke with one training seed the claims run end to end but are not judged: every claim
     read from detectors is skipped as indicative with its numbers; C5 (FLOP counts) is judged; C6 has
-    no procedural-trained detector in this world and says so; C0 reads the audit of the training sets."""
+    no procedural-trained detector in this world, C7 no WebP-trained one, and they say so; C0 reads the audit
+    of the training sets."""
     out = tmp_path / "out"
     result = benchmark_in_process(pytester, "--world", "mini-smoke", "-k", "claims", "--detectors",
                                   "aligned-resnet50,baseline-resnet50", "--leaderboard-dir", str(out), "-rsxX")
@@ -150,13 +151,14 @@ def test_claims_run_what_they_need_and_land_in_the_reports(pytester, mini_smoke_
     stdout = result.stdout.str()
     assert stdout.count("indicative (1 training seed; judging needs 3)") == 6, _failure(result)
     assert "C6 needs aligned-shader-resnet50, which the mini-smoke world does not register" in stdout
-    # C5 judged; six indicative, C6 not registered; C0 judged from the training sets' audit, expected to miss
+    assert "C7 needs aligned-webp-resnet50, which the mini-smoke world does not register" in stdout
+    # C5 judged; six indicative, C6 and C7 not registered; C0 judged from the training sets' audit, expected to miss
     # in a world this small (its aligned set still leaks format: JPEG reals, PNG reconstructions)
-    result.assert_outcomes(passed=1, skipped=7, xfailed=1)
+    result.assert_outcomes(passed=1, skipped=8, xfailed=1)
     # the terminal summary: one line per claim, the indicative ones with their numbers, within 120 columns
     summary = stdout[stdout.index("fakebench leaderboard"):].split("\n=")[0].splitlines()[1:]  # to pytest's next
     assert max(map(len, summary)) <= 120
-    for claim in ("C0", "C1", "C2a", "C2b", "C3", "C4a", "C4b", "C5", "C6"):
+    for claim in ("C0", "C1", "C2a", "C2b", "C3", "C4a", "C4b", "C5", "C6", "C7"):
         assert any(line.startswith(claim + " ") for line in summary), claim
     assert any(line.startswith("C5 ") and line.endswith("holds") for line in summary)
     md = (out / "leaderboard.md").read_text()
@@ -165,7 +167,7 @@ def test_claims_run_what_they_need_and_land_in_the_reports(pytester, mini_smoke_
     assert "C0: the baseline's training set" in md and "Training-set audit" in md
     assert {e["recipe"] for e in json.loads((out / "run.json").read_text())["training_audit"]} == {"aligned",
                                                                                                   "baseline"}
-    assert [line.split("|")[1].strip()[:3] for line in claims_md.splitlines() if "no data" in line] == ["C6:"]
+    assert [line.split("|")[1].strip()[:3] for line in claims_md.splitlines() if "no data" in line] == ["C6:", "C7:"]
     cost = json.loads((out / "cost.json").read_text())
     assert cost["flops"]["sd15"]["ratio"] > 10 and cost["flops"]["mini-sd"]["denoiser_calls"] == 20
     wall = cost["wallclock"]
