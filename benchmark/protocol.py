@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from fakebench.core import distributed
+from fakebench.core import distributed, numerics
 from fakebench.core.cache import atomic_write_json
 from fakebench.core.version import __version__
 from fakebench.generators.imagesets import ImageSet
@@ -60,12 +60,14 @@ def detector_entry(label: str, seed: int, checkpoint: str, spec: Any = None, tra
         entry["training_data"] = sidecar.get("data", {})
         entry["validation"] = sidecar.get("validation", {})
         entry["trained_with"] = sidecar.get("versions", {})
+        entry["numerics"] = sidecar.get("numerics", {})
     return entry
 
 
 def run_protocol(kind: str, datasets: list[dict], detectors: list[dict], **settings: Any) -> dict[str, Any]:
     """The whole record: kind of run, command line, versions, settings, detectors, dataset manifest."""
     return {"kind": kind, "argv": list(sys.argv), "versions": versions(), "world_size": distributed.current().world,
+            "numerics": numerics.fingerprint(),
             "settings": {k: as_dict(v) for k, v in settings.items()}, "detectors": detectors, "datasets": datasets}
 
 

@@ -61,6 +61,9 @@ def add_options(parser: pytest.Parser) -> None:
                     help="add a dataset's generators as test cases: " + SOURCE_HELP + "; repeatable")
     group.addoption("--batch-size", type=int, default=64, help="images per model call when scoring")
     group.addoption("--workers", type=int, default=None, help="decoding workers (default: by the machine's cores)")
+    group.addoption("--fast-numerics", action="store_true",
+                    help="let torch pick this machine's fastest CPU kernels and threads: faster, but the numbers are "
+                         "machine-specific (default: pinned, the same bits on any x86-64 machine with AVX2)")
     group.addoption("--leaderboard-dir", default="results",
                     help="where the score store and the reports (leaderboard.md/.csv/.json, report.html) go")
 
@@ -92,7 +95,9 @@ def activate(config: pytest.Config) -> None:
         config.pluginmanager.register(sys.modules[__name__], "fakebench-benchmark")
     logging.getLogger("fakebench").setLevel(logging.INFO)
     try:
-        from fakebench.core import distributed
+        from fakebench.core import distributed, numerics
+
+        numerics.pin(fast=config.option.fast_numerics or None)  # before the session's first torch kernel
         from fakebench.core.devices import resolve_device
         from fakebench.detectors.inference import ScoringConfig
 
@@ -222,8 +227,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     tr.write_sep("=", "fakebench leaderboard")
     tr.write_line(terminal_table(board))
     tr.write_line("")
+    tr.write_line("numerics: " + numerics_summary())
     for kind, path in paths.items():
         tr.write_line(f"{kind:>9}: {path}")
+
+
+def numerics_summary() -> str:
+    from fakebench.core import numerics
+
+    return numerics.summary(numerics.fingerprint())
 
 
 def _report_plugin_failures(tr) -> None:

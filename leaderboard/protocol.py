@@ -11,6 +11,8 @@ from typing import Any
 import pandas as pd
 from tabulate import tabulate
 
+from fakebench.core import numerics
+
 RUN_FILE = "run.json"
 
 
@@ -38,6 +40,8 @@ def protocol_tables(protocol: dict) -> tuple[list[str], pd.DataFrame, pd.DataFra
     lines = [f"run: {protocol.get('kind', '?')} (`{' '.join(protocol.get('argv', []))}`), "
              f"{protocol.get('world_size', 1)} process(es)",
              "versions: " + _text(protocol.get("versions", {}))]
+    if protocol.get("numerics"):
+        lines.append("numerics: " + numerics.summary(protocol["numerics"]))
     settings = protocol.get("settings", {})
     lines += [f"{k}: {_text(flatten(v)) if isinstance(v, dict) else v}" for k, v in settings.items()]
     detectors = pd.DataFrame([{
