@@ -132,6 +132,7 @@ def pin(fast: bool | None = None) -> str:
     check_knobs()
     os.environ[MODE_ENV] = chosen  # children (workers, subprocesses, torchrun ranks) inherit the mode
     if chosen == FAST:
+        log.info("numerics: fast (this machine's own kernels and threads): numbers are machine-specific")
         return chosen
     if is_x86() and not has_avx2():
         _warn_once(NO_AVX2)
