@@ -105,6 +105,14 @@ def test_compare_warns_and_the_protocol_says_machine_specific():
     assert "numerics: machine-specific" in protocol_markdown(new)
 
 
+def test_run_json_records_the_fingerprint():
+    from fakebench.benchmark.protocol import run_protocol
+
+    found = run_protocol("test", [], [])["numerics"]
+    assert found["mode"] in numerics.MODES and found["threads"] >= 1 and found["aten_capability"]
+    assert set(numerics.NUMERIC_FIELDS) - {"mkl_cbwr_branch"} <= set(found)
+
+
 def _child_env(home: Path, **env: str) -> dict[str, str]:
     """This process's environment without any numerics knob, plus `env`: a fresh process on a given host."""
     clean = {k: v for k, v in os.environ.items() if k not in PROCESS_KNOBS}
