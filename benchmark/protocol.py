@@ -33,6 +33,7 @@ def detector_entry(label: str, seed: int, checkpoint: str, spec: Any = None, tra
         entry["training_data"] = sidecar.get("data", {})
         entry["validation"] = sidecar.get("validation", {})
         entry["trained_with"] = sidecar.get("versions", {})
+        entry["numerics"] = sidecar.get("numerics", {})
     return entry
 
 

@@ -45,6 +45,7 @@ class CheckpointInfo:
     weights_sha256: str = ""
     kwargs: dict[str, Any] = field(default_factory=dict)  # the factory's arguments, to rebuild it from the file
     training: dict[str, Any] = field(default_factory=dict)  # what the loop did: epochs, best epoch, pairs left out
+    numerics: dict[str, Any] = field(default_factory=dict)  # fakebench.core.numerics.fingerprint() of the training
 
 
 class Trainable(Detector):

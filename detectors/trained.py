@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from fakebench.core import distributed
+from fakebench.core import distributed, numerics
 from fakebench.core.cache import artifact_dir, stable_hash
 from fakebench.core.errors import FakebenchError
 from fakebench.core.locks import artifact_lock
@@ -91,6 +91,7 @@ def trained_detector(spec: DetectorSpec, generator: Generator, reals: Reals = DE
             seconds=round(time.perf_counter() - started, 2), kwargs=dict(spec.kwargs),
             training={**(training or {}), "paired": data.paired, "pairs_left_out": data.dropped_pairs,
                       "train_reals": len(data.real), "train_fakes": len(data.fake)},
+            numerics=numerics.fingerprint(),
         )
         if rank.is_main:
             detector.save(path, info)

@@ -10,6 +10,7 @@ import logging
 import sys
 from pathlib import Path
 
+from fakebench.core import numerics
 from fakebench.core.errors import FakebenchError
 
 
@@ -188,9 +189,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     bootstrap = BootstrapConfig(resamples=args.bootstrap, seed=args.bootstrap_seed)
     if args.compare:
-        from fakebench.leaderboard.compare import compare_boards, comparison_markdown
+        from fakebench.leaderboard.compare import compare_boards, comparison_markdown, numerics_warnings
+        from fakebench.leaderboard.protocol import read_protocol
         from fakebench.leaderboard.tables import leaderboard_frame
 
+        for warning in numerics_warnings(*(read_protocol(Path(p)) for p in args.compare)):
+            print(f"fakebench: warning: {warning}", file=sys.stderr)
         old, new = (leaderboard_frame(read_store(Path(p)), bootstrap) for p in args.compare)
         print(comparison_markdown(compare_boards(old, new)))
         return 0
@@ -543,9 +547,22 @@ def _at_least_one(text: str) -> int:
     return value
 
 
+def _early_flag(argv: list[str], flag: str) -> bool:
+    """Whether a global flag comes before the sub-command (where build_parser takes it)."""
+    for arg in argv:
+        if arg == flag:
+            return True
+        if not arg.startswith("-"):
+            return False
+    return False
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fakebench", description=__doc__.splitlines()[0])
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("--fast-numerics", action="store_true",
+                        help="let torch pick this machine's fastest CPU kernels and threads: faster, but numbers "
+                             "are machine-specific (default: pinned, the same bits on any x86-64 machine with AVX2)")
     parser.set_defaults(distributed=False)  # the data jobs that run under torchrun set it
     sub = parser.add_subparsers(dest="command", required=True)
     mini = sub.add_parser("mini", help="the embedded mini world").add_subparsers(dest="mini_command", required=True)
@@ -632,8 +649,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        # before the parser: its type checks import torch, and the kernel knobs must be set before its first kernel
+        numerics.pin(fast=_early_flag(sys.argv[1:] if argv is None else argv, "--fast-numerics") or None)
+    except FakebenchError as exc:
+        print(f"fakebench: error: {exc}", file=sys.stderr)
+        return 2
+    args = build_parser().parse_args(argv)
     try:
         if args.distributed:
             from fakebench.core import distributed

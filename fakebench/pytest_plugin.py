@@ -68,6 +68,9 @@ def add_options(parser: pytest.Parser) -> None:
                     help="what the terminal gets at the end: full (ranking, a table like the paper's Table 3, one "
                          "line per claim, failed floors, report paths), short (the table, claims, floors, paths) "
                          "or none (the paths); the wide grids are in the reports")
+    group.addoption("--fast-numerics", action="store_true",
+                    help="let torch pick this machine's fastest CPU kernels and threads: faster, but the numbers are "
+                         "machine-specific (default: pinned, the same bits on any x86-64 machine with AVX2)")
     group.addoption("--leaderboard-dir", default="results",
                     help="where the score store and the reports (leaderboard.md/.csv/.json, report.html) go")
 
@@ -99,7 +102,9 @@ def activate(config: pytest.Config) -> None:
         config.pluginmanager.register(sys.modules[__name__], "fakebench-benchmark")
     logging.getLogger("fakebench").setLevel(logging.INFO)
     try:
-        from fakebench.core import distributed
+        from fakebench.core import distributed, numerics
+
+        numerics.pin(fast=config.option.fast_numerics or None)  # before the session's first torch kernel
         from fakebench.core.devices import resolve_device
         from fakebench.detectors.inference import ScoringConfig
 
@@ -240,6 +245,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     width = min(MAX_WIDTH, config.get_terminal_writer().fullwidth)
     tr.write_sep("=", "fakebench leaderboard", fullwidth=width)
     tr.write_line(summary_text(read_results(out, paths), width, config.option.summary))
+    tr.write_line("numerics: " + numerics_summary())
+
+
+def numerics_summary() -> str:
+    from fakebench.core import numerics
+
+    return numerics.summary(numerics.fingerprint())
 
 
 def _report_plugin_failures(tr) -> None:

@@ -7,6 +7,8 @@ import math
 import pandas as pd
 from tabulate import tabulate
 
+from fakebench.core import numerics
+
 KEY = ["case_id", "seed"]
 COMPARED = ("bal_acc", "auc")
 
@@ -58,3 +60,13 @@ def comparison_markdown(diff: pd.DataFrame) -> str:
             parts += [f"## {status.capitalize()}", "",
                       tabulate(shown, headers="keys", tablefmt="github", showindex=False, floatfmt=floatfmt), ""]
     return "\n".join(parts)
+
+
+def numerics_warnings(old_protocol: dict | None, new_protocol: dict | None) -> list[str]:
+    """Warnings when the two runs' numerics differ (fingerprints in their run.json): their bits may then
+    differ for that reason alone, not because of what changed in code or data."""
+    old, new = ((p or {}).get("numerics") for p in (old_protocol, new_protocol))
+    found = numerics.differences(old, new)
+    if not found:
+        return []
+    return ["the two runs' numerics differ, so scores may differ for that reason alone: " + "; ".join(found)]

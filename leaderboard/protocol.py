@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 from tabulate import tabulate
 
+from fakebench.core import numerics
 from fakebench.core.provenance import read_run_json
 
 
@@ -59,6 +60,8 @@ def protocol_tables(protocol: dict) -> tuple[list[str], pd.DataFrame, pd.DataFra
     lines = [f"run: {protocol.get('kind', '?')} (`{' '.join(protocol.get('argv', []))}`), "
              f"{protocol.get('world_size', 1)} process(es)",
              "versions: " + _text(protocol.get("versions", {}))]
+    if protocol.get("numerics"):
+        lines.append("numerics: " + numerics.summary(protocol["numerics"]))
     settings = _brief(protocol.get("settings", {}))
     lines += [f"{k}: {_text(flatten(v)) if isinstance(v, dict) else v}" for k, v in settings.items()]
     if protocol.get("roles"):

@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 import torch
 
+from fakebench.core import numerics
 from fakebench.generators.corpus import CorpusConfig
+
+# The test process is a process start too: pinned like the CLI and the plugin (before its first torch
+# kernel), so in-process runs and the child processes tests start compute with the same kernels.
+numerics.pin()
 
 pytest_plugins = ["pytester"]  # the benchmark's pytest plugin is run in-process (tests/test_pytest_plugin.py)
 

@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from fakebench.core.errors import FakebenchError
+from fakebench.core.numerics import cache_suffix
 from fakebench.core.version import __version__
 
 # Bumped whenever a change in code changes what an artifact contains, so old caches are not reused.
-CACHE_SCHEMA = 3  # 2: training batches by DistributedSampler, scores by fixed work units; 3: channels-last models
+CACHE_SCHEMA = 4  # 2: training batches by DistributedSampler, scores by fixed work units; 3: channels-last models;
+# 4: pinned CPU numerics (fakebench.core.numerics)
 
 
 def home() -> Path:
@@ -48,7 +50,8 @@ def ensure_writable_dir(path: Path, what: str = "results folder") -> Path:
 
 
 def artifact_dir(kind: str, key: str) -> Path:
-    return home() / kind / key
+    """home()/kind/key; a fast-numerics run's artifacts get their own keys (machine-specific bits)."""
+    return home() / kind / (key + cache_suffix())
 
 
 def _canonical(obj: Any) -> Any:

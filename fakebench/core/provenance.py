@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from fakebench.core import distributed
+from fakebench.core import distributed, numerics
 from fakebench.core.cache import atomic_write_json, read_json
 from fakebench.core.version import __version__
 
@@ -41,6 +41,7 @@ RECORDED: dict[str, Callable[[], Any]] = {
     "argv": lambda: list(sys.argv),
     "versions": versions,
     "world_size": lambda: distributed.current().world,
+    "numerics": numerics.fingerprint,  # CPU, ISA in use, threads, library versions, pinned or not
 }
 
 
