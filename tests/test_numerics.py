@@ -106,9 +106,9 @@ def test_compare_warns_and_the_protocol_says_machine_specific():
 
 
 def test_run_json_records_the_fingerprint():
-    from fakebench.benchmark.protocol import run_protocol
+    from fakebench.core.provenance import provenance
 
-    found = run_protocol("test", [], [])["numerics"]
+    found = provenance("test")["numerics"]
     assert found["mode"] in numerics.MODES and found["threads"] >= 1 and found["aten_capability"]
     assert set(numerics.NUMERIC_FIELDS) - {"mkl_cbwr_branch"} <= set(found)
 

@@ -95,11 +95,12 @@ def test_a_generator_that_cannot_reconstruct_is_refused_in_one_line():
 
 
 def test_a_benchmark_case_scores_and_calibrates_it_like_any_detector():
-    from fakebench.benchmark.cases import MINI_SMOKE_WORLD, Case
+    from fakebench.benchmark.cases import Case
     from fakebench.benchmark.session import BenchSession
+    from fakebench.benchmark.world_files import load_world
     from fakebench.detectors.spec import DetectorSpec
 
-    session = BenchSession(MINI_SMOKE_WORLD)
+    session = BenchSession(load_world("mini-smoke"))
     spec = DetectorSpec.of("rt-ratio", kwargs={"generator": "taef2"})
     result = session.run_case(Case(spec, "taef2", "identity", floor=0.0))
     assert result.checkpoint == session.detector(spec).checkpoint_hash  # named, so its scores are cached

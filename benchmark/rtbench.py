@@ -2,7 +2,7 @@
 TAEF2 round trips, clean and perturbed: AUC and pair accuracy (the share of pairs where the round trip
 scores above its own real), as issue 24's table reports them.
 
-    FAKEBENCH_HOME=/tmp/fb .venv/bin/python examples/reconstruction_scores.py --crops 16 --side 128
+    FAKEBENCH_HOME=/tmp/fb .venv/bin/python -m fakebench.benchmark.rtbench --crops 16 --side 128
 
 The crops come from the test split's photos (never used to set anything); the fakes are the round trips
 the benchmark writes (PNG); each image is perturbed as the benchmark perturbs it. Both statistics come
