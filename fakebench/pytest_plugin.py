@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -245,7 +246,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     width = min(MAX_WIDTH, config.get_terminal_writer().fullwidth)
     tr.write_sep("=", "fakebench leaderboard", fullwidth=width)
     tr.write_line(summary_text(read_results(out, paths), width, config.option.summary))
-    tr.write_line("numerics: " + numerics_summary())
+    tr.write_line(textwrap.fill("numerics: " + numerics_summary(), width, subsequent_indent="  "))
 
 
 def numerics_summary() -> str:

@@ -99,7 +99,9 @@ def _episodes(make_args, tmp_path, kills: int, rng: random.Random) -> list:
     outs, landed = [], 0
     while landed < kills:
         n = len(outs)
-        assert n < 2 * kills, f"only {landed} of {kills} kills landed while the job ran"
+        # a kill drawn after the job finished does not count; on a busy machine job times vary, so allow
+        # several episodes per kill before calling the window wrong
+        assert n < 4 * kills, f"only {landed} of {kills} kills landed while the job ran"
         landed += _kill_then_finish(make_args(tmp_path / f"out{n}"), tmp_path / f"home{n}", min(4, kills - landed),
                                     window, rng)
         outs.append(tmp_path / f"out{n}")
