@@ -15,6 +15,8 @@ import torch
 from torch import nn
 from torchvision.models.resnet import Bottleneck
 
+from fakebench.detectors.resnet import init_resnet_weights
+
 NPR_GAIN = 2.0 / 3.0  # the official code feeds `NPR * 2/3` to the first conv
 
 
@@ -52,12 +54,7 @@ class NPRResNet(nn.Module):
         self.layer1 = self._make_layer(width, 3)
         self.layer2 = self._make_layer(width * 2, 4, stride=2)
         self.fc = nn.Linear(width * 2 * Bottleneck.expansion, 1)
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.constant_(m.weight, 1)
-                nn.init.constant_(m.bias, 0)
+        init_resnet_weights(self)
 
     def _make_layer(self, planes: int, blocks: int, stride: int = 1) -> nn.Sequential:
         down = None

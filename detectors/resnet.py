@@ -18,6 +18,17 @@ DEPTHS: dict[int, tuple[type[nn.Module], list[int]]] = {
 }
 
 
+def init_resnet_weights(net: nn.Module) -> None:
+    """torchvision's ResNet initialisation (Kaiming-normal convolutions, unit batch norms), shared by every
+    ResNet-shaped network of the zoo so they start alike."""
+    for m in net.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.constant_(m.weight, 1)
+            nn.init.constant_(m.bias, 0)
+
+
 @dataclass(frozen=True)
 class ResNetConfig:
     depth: int = 50
@@ -48,12 +59,7 @@ class ScaledResNet(ResNet):
         self.layer4 = self._make_layer(block, w * 8, layers[3], stride=2)
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(w * 8 * block.expansion, 1)
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.constant_(m.weight, 1)
-                nn.init.constant_(m.bias, 0)
+        init_resnet_weights(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return super().forward(x).squeeze(1)

@@ -25,6 +25,7 @@ from fakebench.core.imageio import decode
 from fakebench.core.pixels import pil_to_tensor
 from fakebench.core.schedules import warmup_cosine
 from fakebench.generators.corpus import CorpusConfig, crop_jpeg_bytes, crop_specs
+from fakebench.generators.denoiser_training import denoiser_step
 from fakebench.generators.mini.architectures import (
     IMAGE_SIDE,
     MINI_SPECS,
@@ -111,17 +112,7 @@ def train_unet(name: str, spec: UNetSpec, latents: torch.Tensor, scaling: float,
         z0 = latents[idx] * scaling
         noise = torch.randn(z0.shape, generator=g)
         t = torch.randint(0, sched.config.num_train_timesteps, (cfg.unet_batch,), generator=g)
-        zt = sched.add_noise(z0, noise, t)
-        target = noise if spec.prediction_type == "epsilon" else sched.get_velocity(z0, noise, t)
-        loss = F.mse_loss(unet(zt, t).sample, target)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
-        opt.step()
-        with torch.no_grad():
-            decay = min(cfg.unet_ema, (1 + step) / (10 + step))
-            for pe, p in zip(ema.parameters(), unet.parameters()):
-                pe.lerp_(p, 1 - decay)
+        loss = denoiser_step(unet, ema, opt, sched, z0, noise, t, spec.prediction_type, cfg.unet_ema, step)
         if step % 50 == 0:
             bar.set_postfix(loss=f"{loss.item():.4f}")
     return ema.eval()

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from diffusers.utils import logging as diffusers_logging
 from tqdm.auto import tqdm
 
@@ -28,6 +27,7 @@ from fakebench.core.imageio import decode
 from fakebench.core.pixels import pil_to_tensor
 from fakebench.core.schedules import warmup_cosine
 from fakebench.generators.corpus import crop_jpeg_bytes
+from fakebench.generators.denoiser_training import denoiser_step
 from fakebench.generators.manifest import write_manifest
 from fakebench.generators.taef2.architecture import COMPONENTS
 from fakebench.generators.taef2.weights import load_component
@@ -79,17 +79,7 @@ def train_denoiser(spec: DenoiserSpec, latents: torch.Tensor, cfg: DenoiserTrain
         z0 = torch.where(flip.view(-1, 1, 1, 1), z0.flip(-1), z0)
         noise = torch.randn(z0.shape, generator=g)
         t = torch.randint(0, spec.max_train_timestep, (cfg.batch,), generator=g)
-        zt = sched.add_noise(z0, noise, t)
-        target = noise if spec.prediction_type == "epsilon" else sched.get_velocity(z0, noise, t)
-        loss = F.mse_loss(unet(zt, t).sample, target)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
-        opt.step()
-        with torch.no_grad():
-            decay = min(cfg.ema, (1 + step) / (10 + step))
-            for pe, p in zip(ema.parameters(), unet.parameters()):
-                pe.lerp_(p, 1 - decay)
+        loss = denoiser_step(unet, ema, opt, sched, z0, noise, t, spec.prediction_type, cfg.ema, step)
         loss_avg = loss.item() if step == 0 else 0.98 * loss_avg + 0.02 * loss.item()
         steps = step + 1
         if step % 25 == 0:
