@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from fakebench.generators.latent_unets import mirrored_unet, sampler, train_scheduler
+
 if TYPE_CHECKING:  # diffusers is imported where a model is built: listing or scoring never pays for it
     from diffusers import AutoencoderKL, DDIMScheduler, DDPMScheduler, UNet2DModel
 
@@ -54,37 +56,15 @@ class UNetSpec:
     beta_schedule: str = "scaled_linear"
 
     def build(self) -> UNet2DModel:
-        from diffusers import UNet2DModel
-
-        up = tuple(t.replace("Down", "Up") for t in reversed(self.down_block_types))
-        return UNet2DModel(
-            sample_size=IMAGE_SIDE // 2 ** (VAE_LEVELS - 1),
-            in_channels=LATENT_CHANNELS,
-            out_channels=LATENT_CHANNELS,
-            block_out_channels=self.block_out_channels,
-            down_block_types=self.down_block_types,
-            up_block_types=up,
-            layers_per_block=self.layers_per_block,
-            norm_num_groups=self.norm_num_groups,
-            attention_head_dim=self.attention_head_dim,
-        )
+        return mirrored_unet(IMAGE_SIDE // 2 ** (VAE_LEVELS - 1), LATENT_CHANNELS, self.block_out_channels,
+                             self.down_block_types, self.layers_per_block, self.norm_num_groups,
+                             self.attention_head_dim)
 
     def train_scheduler(self) -> DDPMScheduler:
-        from diffusers import DDPMScheduler
-
-        return DDPMScheduler(
-            num_train_timesteps=1000,
-            beta_schedule=self.beta_schedule,
-            beta_start=0.00085,
-            beta_end=0.012,
-            prediction_type=self.prediction_type,
-            clip_sample=False,
-        )
+        return train_scheduler(self.beta_schedule, self.prediction_type)
 
     def sampler(self) -> DDIMScheduler:
-        from diffusers import DDIMScheduler
-
-        return DDIMScheduler.from_config(self.train_scheduler().config, clip_sample=False)
+        return sampler(self.beta_schedule, self.prediction_type)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from fakebench.generators.latent_unets import NUM_TRAIN_TIMESTEPS, mirrored_unet, sampler, train_scheduler
 from fakebench.generators.taef2.architecture import LATENT_CHANNELS, STRIDE
 
 if TYPE_CHECKING:  # diffusers is imported where a model is built: listing generators never pays for it
@@ -22,7 +23,6 @@ if TYPE_CHECKING:  # diffusers is imported where a model is built: listing gener
 
 IMAGE_SIDE = 128  # samples are PNG at this fixed size, as real generators emit one native size
 LATENT_SIDE = IMAGE_SIDE // STRIDE
-NUM_TRAIN_TIMESTEPS = 1000
 
 
 @dataclass(frozen=True)
@@ -44,32 +44,14 @@ class DenoiserSpec:
     description: str = ""
 
     def build(self) -> UNet2DModel:
-        from diffusers import UNet2DModel
-
-        up = tuple(t.replace("Down", "Up") for t in reversed(self.down_block_types))
-        return UNet2DModel(
-            sample_size=LATENT_SIDE,
-            in_channels=LATENT_CHANNELS,
-            out_channels=LATENT_CHANNELS,
-            block_out_channels=self.block_out_channels,
-            down_block_types=self.down_block_types,
-            up_block_types=up,
-            layers_per_block=self.layers_per_block,
-            norm_num_groups=16,
-            attention_head_dim=self.attention_head_dim,
-        )
+        return mirrored_unet(LATENT_SIDE, LATENT_CHANNELS, self.block_out_channels, self.down_block_types,
+                             self.layers_per_block, 16, self.attention_head_dim)
 
     def train_scheduler(self) -> DDPMScheduler:
-        from diffusers import DDPMScheduler
-
-        return DDPMScheduler(num_train_timesteps=NUM_TRAIN_TIMESTEPS, beta_schedule=self.beta_schedule,
-                             beta_start=0.00085, beta_end=0.012, prediction_type=self.prediction_type,
-                             clip_sample=False)
+        return train_scheduler(self.beta_schedule, self.prediction_type)
 
     def sampler(self) -> DDIMScheduler:
-        from diffusers import DDIMScheduler
-
-        return DDIMScheduler.from_config(self.train_scheduler().config, clip_sample=False)
+        return sampler(self.beta_schedule, self.prediction_type)
 
     @property
     def max_train_timestep(self) -> int:
