@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from fakebench.benchmark.audit import audit_source
-from fakebench.benchmark.audit_sources import recipe_source
+from fakebench.benchmark.audit_sources import recipe_source, world_reals_text
 from fakebench.benchmark.cases import WorldConfig
 from fakebench.core.errors import FakebenchError
 
@@ -16,9 +16,12 @@ def _number(value: float) -> float | None:
 
 
 def training_set_audit(world: WorldConfig, recipe: str, reals: str) -> dict:
-    """The audit of the training set a world's `recipe` detector learns from (`reals`: corpus or
-    procedural), at the world's training seed; a set that cannot be built is an entry with its error."""
-    entry = {"recipe": recipe, "reals": reals, "generator": world.train_generator, "seed": world.train.seed}
+    """The audit of the training set a world's `recipe` detector learns from (`reals`: "corpus", the
+    world's training reals, whatever `[reals] train` names; or "procedural", the shader experiment's), at
+    the world's training seed; `source` is their source text. A set that cannot be built is an entry with
+    its error."""
+    entry = {"recipe": recipe, "reals": reals, "source": world_reals_text(world, reals),
+             "generator": world.train_generator, "seed": world.train.seed}
     try:
         r = audit_source(recipe_source(recipe, reals, world))
     except FakebenchError as exc:

@@ -20,6 +20,7 @@ from fakebench.detectors.recipes import RECON_SUFFIX, TrainingData
 from fakebench.generators.folders import SkippedFile, labelled_files, list_images
 from fakebench.generators.imagesets import FAKE, REAL, ImageSet
 from fakebench.generators.labels import LABEL_NAMES
+from fakebench.generators.procedural import PREFIX as PROCEDURAL_PREFIX
 
 MINI_SETS = {  # name -> (recipe, real source): the training sets of the mini world's detectors
     "baseline": ("baseline", "corpus"),
@@ -70,18 +71,24 @@ def training_source(name: str, data: TrainingData, note: str = "") -> AuditSourc
     return sets_source(name, [data.real, data.fake], note, pairs_by_id=True)
 
 
-def recipe_source(recipe: str, reals: str, world: WorldConfig, name: str = "") -> AuditSource:
-    """The training set (reals and fakes) a world's detector of `recipe` learns from, built through the
-    benchmark's cache if absent; `reals` is "corpus" (the world's photo crops) or "procedural"."""
-    from fakebench.detectors.recipes import corpus_reals, training_data
-    from fakebench.generators import create_generator
-    from fakebench.generators.imagesets import procedural_reals
+def world_reals_text(world: WorldConfig, reals: str) -> str:
+    """The source text of a world's training reals of a kind: "corpus" (every trainable detector's: the
+    world's `[reals] train`, the photo corpus by default) or "procedural" (the shader experiment's)."""
+    return world.train_reals if reals == "corpus" else f"{PROCEDURAL_PREFIX}{world.procedural_reals}"
 
-    real, val = corpus_reals(world.corpus) if reals == "corpus" else procedural_reals(world.procedural_reals)
+
+def recipe_source(recipe: str, reals: str, world: WorldConfig, name: str = "") -> AuditSource:
+    """The training set (reals and fakes) a world's detector of `recipe` learns from, read as training
+    reads it (`source_reals`) and built through the benchmark's cache if absent; `reals` is "corpus" (the
+    world's training reals) or "procedural" (the shader experiment's)."""
+    from fakebench.detectors.recipes import source_reals, training_data
+    from fakebench.generators import create_generator
+
+    text = world_reals_text(world, reals)
+    real, val = source_reals(text, world.corpus, world.train.seed)
     data = training_data(recipe, create_generator(world.train_generator), real, val, world.train.seed)
     return training_source(name or f"{world.name}:{recipe}", data,
-                           f"{world.name} world, {recipe} recipe on {world.train_generator}, "
-                           f"{'photo crops' if reals == 'corpus' else 'procedural reals'}")
+                           f"{world.name} world, {recipe} recipe on {world.train_generator}, reals {text}")
 
 
 def _mini(name: str, spec: str) -> AuditSource:

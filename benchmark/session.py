@@ -24,7 +24,7 @@ from fakebench.detectors.base import Detector
 from fakebench.detectors.registry import create_detector
 from fakebench.detectors.score_contract import is_score_failure
 from fakebench.detectors.spec import DetectorSpec
-from fakebench.detectors.trained import trained_detector
+from fakebench.detectors.trained import WorldReals, trained_detector
 from fakebench.generators import create_generator
 from fakebench.generators.base import Generator
 from fakebench.generators.folders import FolderDataset, SkippedFile
@@ -151,7 +151,8 @@ class BenchSession:
         if (spec, seed) not in self._detectors:
             if spec.recipe:
                 train = spec.train_config(replace(self.world.train, seed=seed))
-                detector, info, _ = trained_detector(spec, self.generator(spec.generator), self.world.corpus, train,
+                reals = WorldReals(self.world.train_reals, self.world.corpus)
+                detector, info, _ = trained_detector(spec, self.generator(spec.generator), reals, train,
                                                      device=self.device)
                 self._sidecars[spec, seed] = asdict(info)
                 self._trained_sets.add((spec.recipe, "procedural" if spec.reals else "corpus"))

@@ -49,7 +49,8 @@ class WorldConfig:
     generators: tuple[str, ...] = ()
     train_generator: str = ""
     description: str = ""  # one line for `fakebench list worlds`
-    source: str = ""  # the file it was read from
+    source: str = ""  # what run.json names it by: builtin:<name>, or the world file's path as given
+    sha256: str = ""  # of the merged world file (fakebench.benchmark.world_files.world_sha256)
     # the detectors a run uses unless --detectors says otherwise; installed plugins join them, and any
     # registered detector can be selected by name
     detectors: tuple[WorldDetector, ...] = ()
@@ -59,6 +60,9 @@ class WorldConfig:
     # evenly spaced over the test set (None: all of them)
     n_test_reconstructions: int | None = None
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
+    # the training and validation reals of every trainable detector: a source text of
+    # fakebench.detectors.recipes.source_reals (one source, or a mixture's sources joined by " + ")
+    train_reals: str = "corpus"
     procedural_reals: int = 0  # training reals of the shader experiment (`aligned-shader-<name>`); 0: none
     data: tuple[str, ...] = ()  # datasets (`folder:PATH`, `hf:...`) whose generators every run scores, as --data
     train: TrainConfig = field(default_factory=TrainConfig)

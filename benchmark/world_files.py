@@ -19,6 +19,9 @@ tables key by key, arrays replaced whole):
     runs = ["baseline", "aligned", "aligned-sync", "aligned-shader", "aligned-webp"]   # what it adds to the default run
     [reals]
     corpus = { crops_per_photo = { train = 3, val = 2, test = 2 } }    # the photo corpus (CorpusConfig)
+    train = ["corpus", "procedural:700"]   # every trainable detector's training and validation reals: one
+                                      # source or a mixture (the union of its sources' sets) of corpus,
+                                      # procedural:N, folder:PATH (relative to this file), hf:...; default "corpus"
     procedural = 1400                 # procedural training reals of the shader experiment (aligned-shader)
     [train]                           # a schedule preset and TrainConfig overrides
     schedule = "paper"; epochs = 12; augment = { preset = "paper", crop = 96 }
@@ -33,7 +36,9 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-from dataclasses import fields
+import hashlib
+import json
+from dataclasses import fields, replace
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -41,7 +46,7 @@ from typing import Any
 from fakebench.benchmark.world import SHADER, WEBP_RUN, ScoreRule, WorldConfig, WorldDetector
 from fakebench.core.errors import FakebenchError
 from fakebench.detectors.augment import AugmentConfig, augment_preset
-from fakebench.detectors.recipes import RECIPES
+from fakebench.detectors.recipes import RECIPES, SOURCE_FORMS, reals_sources, reals_text, split_reals
 from fakebench.detectors.registry import DETECTORS
 from fakebench.detectors.spec import frozen_kwargs
 from fakebench.detectors.training_loop import PlateauConfig, TrainConfig, train_config
@@ -56,12 +61,13 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 SUFFIX = ".toml"
+BUILTIN = "builtin:"  # how run.json names a built-in world: builtin:mini
 # each table's keys; `detectors` holds one table per registered detector, of DETECTOR_KEYS
 SCHEMA: dict[str, Any] = {
     "extends": str, "description": str, "generators": list, "train_generator": str, "recipes": list, "data": list,
     "floor": float, "cpu_warning": str,
     "roles": {"same_autoencoder": list, "denoiser_differs": str, "autoencoder_differs": str},
-    "detectors": dict, "reals": {"corpus": dict, "procedural": int}, "train": dict,
+    "detectors": dict, "reals": {"corpus": dict, "train": (str, list), "procedural": int}, "train": dict,
     "test": {"fakes": int, "reconstructions": (int, str), "native_side": int, "short_sides": list},
     "score": list, "claims": {"backbone": str, "judged": bool, "unjudged": dict},
 }
@@ -137,10 +143,22 @@ def _read(path: Path, seen: tuple[Path, ...] = ()) -> dict:
         for key, entry in entries:
             _check_keys({where.format(key): entry}, {where.format(key): keys}, path)
     if "data" in table:
-        table["data"] = [f"{FOLDER_PREFIX}{(path.parent / Path(d[len(FOLDER_PREFIX):]).expanduser()).resolve()}"
-                         if d.startswith(FOLDER_PREFIX) else d for d in table["data"]]
+        table["data"] = [_absolute(d, path) for d in table["data"]]
+    if "train" in table.get("reals", {}):  # checked here, so the message names the file that holds it
+        train = table["reals"]["train"]
+        try:
+            table["reals"]["train"] = list(reals_sources([_absolute(p, path) for p in split_reals(train)]))
+        except FakebenchError as exc:
+            raise _bad(path, f"reals.train = {train!r}: {exc.message}", exc.fix or SOURCE_FORMS) from None
     parent = table.pop("extends", None)
     return _merge(_read(_resolve(parent, path.parent), (*seen, path)), table) if parent else table
+
+
+def _absolute(source: str, path: Path) -> str:
+    """A `folder:` source relative to the world file made absolute; any other source as it is."""
+    if not source.startswith(FOLDER_PREFIX):
+        return source
+    return f"{FOLDER_PREFIX}{(path.parent / Path(source[len(FOLDER_PREFIX):]).expanduser()).resolve()}"
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -236,12 +254,13 @@ def _world(name: str, path: Path, t: dict) -> WorldConfig:
         if claim not in CLAIMS_BY_ID:
             raise _bad(path, f"claims.unjudged: unknown claim {claim!r}", f"use one of {', '.join(CLAIMS_BY_ID)}")
     world = WorldConfig(
-        name=name, source=str(path), description=t.get("description", ""), generators=tuple(generators),
+        name=name, description=t.get("description", ""), generators=tuple(generators),
         train_generator=t.get("train_generator", ""), detectors=tuple(detectors), recipes=tuple(recipes),
         n_test_fakes=test.get("fakes", WorldConfig.n_test_fakes),
         n_test_reconstructions=None if reconstructions == "all" else reconstructions,
         corpus=CorpusConfig(**_dataclass_kwargs(CorpusConfig, reals.get("corpus", {}), path, "reals.corpus.")),
-        procedural_reals=procedural, data=tuple(t.get("data", ())), train=_train(t.get("train", {}), path),
+        train_reals=reals_text(reals.get("train", ["corpus"])), procedural_reals=procedural,
+        data=tuple(t.get("data", ())), train=_train(t.get("train", {}), path),
         same_autoencoder=tuple(roles.get("same_autoencoder", ())), denoiser_differs=roles.get("denoiser_differs", ""),
         autoencoder_differs=roles.get("autoencoder_differs", ""), floor=float(t.get("floor", WorldConfig.floor)),
         native_side=test.get("native_side", WorldConfig.native_side),
@@ -257,9 +276,20 @@ def _world(name: str, path: Path, t: dict) -> WorldConfig:
     return world
 
 
+def world_sha256(table: dict) -> str:
+    """The sha256 of a merged world table (canonical JSON): equal for two runs of the same world
+    wherever their clones are, different when a value differs (a world naming folders hashes their
+    absolute paths, so its own data tell it apart)."""
+    text = json.dumps(table, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 @functools.cache
 def load_world(ref: str) -> WorldConfig:
-    """The world a `--world` value names: a built-in world's name or a path to a TOML world file."""
+    """The world a `--world` value names: a built-in world's name or a path to a TOML world file. Its
+    `source` is what run.json records: `builtin:<name>` for a built-in world, else the path as given
+    (relative as given, so two clones record the same), with `sha256` of the merged world beside it."""
     path = _resolve(ref)
-    name = path.stem
-    return _world(name, path, _read(path))
+    table = _read(path)
+    source = f"{BUILTIN}{ref}" if path == builtin_dir() / f"{ref}{SUFFIX}" else ref
+    return replace(_world(path.stem, path, table), source=source, sha256=world_sha256(table))

@@ -6,7 +6,7 @@ import contextlib
 import json
 import logging
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -17,7 +17,7 @@ from fakebench.core.errors import FakebenchError
 from fakebench.core.locks import artifact_lock
 from fakebench.core.provenance import versions
 from fakebench.detectors.imagenet import init_pretrained
-from fakebench.detectors.recipes import corpus_reals, source_reals, training_data
+from fakebench.detectors.recipes import CORPUS, reals_sources, reals_text, source_reals, training_data
 from fakebench.detectors.registry import create_detector
 from fakebench.detectors.spec import DetectorSpec
 from fakebench.detectors.trainable import CheckpointInfo, Trainable, sidecar_path
@@ -29,20 +29,31 @@ from fakebench.generators.imagesets import ImageSet
 
 log = logging.getLogger(__name__)
 
-Reals = tuple[ImageSet, ImageSet] | CorpusConfig
 DEFAULT_CORPUS, DEFAULT_TRAIN = CorpusConfig(), TrainConfig()
 
 
-def _reals(spec: DetectorSpec, reals: Reals) -> tuple[ImageSet, ImageSet, str]:
-    """Training and validation reals, and how the sidecar names them: the spec's own source first."""
+@dataclass(frozen=True)
+class WorldReals:
+    """A world's training reals: a source text (`fakebench.detectors.recipes.source_reals`: one source
+    or a mixture) and the photo corpus its `corpus` names."""
+
+    source: str = CORPUS
+    corpus: CorpusConfig = DEFAULT_CORPUS
+
+
+Reals = tuple[ImageSet, ImageSet] | CorpusConfig | WorldReals  # a CorpusConfig: that corpus, source "corpus"
+
+
+def _reals(spec: DetectorSpec, reals: Reals, seed: int) -> tuple[ImageSet, ImageSet, str]:
+    """Training and validation reals, and how the sidecar names them: the spec's own source first
+    (`procedural:N`, the shader experiment), then the world's source text, or the sets as given."""
     if spec.reals:
-        found = source_reals(spec.reals)
-        if found is None:
-            raise FakebenchError(f"detector {spec.label!r} names reals {spec.reals!r}", fix="use procedural:N")
-        return (*found, spec.reals)
-    if isinstance(reals, CorpusConfig):
-        return (*corpus_reals(reals), "corpus")
-    return (*reals, reals[0].name)
+        return (*source_reals(spec.reals, seed=seed), spec.reals)
+    if isinstance(reals, tuple):
+        return (*reals, reals[0].name)
+    world = reals if isinstance(reals, WorldReals) else WorldReals(corpus=reals)
+    text = reals_text(reals_sources(world.source))
+    return (*source_reals(text, world.corpus, seed), text)
 
 
 def trained_detector(spec: DetectorSpec, generator: Generator, reals: Reals = DEFAULT_CORPUS,
@@ -50,9 +61,12 @@ def trained_detector(spec: DetectorSpec, generator: Generator, reals: Reals = DE
                      reconstructions: ImageSet | None = None) -> tuple[Trainable, CheckpointInfo, Path]:
     """Load the cached checkpoint for (detector, recipe, data, config), training it if absent.
 
-    `reals` are the training and validation reals (the mini world's corpus by default; a spec whose
-    `reals` names procedural images uses those). A run killed while training resumes from the last
-    finished epoch. `reconstructions` (ids `<real id>-recon`) are taken instead of reconstructing here.
+    `reals` are the training and validation reals: the sets themselves, or a world's source text (the
+    mini world's corpus by default); a spec whose `reals` names procedural images uses those. The cache
+    key names the source text unless it is the default `corpus` or the spec's own (the spec is in the
+    key), so a different mixture never reuses a checkpoint and the corpus's checkpoints keep their keys.
+    A run killed while training resumes from the last finished epoch. `reconstructions` (ids
+    `<real id>-recon`) are taken instead of reconstructing here.
     Returns the detector, its sidecar and path."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)  # initial weights depend on the seed alone, not on what ran before
@@ -64,9 +78,10 @@ def trained_detector(spec: DetectorSpec, generator: Generator, reals: Reals = DE
                              "without a recipe")
     pretrained = init_pretrained(detector, cfg.pretrained) if cfg.pretrained else ""
     detector = detector.to(device)
-    real, val_real, reals_name = _reals(spec, reals)
+    real, val_real, reals_name = _reals(spec, reals, cfg.seed)
     data = training_data(spec.recipe, generator, real, val_real, cfg.seed, reconstructions)
-    key = stable_hash("detector", spec, detector.config, data.hashes(), cfg, pretrained)
+    named = () if spec.reals or reals_name == CORPUS or isinstance(reals, tuple) else (reals_name,)
+    key = stable_hash("detector", spec, detector.config, data.hashes(), cfg, pretrained, *named)
     path = artifact_dir("checkpoints", f"{spec.label}-{spec.generator}-{key}") / "model.safetensors"
     if sidecar_path(path).is_file():
         return detector, detector.load(path), path

@@ -122,7 +122,8 @@ def _training_options() -> str:
         return ", ".join(f"{op} p {p:g}" for op, p in ops if p) + (", rot90" if cfg.rot90 else "") + \
             f", flip, crop {cfg.crop}"
 
-    lines = [f"recipes (--recipe): {', '.join(RECIPES)}; reals (--real): a folder or procedural:N"]
+    lines = [f"recipes (--recipe): {', '.join(RECIPES)}; reals (--real): a folder, procedural:N, corpus, "
+             "hf:NAME or a mixture ('corpus + procedural:700')"]
     lines += [f"augmentation preset {name} (--augment): {probs(cfg)}" for name, cfg in PRESETS.items()]
     for name in SCHEDULE_DEFAULTS:
         cfg = train_config(name)
@@ -189,11 +190,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     bootstrap = BootstrapConfig(resamples=args.bootstrap, seed=args.bootstrap_seed)
     if args.compare:
-        from fakebench.leaderboard.compare import compare_boards, comparison_markdown, numerics_warnings
+        from fakebench.leaderboard.compare import compare_boards, comparison_markdown, numerics_warnings, world_warnings
         from fakebench.leaderboard.protocol import read_protocol
         from fakebench.leaderboard.tables import leaderboard_frame
 
-        for warning in numerics_warnings(*(read_protocol(Path(p)) for p in args.compare)):
+        protocols = [read_protocol(Path(p)) for p in args.compare]
+        for warning in [*world_warnings(*protocols), *numerics_warnings(*protocols)]:
             print(f"fakebench: warning: {warning}", file=sys.stderr)
         old, new = (leaderboard_frame(read_store(Path(p)), bootstrap) for p in args.compare)
         print(comparison_markdown(compare_boards(old, new)))
@@ -462,8 +464,9 @@ def _add_data_commands(sub) -> None:
                                     "augmentations and schedule. Resumes from the last epoch; DDP under torchrun.")
     tr.add_argument("--recipe", required=True, type=_recipe, help="baseline, aligned or aligned-sync")
     tr.add_argument("--generator", required=True)
-    tr.add_argument("--real", required=True, help="folder of real training images, or procedural:N (N procedural "
-                                                   "images, the paper's shader experiment)")
+    tr.add_argument("--real", required=True, help="folder of real training images, procedural:N (N procedural "
+                                                   "images, the paper's shader experiment), corpus, hf:NAME, or "
+                                                   "a mixture as a world's [reals] train: 'corpus + procedural:700'")
     tr.add_argument("--val-real", type=Path, default=None, help="folder of validation reals (default: 5%% held out)")
     tr.add_argument("--recon", type=Path, default=None,
                     help="reconstructions of --real (and --val-real) written by fakebench reconstruct "

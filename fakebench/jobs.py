@@ -99,7 +99,7 @@ def reconstruct_folder(generator_name: str, input_dir: Path, output_dir: Path, b
 class TrainJob:
     recipe: str
     generator: str
-    real: str  # a folder of reals, or procedural:N
+    real: str  # a folder of reals, or a source text as a world's [reals] train (procedural:N, corpus, hf:..., mixtures)
     val_real: Path | None = None
     recon: Path | None = None  # reconstructions of `real` written by `fakebench reconstruct` (else made here)
     detector: str = "resnet50"
@@ -139,24 +139,33 @@ def folder_reconstructions(reals: list[ImageSet], recon_dir: Path, generator: st
 
 
 def train_from_folders(job: TrainJob, cfg) -> tuple[Path, dict]:
-    """Train a detector by a recipe on a folder of reals or on procedural images (the paper's recipe
-    on real data); returns the checkpoint (copied to `job.out` when given, with run.json and
+    """Train a detector by a recipe on a folder of reals, or on reals named as a world's `[reals] train`
+    names them (procedural images, the corpus, a dataset's reals, a mixture: the paper's recipe on real
+    data); returns the checkpoint (copied to `job.out` when given, with run.json and
     skipped.csv) and its validation metrics."""
-    from fakebench.detectors.recipes import holdout_split
-    from fakebench.detectors.trained import trained_detector
+    from fakebench.detectors.recipes import holdout_split, reals_sources, split_reals
+    from fakebench.detectors.trained import WorldReals, trained_detector
     from fakebench.generators import create_generator
+    from fakebench.generators.folders import PREFIX as FOLDER_PREFIX
     from fakebench.generators.procedural import parse_procedural
 
     skipped: list[SkippedFile] = []
     reconstructions = None
-    if parse_procedural(str(job.real)) is not None:
+    text = str(job.real)
+    sources = split_reals(text)
+    folder = Path(text[len(FOLDER_PREFIX):] if text.startswith(FOLDER_PREFIX) else text).expanduser()
+    if len(sources) > 1 or not folder.is_dir():
+        # a source text as a world's [reals] train: procedural:N (the shader experiment), corpus, hf:..., a mixture
+        reals_sources(text)  # a bad one is one line naming it and the fix
         if job.val_real or job.recon:
-            raise FakebenchError("procedural reals bring their own validation split and are reconstructed here",
-                                 fix="drop --val-real and --recon with --real procedural:N")
-        spec, sets = DetectorSpec.of(job.detector, job.recipe, job.generator, job.detector_kwargs,
-                                     reals=str(job.real)), None
+            raise FakebenchError(f"--real {text} brings its own validation split and is reconstructed here",
+                                 fix="drop --val-real and --recon, or pass a folder of reals")
+        procedural = len(sources) == 1 and parse_procedural(text) is not None
+        spec = DetectorSpec.of(job.detector, job.recipe, job.generator, job.detector_kwargs,
+                               reals=text if procedural else "")
+        sets = WorldReals() if procedural else WorldReals(text)
     else:
-        full, skipped = image_folder(job.real)
+        full, skipped = image_folder(folder)
         if job.val_real:
             val, more = image_folder(job.val_real)
             skipped += more

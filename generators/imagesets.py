@@ -117,6 +117,19 @@ class ImageSet:
                    [ImageRecord(**r) for r in data["records"]], dict(data.get("failed", {})))
 
 
+def joined_set(sets: list[ImageSet], name: str) -> ImageSet:
+    """Several sets of one label as one (a mixture of training reals): each image id prefixed with its
+    set's position (`0/`, `1/`, ...), so ids from two sets never clash, and each file named by its
+    absolute path (the joined set's root is `/`); failed records stay failed."""
+    labels = {s.label for s in sets}
+    if len(labels) != 1:
+        raise ValueError(f"cannot join sets of labels {sorted(labels)} into {name}")
+    records = [replace(r, image_id=f"{k}/{r.image_id}", file=str(s.path(r))) for k, s in enumerate(sets)
+               for r in s.records]
+    failed = {f"{k}/{i}": why for k, s in enumerate(sets) for i, why in s.failed.items()}
+    return ImageSet(name, stable_hash("joined", [s.key for s in sets]), labels.pop(), Path("/"), records, failed)
+
+
 def _size_of(data: bytes) -> tuple[int, int]:
     import io
 

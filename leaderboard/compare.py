@@ -70,3 +70,14 @@ def numerics_warnings(old_protocol: dict | None, new_protocol: dict | None) -> l
     if not found:
         return []
     return ["the two runs' numerics differ, so scores may differ for that reason alone: " + "; ".join(found)]
+
+
+def world_warnings(old_protocol: dict | None, new_protocol: dict | None) -> list[str]:
+    """A warning when the two runs' worlds differ (their run.json's world sha256): a different world can
+    move scores by itself. Two clones running the same world agree (run.json names a built-in world
+    `builtin:<name>` and a world file by the path as given, and hashes the merged world, not its place)."""
+    old, new = (((p or {}).get("settings") or {}).get("world") or {} for p in (old_protocol, new_protocol))
+    if not old.get("sha256") or not new.get("sha256") or old["sha256"] == new["sha256"]:
+        return []
+    return [f"the two runs' worlds differ ({old.get('source')} sha256 {old['sha256'][:12]} -> {new.get('source')} "
+            f"sha256 {new['sha256'][:12]}), so scores may differ for that reason alone"]
