@@ -86,6 +86,22 @@ def test_the_training_set_audit_reads_the_reals_training_reads(tmp_path, monkeyp
     assert MIXTURE in audited.note
 
 
+def test_the_session_trains_a_worlds_detectors_on_its_mixture(tmp_path, monkeypatch):
+    world = load_world(str(_world(tmp_path, f'extends = "mini-smoke"\n[reals]\ntrain = "{MIXTURE}"\n')))
+    for where in ("fakebench.benchmark.session", "fakebench.generators"):
+        monkeypatch.setattr(f"{where}.create_generator", lambda name, **kw: DimmingAutoencoder())
+    session = BenchSession(world)
+    spec = DetectorSpec("freq-lr", "aligned", world.train_generator)
+    session.detector(spec)
+    protocol = session.protocol()
+    [entry] = protocol["detectors"]
+    sidecar = session._sidecars[spec, 0]
+    assert entry["label"] == "aligned-freq-lr" and sidecar["reals"] == MIXTURE
+    assert protocol["settings"]["world"]["train_reals"] == MIXTURE
+    [audit] = protocol["training_audit"]  # the set it trained on, audited from the same reals
+    assert (audit["reals"], audit["source"], audit["n_real"]) == ("corpus", MIXTURE, sidecar["training"]["train_reals"])
+
+
 def test_a_folder_source_is_relative_to_the_world_file_and_holds_out_validation(tmp_path):
     for i in range(40):
         write_image(tmp_path / "mine" / "my-reals" / f"{i:02d}.png", i)
