@@ -109,7 +109,9 @@ def ablation_csv(rows: list[AblationRow]) -> pd.DataFrame:
         for r in row.claims:
             record.update({r.id: r.value, f"{r.id} lo": r.lo, f"{r.id} hi": r.hi, f"{r.id} verdict": verdict_word(r)})
         records.append(record)
-    return pd.DataFrame(records)
+    cells = [f"{_header(c, p)}{sd}" for p in PERTURBATIONS for c in COLUMNS for sd in ("", " sd")]
+    claims = [f"{cid}{part}" for cid in _claim_ids(rows) for part in ("", " lo", " hi", " verdict")]
+    return pd.DataFrame(records, columns=["world", "change", "status", "generator", "seeds", *cells, *claims])
 
 
 def _cell(mean: float, sd: float) -> str:
