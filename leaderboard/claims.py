@@ -518,13 +518,13 @@ def claims_frame(results: list[ClaimResult]) -> pd.DataFrame:
     return pd.DataFrame([r.as_dict() for r in results])
 
 
-def claim_value(r: ClaimResult, seeds: bool = True) -> str:
+def claim_value(r: ClaimResult, seeds: bool = True, interval: bool = True) -> str:
     """Our value as people read it: `+0.083 [-0.167, +0.333]` (and its training seeds), a count `22.8x`, or n/a."""
     if math.isnan(r.value):
         return "n/a"
     if not r.seeds and math.isnan(r.lo):  # a count (C5)
         return f"{r.value:.1f}x"
-    ci = f" [{r.lo:+.3f}, {r.hi:+.3f}]" if not math.isnan(r.lo) else ""
+    ci = f" [{r.lo:+.3f}, {r.hi:+.3f}]" if interval and not math.isnan(r.lo) else ""
     return f"{r.value:+.3f}{ci}" + (f" ({r.seeds} seed{'s' if r.seeds != 1 else ''})" if seeds and r.seeds else "")
 
 

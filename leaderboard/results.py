@@ -37,21 +37,26 @@ def _claim(record: dict) -> ClaimResult:
     return ClaimResult(**{k: (math.nan if v is None else v) for k, v in record.items() if k in _CLAIM_FIELDS})
 
 
+def read_board(folder: Path) -> tuple[pd.DataFrame | None, dict, list[str]]:
+    """A results folder's board (one row per case and training seed), its leaderboard.json document ({}
+    when only the CSV is there) and what it lacks; the board is None when the folder holds neither."""
+    folder = Path(folder)
+    if (folder / JSON_FILE).is_file():
+        doc = json.loads((folder / JSON_FILE).read_text())
+        return pd.DataFrame(doc.get("cases") or []).astype(object).fillna(math.nan).infer_objects(), doc, []
+    if (folder / CSV_FILE).is_file():
+        return pd.read_csv(folder / CSV_FILE), {}, [f"claims ({JSON_FILE} is absent)"]
+    return None, {}, []
+
+
 def read_results(folder: Path, paths: dict[str, Path] | None = None) -> Summary:
     """The summary of a results folder; `paths` (default: the report files it holds) are listed last."""
     folder = Path(folder)
     where = str(folder)
     if paths is None:
         paths = {name: folder / name for name in SHOWN_FILES if (folder / name).is_file()}
-    missing: list[str] = []
-    doc: dict = {}
-    if (folder / JSON_FILE).is_file():
-        doc = json.loads((folder / JSON_FILE).read_text())
-        board = pd.DataFrame(doc.get("cases") or []).astype(object).fillna(math.nan).infer_objects()
-    elif (folder / CSV_FILE).is_file():
-        board = pd.read_csv(folder / CSV_FILE)
-        missing.append(f"claims ({JSON_FILE} is absent)")
-    else:
+    board, doc, missing = read_board(folder)
+    if board is None:
         return build_summary(pd.DataFrame(), [], ClaimContext(pd.DataFrame()), paths=paths, where=where)
     claims = []
     for record in doc.get("claims") or []:
