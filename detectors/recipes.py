@@ -34,7 +34,7 @@ from fakebench.generators.imagesets import (
     reconstructed_set,
 )
 from fakebench.generators.procedural import PREFIX as PROCEDURAL_PREFIX
-from fakebench.generators.procedural import parse_procedural
+from fakebench.generators.procedural import ProceduralConfig, parse_procedural
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def _one_source(source: str, corpus: CorpusConfig, seed: int) -> tuple[ImageSet,
         return corpus_reals(corpus)
     n = parse_procedural(source)
     if n is not None:
-        return procedural_reals(n)
+        return procedural_reals(n, ProceduralConfig.like(corpus))
     if source.startswith(HF_PREFIX):
         from fakebench.generators.hf import load_hf_dataset
 

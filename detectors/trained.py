@@ -46,13 +46,13 @@ Reals = tuple[ImageSet, ImageSet] | CorpusConfig | WorldReals  # a CorpusConfig:
 
 def _reals(spec: DetectorSpec, reals: Reals, seed: int) -> tuple[ImageSet, ImageSet, str]:
     """Training and validation reals, and how the sidecar names them: the spec's own source first
-    (`procedural:N`, the shader experiment), then the world's source text, or the sets as given."""
-    if spec.reals:
-        return (*source_reals(spec.reals, seed=seed), spec.reals)
-    if isinstance(reals, tuple):
+    (`procedural:N`, the shader experiment, drawn like the world's crops), then the world's source text,
+    or the sets as given."""
+    if isinstance(reals, tuple) and not spec.reals:
         return (*reals, reals[0].name)
-    world = reals if isinstance(reals, WorldReals) else WorldReals(corpus=reals)
-    text = reals_text(reals_sources(world.source))
+    corpus = reals if isinstance(reals, CorpusConfig) else DEFAULT_CORPUS
+    world = reals if isinstance(reals, WorldReals) else WorldReals(corpus=corpus)
+    text = spec.reals or reals_text(reals_sources(world.source))
     return (*source_reals(text, world.corpus, seed), text)
 
 

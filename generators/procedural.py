@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from fakebench.core.errors import FakebenchError
-from fakebench.generators.corpus import check_side_step, stepped_side
+from fakebench.generators.corpus import CorpusConfig, check_side_step, stepped_side
 
 PREFIX = "procedural:"
 SPLIT_CODES = {"train": 0, "val": 1, "test": 2}  # each split draws from its own seed stream
@@ -47,6 +47,14 @@ class ProceduralConfig:
 
     def n_val(self, n_train: int) -> int:
         return max(self.min_val, round(n_train * self.val_fraction))
+
+    @classmethod
+    def like(cls, corpus: CorpusConfig) -> ProceduralConfig:
+        """Procedural images at the sizes and JPEG qualities of a world's photo crops: mixed with them (a
+        world's `[reals] train`) or standing in for them (the shader experiment), neither size nor file
+        format tells the two kinds of real apart. The mini world's crops give the defaults."""
+        return cls(min_side=corpus.min_side, max_side=corpus.max_side, jpeg_quality=tuple(corpus.jpeg_quality),
+                   side_step=corpus.side_step)
 
 
 DEFAULT_PROCEDURAL = ProceduralConfig()

@@ -168,3 +168,19 @@ def test_run_json_names_a_world_by_builtin_name_or_given_path_and_hashes_it(tmp_
     assert world_warnings(protocol(a), protocol(b)) == []
     [warning] = world_warnings(protocol(a), protocol(changed))
     assert "worlds differ" in warning and a.sha256[:12] in warning
+
+
+def test_procedural_reals_are_drawn_like_the_worlds_photo_crops(tiny_corpus):
+    """Mixed with 128-px crops (the lite world) procedural reals are 128 px too, so their size cannot tell
+    them from the photos; the mini world's crops give the default procedural sizes (its keys unchanged)."""
+    from dataclasses import replace
+
+    from fakebench.generators.corpus import CorpusConfig
+    from fakebench.generators.procedural import ProceduralConfig
+
+    assert ProceduralConfig.like(CorpusConfig()) == DEFAULT_PROCEDURAL
+    square = replace(tiny_corpus, min_side=96, max_side=96)
+    train, val = source_reals("procedural:4", square, 0)
+    assert {(r.width, r.height) for r in [*train.records, *val.records]} == {(96, 96)}
+    default_train, _ = source_reals("procedural:4", CorpusConfig(), 0)
+    assert {(r.width, r.height) for r in default_train.records} != {(96, 96)}
