@@ -11,6 +11,7 @@ import torch
 
 from fakebench.core import numerics
 from fakebench.generators.corpus import CorpusConfig
+from tests.session_shared import build_shared
 
 # The test process is a process start too: pinned like the CLI and the plugin (before its first torch
 # kernel), so in-process runs and the child processes tests start compute with the same kernels.
@@ -69,32 +70,15 @@ def prepared_mini_smoke(tmp_path_factory) -> Path:
     return home
 
 
-def session_shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder of this session shared by its pytest-xdist workers (their common temporary root; this run's
-    own temporary root without xdist)."""
-    base = tmp_path_factory.getbasetemp()
-    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-
-
 @pytest.fixture(scope="session")
 def golden_store(tmp_path_factory) -> Path:
     """The store of one fresh, fixed-seed run at rest of the golden selection (tests/golden: training
     included, fresh home, fresh process), made once per session, whichever xdist worker asks first: the
     golden test compares its scores with the committed ones, the load test its bytes with a run under load."""
-    from fakebench.core.locks import build_once
     from tests.golden.regenerate import selection_store
 
-    root = session_shared_dir(tmp_path_factory) / "golden-at-rest"
-    done = root / "store-path.txt"
-
-    def build() -> Path:
-        store = selection_store(root / "work")
-        tmp = done.with_suffix(".tmp")
-        tmp.write_text(str(store))
-        tmp.replace(done)
-        return store
-
-    return build_once(done, build, lambda: Path(done.read_text()), "the golden selection's at-rest run")
+    work = build_shared(tmp_path_factory, "golden-at-rest", selection_store, "the golden selection's at-rest run")
+    return next((work / "out").glob("scores.*"))
 
 
 @pytest.fixture
