@@ -27,6 +27,13 @@ def pytest_configure(config: pytest.Config) -> None:
         torch.set_num_threads(1)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The integration tests (whole runs, child processes, torchrun) first, in their usual order: under
+    pytest-xdist the two workers then share out the long tests early and both end on the short unit tests,
+    rather than one running the last long test while the other idles."""
+    items.sort(key=lambda item: item.get_closest_marker("integration") is None)
+
+
 @pytest.fixture(autouse=True)
 def fb_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("fakebench-home")

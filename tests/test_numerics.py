@@ -146,6 +146,7 @@ def _train_hash(tmp: Path, name: str, reals: Path, fast: bool, host: dict[str, s
 
 
 @pytest.mark.slow
+@pytest.mark.integration  # four child processes
 def test_pinned_training_gives_the_same_checkpoint_on_a_lower_isa_host(tmp_path):
     """Pinned: the same checkpoint bytes here and on a host forced to AVX2 with one thread. Unpinned they
     differ where this CPU has more than AVX2 (else the test says so and skips that half)."""
