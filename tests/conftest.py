@@ -11,6 +11,7 @@ import torch
 
 from fakebench.core import numerics
 from fakebench.generators.corpus import CorpusConfig
+from tests.session_shared import build_shared
 
 # The test process is a process start too: pinned like the CLI and the plugin (before its first torch
 # kernel), so in-process runs and the child processes tests start compute with the same kernels.
@@ -24,6 +25,13 @@ def pytest_configure(config: pytest.Config) -> None:
     threads would oversubscribe the machine, and its OpenMP threads then spin instead of working."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         torch.set_num_threads(1)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The integration tests (whole runs, child processes, torchrun) first, in their usual order: under
+    pytest-xdist the two workers then share out the long tests early and both end on the short unit tests,
+    rather than one running the last long test while the other idles."""
+    items.sort(key=lambda item: item.get_closest_marker("integration") is None)
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +75,17 @@ def prepared_mini_smoke(tmp_path_factory) -> Path:
         session.run_case(cases[0])
         session.write_outputs(outputs)
     return home
+
+
+@pytest.fixture(scope="session")
+def golden_store(tmp_path_factory) -> Path:
+    """The store of one fresh, fixed-seed run at rest of the golden selection (tests/golden: training
+    included, fresh home, fresh process), made once per session, whichever xdist worker asks first: the
+    golden test compares its scores with the committed ones, the load test its bytes with a run under load."""
+    from tests.golden.regenerate import selection_store
+
+    work = build_shared(tmp_path_factory, "golden-at-rest", selection_store, "the golden selection's at-rest run")
+    return next((work / "out").glob("scores.*"))
 
 
 @pytest.fixture

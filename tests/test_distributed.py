@@ -16,6 +16,7 @@ import pytest
 
 from tests.folder_layouts import write_image
 from tests.jobs_helpers import TINY_DETECTOR, fakebench_in_process, reals_folder, tree_bytes
+from tests.session_shared import build_shared
 
 pytestmark = pytest.mark.integration  # torchrun processes
 
@@ -33,10 +34,7 @@ def _reconstruct_args(reals: Path, out: Path) -> list[str]:
     return ["reconstruct", "--generator", "mini-sd", "--input", str(reals), "--output", str(out), "--batch-size", "2"]
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """A tiny aligned small-cnn checkpoint and a folder dataset (with a broken file) to score."""
-    tmp = tmp_path_factory.mktemp("dist")
+def _train_and_write_data(tmp: Path) -> None:
     reals = reals_folder(tmp / "reals", n=16)
     fakebench_in_process([*TRAIN, "--real", str(reals), "--out", str(tmp / "ckpt")], tmp / "home")
     data = tmp / "data"
@@ -45,18 +43,34 @@ def trained(tmp_path_factory):
         write_image(data / "fake" / f"f{i}.png", 300 + i, (48, 40 + 8 * (i % 2)))
     (data / "fake" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 10)
     reals_folder(tmp / "recon-in", n=10)
-    return tmp, tmp / "ckpt" / "model.safetensors", data
 
 
 @pytest.fixture(scope="module")
-def two_processes(trained, prepared_mini_smoke):
-    """Scoring, reconstruction, DDP training and `pytest benchmark/`, each on two ranks, in one launch.
-    Returns each job's stdout (both ranks) by name."""
+def trained(tmp_path_factory):
+    """A tiny aligned small-cnn checkpoint and a folder dataset (with a broken file) to score, built once per
+    session even when xdist spreads this module's tests over workers (each test writes its own names)."""
+    tmp = build_shared(tmp_path_factory, "dist", _train_and_write_data, "the distributed tests' checkpoint")
+    return tmp, tmp / "ckpt" / "model.safetensors", tmp / "data"
+
+
+JOBS = ("score", "reconstruct", "train", "bench")
+
+
+@pytest.fixture(scope="module")
+def two_processes(tmp_path_factory, trained, prepared_mini_smoke):
+    """Scoring, reconstruction, DDP training and `pytest benchmark/`, each on two ranks, in one launch, once
+    per session (whichever xdist worker asks first). Returns each job's stdout (both ranks) by name."""
     tmp, ckpt, data = trained
+    build_shared(tmp_path_factory, "dist-torchrun", lambda _: _launch(tmp, ckpt, data, prepared_mini_smoke),
+                 "the distributed tests' torchrun launch")
+    return {name: "".join((tmp / f"{name}.rank{r}").read_text() for r in (0, 1)) for name in JOBS}
+
+
+def _launch(tmp: Path, ckpt: Path, data: Path, prepared_mini_smoke: Path) -> None:
     bench_home = tmp / "home-bench"
-    shutil.copytree(prepared_mini_smoke, bench_home)  # the prepared mini-smoke detectors: no training
-    (tmp / "bench-cwd").mkdir()
-    jobs = {
+    shutil.copytree(prepared_mini_smoke, bench_home, dirs_exist_ok=True)  # the prepared detectors: no training
+    (tmp / "bench-cwd").mkdir(exist_ok=True)
+    jobs = {  # in JOBS' order
         "score": ("fakebench", _score_args(ckpt, data, tmp / "scores2"), tmp / "home-score2"),
         "reconstruct": ("fakebench", _reconstruct_args(tmp / "recon-in", tmp / "recon2"), tmp / "home-recon2"),
         "train": ("fakebench", [*TRAIN, "--real", str(tmp / "reals"), "--out", str(tmp / "ddp")], tmp / "home-ddp"),
@@ -79,7 +93,6 @@ def two_processes(trained, prepared_mini_smoke):
         for r in (0, 1):
             code = (tmp / f"{name}.rank{r}.rc").read_text()
             assert code == "0", f"{name} exited {code} on rank {r}:\n{logs[name][-3000:]}\n{proc.stderr[-3000:]}"
-    return logs
 
 
 def test_two_process_scoring_writes_the_same_store(trained, two_processes):

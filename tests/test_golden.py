@@ -15,15 +15,16 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tests.golden.regenerate import GOLDEN, golden_run
+from tests.golden.regenerate import GOLDEN, golden_scores
 
 ABS_TOL = 0.002
 
 
 @pytest.mark.integration  # a whole fixed-seed mini-smoke run, training included
-def test_fresh_mini_smoke_run_reproduces_the_golden_scores(tmp_path):
+def test_fresh_mini_smoke_run_reproduces_the_golden_scores(golden_store):
+    """`golden_store` is this session's fresh run of the selection (shared with the load test)."""
     golden = pd.read_csv(GOLDEN, keep_default_na=False)
-    fresh = golden_run(tmp_path)
+    fresh = golden_scores(golden_store)
     keys = ["case_id", "split", "image_id", "label"]
     assert fresh[keys].astype(str).values.tolist() == golden[keys].astype(str).values.tolist(), \
         "the run scored other images or cases than the golden file holds"

@@ -19,10 +19,8 @@ from fakebench.core import numerics
 from fakebench.core.errors import FakebenchError
 from fakebench.leaderboard.compare import numerics_warnings
 from fakebench.leaderboard.protocol import protocol_markdown
+from tests.golden.regenerate import PROCESS_KNOBS, fresh_process_env, selection_store
 from tests.jobs_helpers import TINY_DETECTOR, reals_folder
-
-ROOT = Path(__file__).resolve().parents[1]
-PROCESS_KNOBS = (*numerics.KNOB_NAMES, *numerics.THREAD_ENV, numerics.MODE_ENV)
 
 
 def _fingerprint(**changes) -> dict:
@@ -115,8 +113,7 @@ def test_run_json_records_the_fingerprint():
 
 def _child_env(home: Path, **env: str) -> dict[str, str]:
     """This process's environment without any numerics knob, plus `env`: a fresh process on a given host."""
-    clean = {k: v for k, v in os.environ.items() if k not in PROCESS_KNOBS}
-    return {**clean, "FAKEBENCH_HOME": str(home), "PYTHONPATH": str(ROOT), **env}
+    return {**fresh_process_env(home), **env}
 
 
 def test_a_pinned_child_reports_its_fingerprint(tmp_path):
@@ -149,6 +146,7 @@ def _train_hash(tmp: Path, name: str, reals: Path, fast: bool, host: dict[str, s
 
 
 @pytest.mark.slow
+@pytest.mark.integration  # four child processes
 def test_pinned_training_gives_the_same_checkpoint_on_a_lower_isa_host(tmp_path):
     """Pinned: the same checkpoint bytes here and on a host forced to AVX2 with one thread. Unpinned they
     differ where this CPU has more than AVX2 (else the test says so and skips that half)."""
@@ -168,37 +166,26 @@ def test_pinned_training_gives_the_same_checkpoint_on_a_lower_isa_host(tmp_path)
 
 # --- load ----------------------------------------------------------------------------------------------
 
-SMOKE = ["--world", "mini-smoke", "--detectors", "aligned-small-cnn", "--generators", "mini-sd",
-         "--perturbations", "identity,jpeg75,resize0.5", "--seeds", "0", "-k", "not claims"]
-
 
 def _spin(until: float) -> None:
     while time.monotonic() < until:
         pass
 
 
-def _smoke_store(tmp: Path, name: str) -> bytes:
-    out = tmp / f"out-{name}"
-    proc = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "benchmark"), "-p", "no:cacheprovider", "-q",
-                           "--leaderboard-dir", str(out), *SMOKE], cwd=tmp, env=_child_env(tmp / f"home-{name}"),
-                          capture_output=True, text=True, timeout=1800)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    return next(out.glob("scores.*")).read_bytes()
-
-
 @pytest.mark.integration
-def test_mini_smoke_store_is_byte_identical_under_load(tmp_path):
-    """The mini-smoke benchmark (training included, fresh homes) with every core busy gives the store it
-    gives at rest. The hog is bounded: its processes stop by themselves after at most 30 minutes."""
-    at_rest = _smoke_store(tmp_path, "rest")
+def test_mini_smoke_store_is_byte_identical_under_load(tmp_path, golden_store):
+    """The mini-smoke benchmark (training included, fresh home, fresh process) with every core busy gives
+    the store it gives at rest: `golden_store`, this session's at-rest run of the same fixed-seed selection
+    (tests/golden, shared with the golden test, so the at-rest run is paid once). The hog is bounded: its
+    processes stop by themselves after at most 30 minutes."""
     ctx = multiprocessing.get_context("spawn")
     hogs = [ctx.Process(target=_spin, args=(time.monotonic() + 1800,), daemon=True) for _ in range(os.cpu_count() or 2)]
     for hog in hogs:
         hog.start()
     try:
-        loaded = _smoke_store(tmp_path, "load")
+        loaded = selection_store(tmp_path / "load").read_bytes()
     finally:
         for hog in hogs:
             hog.terminate()
             hog.join()
-    assert loaded == at_rest, "the store under load differs from the store at rest"
+    assert loaded == golden_store.read_bytes(), "the store under load differs from the store at rest"
