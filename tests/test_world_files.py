@@ -75,6 +75,12 @@ def test_a_world_file_extending_a_builtin_by_path_changes_only_what_it_says(tmp_
     ('[detectors.resnet50]\nruns = ["aligned-shader"]', ["'aligned-shader' is not among", "reals.procedural"]),
     ('[claims.unjudged]\nC9 = "why"', ["unknown claim 'C9'", "C1"]),
     ('extends = "w.toml"', ["extends itself"]),
+    ('[reals]\ntrain = "photos"',
+     ["reals.train = 'photos'", "unknown reals source 'photos'", "fix: use corpus, procedural:N"]),
+    ('[reals]\ntrain = ["corpus", "procedural:0"]', ["reals.train", "'procedural:0' does not name a number", "N >= 1"]),
+    ('[reals]\ntrain = "folder:nowhere"', ["reals.train = 'folder:nowhere'", "no such folder", "nowhere"]),
+    ('[reals]\ntrain = "corpus + corpus"', ["'corpus' twice", "name each source once"]),
+    ('[reals]\ntrain = "hf:"', ["reals.train = 'hf:'", "names no dataset"]),
 ])
 def test_bad_world_files_say_key_value_and_fix_in_one_line(tmp_path, text, expected):
     path = _world(tmp_path, text)
