@@ -41,7 +41,7 @@ class WorldReals:
     corpus: CorpusConfig = DEFAULT_CORPUS
 
 
-Reals = tuple[ImageSet, ImageSet] | CorpusConfig | WorldReals  # a CorpusConfig: that corpus, source "corpus"
+Reals = tuple[ImageSet, ImageSet] | WorldReals  # the sets themselves, or a world's source text and corpus
 
 
 def _reals(spec: DetectorSpec, reals: Reals, seed: int) -> tuple[ImageSet, ImageSet, str]:
@@ -50,13 +50,12 @@ def _reals(spec: DetectorSpec, reals: Reals, seed: int) -> tuple[ImageSet, Image
     or the sets as given."""
     if isinstance(reals, tuple) and not spec.reals:
         return (*reals, reals[0].name)
-    corpus = reals if isinstance(reals, CorpusConfig) else DEFAULT_CORPUS
-    world = reals if isinstance(reals, WorldReals) else WorldReals(corpus=corpus)
+    world = reals if isinstance(reals, WorldReals) else WorldReals()
     text = spec.reals or reals_text(reals_sources(world.source))
     return (*source_reals(text, world.corpus, seed), text)
 
 
-def trained_detector(spec: DetectorSpec, generator: Generator, reals: Reals = DEFAULT_CORPUS,
+def trained_detector(spec: DetectorSpec, generator: Generator, reals: Reals = WorldReals(),
                      cfg: TrainConfig = DEFAULT_TRAIN, device: str | torch.device = "cpu",
                      reconstructions: ImageSet | None = None) -> tuple[Trainable, CheckpointInfo, Path]:
     """Load the cached checkpoint for (detector, recipe, data, config), training it if absent.

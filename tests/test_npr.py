@@ -9,6 +9,7 @@ from fakebench.detectors import create_detector
 from fakebench.detectors.augment import AugmentConfig
 from fakebench.detectors.npr import NPRResidual, npr_residual
 from fakebench.detectors.train import DetectorSpec, TrainConfig, trained_detector
+from fakebench.detectors.trained import WorldReals
 from fakebench.generators import create_generator
 
 
@@ -62,10 +63,10 @@ def test_npr_trains_by_a_recipe_and_reloads_from_its_checkpoint(tiny_corpus):
     cfg = TrainConfig(epochs=1, batch_size=4, augment=AugmentConfig(crop=32))
     torch.manual_seed(cfg.seed)
     untrained = create_detector("npr", width=8).network.state_dict()
-    det, info, path = trained_detector(spec, gen, tiny_corpus, cfg)
+    det, info, path = trained_detector(spec, gen, WorldReals(corpus=tiny_corpus), cfg)
     trained = det.network.state_dict()
     assert any(not torch.equal(untrained[k], trained[k]) for k in untrained)
     assert info.detector == "npr" and info.recipe == "aligned"
     assert set(info.validation) >= {"bal_acc", "auc"} and det.checkpoint_hash != "untrained"
-    again, info2, _ = trained_detector(spec, gen, tiny_corpus, cfg)  # loads, does not retrain
+    again, info2, _ = trained_detector(spec, gen, WorldReals(corpus=tiny_corpus), cfg)  # loads, does not retrain
     assert info2.seconds == info.seconds and again.checkpoint_hash == det.checkpoint_hash

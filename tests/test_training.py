@@ -17,6 +17,7 @@ from fakebench.detectors.train import (
     validate,
 )
 from fakebench.detectors.trainable import sidecar_path
+from fakebench.detectors.trained import WorldReals
 from fakebench.generators import create_generator
 
 TINY = TrainConfig(epochs=1, batch_size=4, augment=AugmentConfig(crop=32))
@@ -58,13 +59,13 @@ def test_one_training_epoch_updates_weights(tiny_corpus):
 def test_checkpoint_cache_round_trip_and_integrity(tiny_corpus):
     gen = create_generator("mini-sd")
     spec = DetectorSpec("resnet50", "baseline", "mini-sd", (("width", 8),))
-    det, info, _ = trained_detector(spec, gen, tiny_corpus, TINY)
+    det, info, _ = trained_detector(spec, gen, WorldReals(corpus=tiny_corpus), TINY)
     reals = training_data("baseline", gen, *corpus_reals(tiny_corpus), 0).val_real
     first = score_images(det, reals)["score"].tolist()
     assert info.recipe == "baseline" and set(info.validation) >= {"bal_acc", "auc"}
     assert any(k.startswith("train_fake:") for k in info.data)
 
-    again, info2, _ = trained_detector(spec, gen, tiny_corpus, TINY)  # loads, does not retrain
+    again, info2, _ = trained_detector(spec, gen, WorldReals(corpus=tiny_corpus), TINY)  # loads, does not retrain
     assert info2.seconds == info.seconds and again.checkpoint_hash == det.checkpoint_hash
     assert score_images(again, reals)["score"].tolist() == pytest.approx(first, abs=1e-6)
 
@@ -73,7 +74,7 @@ def test_checkpoint_cache_round_trip_and_integrity(tiny_corpus):
     assert sidecar["weights_sha256"] and sidecar["versions"]["torch"] == torch.__version__
     path.write_bytes(path.read_bytes()[:-10] + b"0123456789")
     with pytest.raises(FakebenchError, match="sha256"):
-        trained_detector(spec, gen, tiny_corpus, TINY)
+        trained_detector(spec, gen, WorldReals(corpus=tiny_corpus), TINY)
 
 
 def _checkpoints():
@@ -87,10 +88,10 @@ def test_training_is_reproducible_whatever_ran_before(tiny_corpus, tmp_path, mon
     random state differently beforehand (initial weights are seeded, not inherited)."""
     gen = create_generator("mini-sd")
     spec = DetectorSpec("resnet50", "aligned", "mini-sd", (("width", 8),))
-    det_a, info_a, _ = trained_detector(spec, gen, tiny_corpus, TINY)
+    det_a, info_a, _ = trained_detector(spec, gen, WorldReals(corpus=tiny_corpus), TINY)
     torch.rand(1234)  # disturb the global generator
     monkeypatch.setenv("FAKEBENCH_HOME", str(tmp_path / "other-home"))
-    det_b, info_b, _ = trained_detector(spec, gen, tiny_corpus, TINY)
+    det_b, info_b, _ = trained_detector(spec, gen, WorldReals(corpus=tiny_corpus), TINY)
     assert info_b.weights_sha256 == info_a.weights_sha256
 
 
@@ -99,10 +100,10 @@ def test_every_zoo_detector_trains_by_the_recipes_and_reloads(tiny_corpus):
     gen = create_generator("mini-sd")
     for name, kwargs in (("small-cnn", (("channels", (4, 8, 8, 8)),)), ("freq-lr", ())):
         spec = DetectorSpec(name, "aligned", "mini-sd", kwargs)
-        det, info, _ = trained_detector(spec, gen, tiny_corpus, TINY)
+        det, info, _ = trained_detector(spec, gen, WorldReals(corpus=tiny_corpus), TINY)
         data = training_data("aligned", gen, *corpus_reals(tiny_corpus), 0)
         assert info.detector == name and info.validation == pytest.approx(validate(det, data), abs=1e-9)
-        again, info2, _ = trained_detector(spec, gen, tiny_corpus, TINY)  # from the checkpoint
+        again, info2, _ = trained_detector(spec, gen, WorldReals(corpus=tiny_corpus), TINY)  # from the checkpoint
         assert info2.weights_sha256 == info.weights_sha256 and again.checkpoint_hash == det.checkpoint_hash
         a, b = score_images(det, data.val_fake), score_images(again, data.val_fake)
         assert a["score"].between(0, 1).all() and list(a["score"]) == list(b["score"])
@@ -122,7 +123,7 @@ def test_a_detector_without_training_methods_cannot_take_a_recipe(tiny_corpus):
     try:
         with pytest.raises(FakebenchError, match="cannot be trained"):
             trained_detector(DetectorSpec("fixed-test", "aligned", "mini-sd"), create_generator("mini-sd"),
-                             tiny_corpus, TINY)
+                             WorldReals(corpus=tiny_corpus), TINY)
     finally:
         DETECTORS.unregister("fixed-test")
 

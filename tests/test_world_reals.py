@@ -64,7 +64,7 @@ def test_a_world_mixture_trains_its_own_checkpoint_named_by_its_source(tiny_corp
     cfg = TrainConfig(epochs=1, batch_size=8)
     spec = DetectorSpec("freq-lr", "aligned", "dimming")
     gen = DimmingAutoencoder()
-    _, corpus_info, corpus_path = trained_detector(spec, gen, tiny_corpus, cfg)
+    _, corpus_info, corpus_path = trained_detector(spec, gen, WorldReals(corpus=tiny_corpus), cfg)
     _, mixed_info, mixed_path = trained_detector(spec, gen, WorldReals(MIXTURE, tiny_corpus), cfg)
     assert corpus_info.reals == "corpus" and mixed_info.reals == MIXTURE
     assert mixed_path.parent != corpus_path.parent and mixed_path.parent.name.startswith("aligned-freq-lr-dimming-")
