@@ -80,7 +80,7 @@ def trained_detector(spec: DetectorSpec, generator: Generator, reals: Reals = Wo
     real, val_real, reals_name = _reals(spec, reals, cfg.seed)
     data = training_data(spec.recipe, generator, real, val_real, cfg.seed, reconstructions)
     named = () if spec.reals or reals_name == CORPUS or isinstance(reals, tuple) else (reals_name,)
-    key = stable_hash("detector", spec, detector.config, data.hashes(), cfg, pretrained, *named)
+    key = stable_hash("detector", spec, detector.config, data.hashes(), cfg.for_key(), pretrained, *named)
     path = artifact_dir("checkpoints", f"{spec.label}-{spec.generator}-{key}") / "model.safetensors"
     if sidecar_path(path).is_file():
         return detector, detector.load(path), path

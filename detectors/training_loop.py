@@ -24,6 +24,7 @@ from fakebench.core.cache import atomic_path
 from fakebench.core.errors import FakebenchError
 from fakebench.core.execution import nhwc
 from fakebench.core.schedules import SCHEDULES, PlateauConfig, PlateauState, warmup_cosine
+from fakebench.core.workunits import default_workers
 from fakebench.detectors.augment import AugmentConfig, augment_config
 from fakebench.detectors.batches import training_loader
 from fakebench.detectors.recipes import TrainingData
@@ -41,11 +42,20 @@ class TrainConfig:
     lr: float = 2e-3
     weight_decay: float = 1e-4
     seed: int = 0
-    num_workers: int = 0
+    num_workers: int | None = None  # training loader workers; None: `default_workers()` (0 on 2 cores)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     pretrained: str = ""  # "", "imagenet" (torch cache) or a weights file (.pth via weights_only / .safetensors)
     schedule: str = "cosine"  # "cosine" or "paper"
     plateau: PlateauConfig = field(default_factory=PlateauConfig)  # the paper schedule's counters
+
+    def workers(self) -> int:
+        """Loader workers to use. They change no number (augmentation draws come from (seed, epoch, index)),
+        so checkpoint keys ignore them (`for_key`); on a GPU they keep the model fed."""
+        return default_workers() if self.num_workers is None else self.num_workers
+
+    def for_key(self) -> TrainConfig:
+        """This config as checkpoint keys hash it: without the worker count, which changes no weight."""
+        return replace(self, num_workers=0)
 
     def __post_init__(self) -> None:
         if self.schedule not in SCHEDULES:
@@ -131,7 +141,7 @@ def fit_network(detector: SGDTrainable, data: TrainingData, cfg: TrainConfig, de
     rank = distributed.current()
     torch.manual_seed(cfg.seed)
     dataset, sampler, loader = training_loader(data, cfg.augment, cfg.seed, cfg.batch_size, rank.world, rank.rank,
-                                               cfg.num_workers)
+                                               cfg.workers())
     if len(loader) == 0:
         raise FakebenchError(f"{len(dataset)} training {'pairs' if data.paired else 'images'} make no batch of "
                              f"{cfg.batch_size}", fix="lower --batch-size or add images")

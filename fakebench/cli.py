@@ -489,7 +489,8 @@ def _add_data_commands(sub) -> None:
     tr.add_argument("--crop", type=_at_least_one, default=None,
                     help="final random crop side (default: the preset's: light 48, paper 96)")
     tr.add_argument("--seed", type=int, default=0)
-    tr.add_argument("--workers", type=_positive_int, default=0, help="DataLoader workers")
+    tr.add_argument("--workers", type=_positive_int, default=None,
+                    help="DataLoader workers (default: none on 2 cores, else half the cores up to 8)")
     tr.add_argument("--out", type=Path, default=None, help="copy model.safetensors and its sidecar here")
     _add_device(tr)
     tr.set_defaults(func=_cmd_train, distributed=True)

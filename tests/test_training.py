@@ -56,6 +56,23 @@ def test_one_training_epoch_updates_weights(tiny_corpus):
     assert val["real_acc"] == pytest.approx((reals["score"] < 0.5).mean(), abs=1e-9)
 
 
+def test_loader_workers_change_no_weight_and_no_checkpoint_key(tiny_corpus):
+    """Workers (the default on a many-core GPU host) only feed the model: every augmentation draw comes from
+    (seed, epoch, index), so two workers train the same bits as none, and the key ignores the count."""
+    from dataclasses import replace
+
+    data = training_data("aligned", create_generator("mini-sd"), *corpus_reals(tiny_corpus), 0)
+    weights = []
+    for workers in (0, 2):
+        torch.manual_seed(0)  # the same initial weights
+        det = create_detector("resnet50", width=8)
+        fit_network(det, data, replace(TINY, num_workers=workers))
+        weights.append(det.network.state_dict())
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+    assert replace(TINY, num_workers=2).for_key() == replace(TINY, num_workers=None).for_key() == TINY.for_key()
+    assert TrainConfig().num_workers is None and replace(TINY, num_workers=3).workers() == 3
+
+
 def test_checkpoint_cache_round_trip_and_integrity(tiny_corpus):
     gen = create_generator("mini-sd")
     spec = DetectorSpec("resnet50", "baseline", "mini-sd", (("width", 8),))
