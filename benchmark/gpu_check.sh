@@ -2,8 +2,10 @@
 # The GPU check of the taef2 world, in one go: install into a fresh virtualenv, run
 #   pytest benchmark/ --world taef2 --device cuda
 # and write the leaderboard (markdown, CSV, JSON, HTML) to $OUT (default results-taef2/).
-# Meant to finish within 8 minutes on one modern GPU from an empty cache; it prints the wall time
-# of each step, the GPU, and where the leaderboard is. Extra arguments go to pytest (-k ..., --seeds ...).
+# Meant to finish within 8 minutes on one modern GPU from an empty cache; on one H200 it did not (README,
+# "TAEF2": the three trainings took 4 minutes, data and scoring the rest of 7.5 before it was stopped).
+# It prints the wall time of each step, the GPU, and where the leaderboard is. Extra arguments go to
+# pytest (-k ..., --seeds ...).
 # It runs with --fast-numerics: a GPU picks its own kernels (cuDNN, cuBLAS), so its numbers are machine-specific
 # anyway, and the pinned mode's two CPU threads would only slow the data side of a many-core GPU host.
 # Training and scoring use DataLoader workers there (half the cores, up to 8): they change no number.
