@@ -35,7 +35,8 @@ def available_cores() -> int:
 
 
 def default_workers() -> int:
-    """Decoding workers: none on a small CPU (they would take cores from the model), else a few."""
+    """DataLoader workers for decoding, scoring and training: none on a small CPU (they would take cores
+    from the model), else a few."""
     cpus = available_cores()
     return 0 if cpus <= 2 else min(8, cpus // 2)
 
