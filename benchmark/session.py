@@ -150,7 +150,7 @@ class BenchSession:
         has no recipe (then the seed changes nothing)."""
         if (spec, seed) not in self._detectors:
             if spec.recipe:
-                train = spec.train_config(replace(self.world.train, seed=seed))
+                train = spec.train_config(self.world.train_config(spec.detector, seed))
                 reals = WorldReals(self.world.train_reals, self.world.corpus)
                 detector, info, _ = trained_detector(spec, self.generator(spec.generator), reals, train,
                                                      device=self.device)
@@ -269,7 +269,8 @@ class BenchSession:
         from fakebench.benchmark.protocol import detector_entry, set_entry
 
         detectors = [detector_entry(spec.label, seed, _checkpoint(det), spec,
-                                    spec.train_config(replace(self.world.train, seed=seed)) if spec.recipe else None,
+                                    spec.train_config(self.world.train_config(spec.detector, seed))
+                                    if spec.recipe else None,
                                     self._sidecars.get((spec, seed)))
                      for (spec, seed), det in self._detectors.items()]
         datasets = [set_entry(split, gen, s) for (split, gen, _), s in sorted(self._used.items())]

@@ -5,7 +5,7 @@ this module holds only the mechanisms every world shares."""
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from fakebench.benchmark.perturbations import GRID_PERTURBATIONS, QUICK_PERTURBATIONS, parse_perturbation
 from fakebench.detectors.recipes import RECIPES
@@ -25,6 +25,9 @@ class WorldDetector:
     name: str
     params: tuple[tuple[str, object], ...] = ()
     runs: tuple[str, ...] = ("baseline", "aligned")
+    # TrainConfig fields this detector's runs change from the world's [train] (say, fewer epochs for a
+    # backbone that is slow on a CPU); they reach its checkpoint keys through the config
+    train: tuple[tuple[str, object], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,12 @@ class WorldConfig:
     # claim id -> why this world cannot judge it (the claim is skipped with that reason)
     unjudged_claims: tuple[tuple[str, str], ...] = ()
     cpu_warning: str = ""  # one line shown before a run on a CPU: how long it takes, what to run instead
+
+    def train_config(self, detector: str, seed: int) -> TrainConfig:
+        """The world's training config for `detector`'s runs under `seed`: [train], then the detector's own
+        `train` overrides."""
+        overrides = next((dict(d.train) for d in self.detectors if d.name == detector), {})
+        return replace(self.train, seed=seed, **overrides)
 
     def perturbation_ids(self, selection: str | list[str] | None = None) -> list[str]:
         """Expand `grid` / `quick` into perturbation ids, checked and canonical; no selection: every

@@ -17,6 +17,7 @@ tables key by key, arrays replaced whole):
     [detectors.resnet50]              # a registered detector (`fakebench list detectors`)
     params = { width = 16 }           # its factory's parameters
     runs = ["baseline", "aligned", "aligned-sync", "aligned-shader", "aligned-webp"]   # what it adds to the default run
+    train = { epochs = 20 }           # [train] fields its runs change (not schedule, augment, plateau, seed)
     [reals]
     corpus = { crops_per_photo = { train = 3, val = 2, test = 2 } }    # the photo corpus (CorpusConfig)
     train = ["corpus", "procedural:700"]   # every trainable detector's training and validation reals: one
@@ -71,7 +72,10 @@ SCHEMA: dict[str, Any] = {
     "test": {"fakes": int, "reconstructions": (int, str), "native_side": int, "short_sides": list},
     "score": list, "claims": {"backbone": str, "judged": bool, "unjudged": dict},
 }
-DETECTOR_KEYS = {"params": dict, "runs": list}
+DETECTOR_KEYS = {"params": dict, "runs": list, "train": dict}
+# [train] keys a detector's own `train` cannot change (the seed comes from the run's --seeds)
+WHOLE_RUN_TRAIN = ("schedule", "augment", "plateau", "seed")
+TYPE_WORDS = {int: "whole number", float: "number", str: "string", bool: "true or false"}
 RULE_KEYS = {"detectors": list, "generators": list, "perturbations": (str, list)}
 
 
@@ -201,6 +205,24 @@ def _train(table: dict, path: Path) -> TrainConfig:
     return train_config(table.get("schedule", "cosine"), **kwargs, augment=aug)
 
 
+def _detector_train(table: dict, path: Path, detector: str) -> tuple[tuple[str, object], ...]:
+    """A detector's own [train] overrides as frozen pairs: plain TrainConfig fields only (the schedule,
+    augmentation and plateau stay the world's, so every detector's runs compare under one recipe; the
+    seed is the run's)."""
+    where = f"detectors.{detector}.train."
+    for key in WHOLE_RUN_TRAIN:
+        if key in table:
+            raise _bad(path, f"{where + key} cannot differ per detector", f"set {key} in [train] for the whole world")
+    kwargs = _dataclass_kwargs(TrainConfig, table, path, where)
+    defaults = TrainConfig()
+    for key, value in kwargs.items():
+        default = getattr(defaults, key)
+        if default is not None and type(value) is not type(default):  # bool is no int here, nor str a number
+            kind = TYPE_WORDS.get(type(default), type(default).__name__)
+            raise _bad(path, f"{where + key} = {value!r} is not a {kind}", f"give {key} a {kind}")
+    return tuple(sorted(kwargs.items()))
+
+
 def _registered(path: Path, key: str, names: list[str], registry: Any, what: str) -> None:
     for name in names:
         if name not in registry:
@@ -238,7 +260,8 @@ def _world(name: str, path: Path, t: dict) -> WorldConfig:
             if run not in runnable:
                 raise _bad(path, f"detectors.{det}.runs: {run!r} is not among this world's {', '.join(runnable)}",
                            "name one of them" + ("" if procedural else f" ({SHADER} needs reals.procedural > 0)"))
-        detectors.append(WorldDetector(det, frozen_kwargs(entry.get("params", {})), tuple(runs)))
+        detectors.append(WorldDetector(det, frozen_kwargs(entry.get("params", {})), tuple(runs),
+                                       _detector_train(entry.get("train", {}), path, det)))
     rules = []
     for i, r in enumerate(t.get("score", [{"perturbations": "grid"}])):
         if "perturbations" not in r:

@@ -108,3 +108,26 @@ def test_a_benchmark_case_scores_and_calibrates_it_like_any_detector():
     assert 0 < session.calibration_threshold(spec) < 1
     rows = session.store.frame()
     assert set(rows["split"]) == {"calibration", "test"} and set(rows["detector"]) == {"rt-ratio"}
+
+
+def test_aeroblade_reuses_rt_ratios_first_round_trip_bit_for_bit(tiny_corpus, monkeypatch):
+    from fakebench.detectors import reconstruction
+
+    reals = real_split("test", tiny_corpus)
+    fresh = reconstruction.RoundTripMemo()
+    monkeypatch.setattr(reconstruction, "ROUND_TRIPS", fresh)
+    alone = score_images(create_detector("aeroblade"), reals)["score"].tolist()  # its own round trips
+    fresh.clear()
+    calls = []
+    ratio, aeroblade = create_detector("rt-ratio"), create_detector("aeroblade")
+    reconstruct = aeroblade.model.reconstruct
+    monkeypatch.setattr(aeroblade.model, "reconstruct", lambda x: calls.append(len(x)) or reconstruct(x))
+    score_images(ratio, reals)
+    after = score_images(aeroblade, reals)["score"].tolist()
+    assert after == alone and fresh.hits > 0 and not calls  # same bits, no round trip of its own
+    # the other order: aeroblade's memo has no second error, so rt-ratio computes both (and stays right)
+    fresh.clear()
+    first = score_images(create_detector("aeroblade"), reals)["score"].tolist()
+    assert first == alone and fresh.hits == 0
+    assert score_images(create_detector("rt-ratio"), reals)["score"].tolist() == \
+        score_images(ratio, reals)["score"].tolist()

@@ -73,6 +73,11 @@ def test_a_world_file_extending_a_builtin_by_path_changes_only_what_it_says(tmp_
     ('[[score]]\nperturbations = "jpeg"', ["score[0].perturbations", "jpeg"]),
     ('[[score]]\ndetectors = ["*"]', ["score[0] has no perturbations"]),
     ('[detectors.resnet50]\nruns = ["aligned-shader"]', ["'aligned-shader' is not among", "reals.procedural"]),
+    ('[detectors.resnet50]\ntrain = { epochs = "20" }', ["detectors.resnet50.train.epochs = '20' is not a whole number"]),
+    ('[detectors.resnet50]\ntrain = { augment = { crop = 32 } }',
+     ["detectors.resnet50.train.augment cannot differ per detector", "fix: set augment in [train]"]),
+    ('[detectors.resnet50]\ntrain = { seed = 1 }', ["train.seed cannot differ per detector"]),
+    ('[detectors.resnet50]\ntrain = { epoch = 2 }', ["unknown key 'detectors.resnet50.train.epoch'", "epochs"]),
     ('[claims.unjudged]\nC9 = "why"', ["unknown claim 'C9'", "C1"]),
     ('extends = "w.toml"', ["extends itself"]),
     ('[reals]\ntrain = "photos"',
@@ -90,6 +95,33 @@ def test_bad_world_files_say_key_value_and_fix_in_one_line(tmp_path, text, expec
     assert "\n" not in message and str(path) in message
     for part in expected:
         assert part in message
+
+
+def test_a_detectors_own_train_table_changes_only_its_runs(tmp_path, monkeypatch):
+    from fakebench.benchmark import session as session_module
+    from fakebench.benchmark.session import BenchSession
+
+    path = _world(tmp_path, 'extends = "mini-smoke"\n[detectors.resnet50]\ntrain = { epochs = 3, lr = 1 }\n')
+    world, smoke = load_world(str(path)), load_world("mini-smoke")
+    mine = world.train_config("resnet50", seed=2)
+    assert (mine.epochs, mine.lr, mine.seed) == (3, 1.0, 2) and isinstance(mine.lr, float)
+    assert mine.augment == smoke.train.augment and mine.batch_size == smoke.train.batch_size
+    assert world.train_config("small-cnn", seed=2) == smoke.train_config("small-cnn", seed=2)
+    assert smoke.train_config("resnet50", seed=2).epochs == 1
+    # the session trains each spec with its detector's config (so its checkpoint key follows it)
+    seen = {}
+
+    def fake_trained(spec, generator, reals, cfg, device="cpu"):
+        seen[spec.label] = cfg
+        raise FakebenchError("stop here", fix="none")
+
+    monkeypatch.setattr(session_module, "trained_detector", fake_trained)
+    cases = {c.detector.label: c.detector for c in build_cases(world)}
+    bench = BenchSession(world)
+    for label in ("aligned-resnet50", "aligned-small-cnn"):
+        with pytest.raises(FakebenchError, match="stop here"):
+            bench.detector(cases[label], seed=2)
+    assert seen["aligned-resnet50"].epochs == 3 and seen["aligned-small-cnn"].epochs == 1
 
 
 def test_a_file_that_does_not_parse_names_file_and_line(tmp_path):
