@@ -2,8 +2,8 @@
 # The GPU check of the taef2 world, in one go: install into a fresh virtualenv, run
 #   pytest benchmark/ --world taef2 --device cuda
 # and write the leaderboard (markdown, CSV, JSON, HTML) to $OUT (default results-taef2/).
-# Meant to finish within 8 minutes on one modern GPU from an empty cache; on one H200 it did not (README,
-# "TAEF2": the three trainings took 4 minutes, data and scoring the rest of 7.5 before it was stopped).
+# Meant to finish within 8 minutes on one modern GPU from an empty cache: on one H200 it took 7 min 0 s
+# (README, "TAEF2": three trainings of 70-77 s, then the claims and 40 cases).
 # It prints the wall time of each step, the GPU, and where the leaderboard is. Extra arguments go to
 # pytest (-k ..., --seeds ...).
 # It runs with --fast-numerics: a GPU picks its own kernels (cuDNN, cuBLAS), so its numbers are machine-specific

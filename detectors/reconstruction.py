@@ -17,9 +17,9 @@ tails). The map changes no ranking, AUC or calibrated metric; its centre only pl
 the reals' and the round trips' medians.
 
 Scores are cached: `checkpoint_hash` hashes the detector, its map and the generator's reconstruction
-fingerprint (its autoencoder weights and how they run). Within a process the round-trip errors of each
-scored batch are kept too (`RoundTripMemo`): aeroblade's error is rt-ratio's first one, so a run that
-scores both pays the first round trip once (a third of their autoencoder time).
+fingerprint (its autoencoder weights and how they run). Within a process the round trips of each scored
+batch are kept too (`RoundTripMemo`): aeroblade's error is rt-ratio's first one, so a run that scores
+both pays the first round trip once (a third of their autoencoder time), in either order.
 """
 from __future__ import annotations
 
@@ -61,28 +61,49 @@ def _mse(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a.double() - b.double()).pow(2).flatten(1).mean(1)
 
 
+def first_error(x: torch.Tensor, reconstruct: Callable[[torch.Tensor], torch.Tensor]
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+    """|x - RT(x)|^2 per image (float64, EPS added) and RT(x) itself (for the second error)."""
+    rt = reconstruct(x).float()
+    return _mse(x, rt) + EPS, rt
+
+
+def second_error(rt: torch.Tensor, reconstruct: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+    """|RT(x) - RT(RT(x))|^2 per image (float64, EPS added), from RT(x)."""
+    return _mse(rt, reconstruct(rt).float()) + EPS
+
+
 def round_trip_errors(x: torch.Tensor, reconstruct: Callable[[torch.Tensor], torch.Tensor],
                       second: bool = True) -> tuple[torch.Tensor, torch.Tensor | None]:
     """|x - RT(x)|^2 and (when `second`) |RT(x) - RT(RT(x))|^2 per image, float64, EPS added."""
-    rt = reconstruct(x).float()
-    first = _mse(x, rt) + EPS
-    return first, (_mse(rt, reconstruct(rt).float()) + EPS) if second else None
+    first, rt = first_error(x, reconstruct)
+    return first, second_error(rt, reconstruct) if second else None
 
 
-Errors = tuple[torch.Tensor, torch.Tensor | None]
+@dataclass
+class _Trips:
+    """One batch's errors; `rt` (RT(x)) is kept while the second error is unknown, so that rt-ratio,
+    scored after aeroblade, needs one more round trip instead of two."""
+
+    first: torch.Tensor
+    second: torch.Tensor | None = None
+    rt: torch.Tensor | None = None
 
 
 class RoundTripMemo:
     """The round-trip errors of recently scored batches, by (autoencoder fingerprint, device, batch bytes).
 
-    Both detectors batch a set the same way (same input policy), so a batch rt-ratio scored reaches
-    aeroblade with the same bytes and its first error is reused bit for bit: a score never depends on
-    which detector ran first, only the time does. Entries are two float64 per image; `capacity` batches
-    are kept, the oldest dropped first."""
+    Both detectors batch a set the same way (same input policy), and a run scores each (generator,
+    perturbation) with every detector in turn, so a batch reaches the second detector with the same
+    bytes: aeroblade takes rt-ratio's first error, rt-ratio takes aeroblade's first error and RT(x) and
+    adds only the second round trip. Every error is the one `round_trip_errors` gives, bit for bit: a
+    score never depends on which detector ran first, only the time does. Errors are two float64 per
+    image (`capacity` batches kept); RT(x) tensors are dropped oldest first beyond `tensor_bytes`."""
 
-    def __init__(self, capacity: int = 4096) -> None:
-        self.capacity = capacity
-        self._errors: OrderedDict[tuple, Errors] = OrderedDict()
+    def __init__(self, capacity: int = 4096, tensor_bytes: int = 256 * 2**20) -> None:
+        self.capacity, self.tensor_bytes = capacity, tensor_bytes
+        self._trips: OrderedDict[tuple, _Trips] = OrderedDict()
+        self._held = 0  # bytes of the RT(x) tensors kept
         self.hits = 0
 
     @staticmethod
@@ -90,21 +111,47 @@ class RoundTripMemo:
         digest = hashlib.blake2b(x.contiguous().numpy().tobytes(), digest_size=16).hexdigest()
         return fingerprint, str(device), str(x.dtype), tuple(x.shape), digest
 
-    def errors(self, key: tuple, compute: Callable[[bool], Errors], second: bool) -> Errors:
-        """The batch's errors (the second one only when `second`), from the memo when it has them."""
-        kept = self._errors.get(key)
-        if kept is not None and (kept[1] is not None or not second):
+    def errors(self, key: tuple, x: torch.Tensor, reconstruct: Callable[[torch.Tensor], torch.Tensor],
+               second: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The batch's first error and (when `second`) its second, round-tripping only what is not kept."""
+        trips = self._trips.get(key)
+        if trips is None:
+            first, rt = first_error(x, reconstruct)
+            trips = self._trips[key] = _Trips(first)
+            if second:
+                trips.second = second_error(rt, reconstruct)
+            else:
+                trips.rt = rt
+                self._held += rt.numel() * rt.element_size()
+        else:
             self.hits += 1
-            self._errors.move_to_end(key)
-            return kept[0], kept[1] if second else None
-        found = compute(second)
-        self._errors[key] = found
-        while len(self._errors) > self.capacity:
-            self._errors.popitem(last=False)
-        return found
+            self._trips.move_to_end(key)
+            if second and trips.second is None:
+                rt = trips.rt if trips.rt is not None else first_error(x, reconstruct)[1]
+                trips.second = second_error(rt, reconstruct)
+                self._drop_rt(trips)
+        self._evict()
+        return trips.first, trips.second if second else None
+
+    def _drop_rt(self, trips: _Trips) -> None:
+        if trips.rt is not None:
+            self._held -= trips.rt.numel() * trips.rt.element_size()
+            trips.rt = None
+
+    def _evict(self) -> None:
+        while len(self._trips) > self.capacity:
+            self._drop_rt(self._trips.popitem(last=False)[1])
+        for trips in self._trips.values():  # oldest first
+            if self._held <= self.tensor_bytes:
+                break
+            self._drop_rt(trips)
+
+    def __len__(self) -> int:
+        return len(self._trips)
 
     def clear(self) -> None:
-        self._errors.clear()
+        self._trips.clear()
+        self._held = 0
         self.hits = 0
 
 
@@ -151,9 +198,8 @@ class ReconstructionDetector(Detector):
     def statistic(self, images: torch.Tensor) -> torch.Tensor:
         """The raw statistic per image (float64): PSNR for aeroblade, the log ratio for rt-ratio."""
         x = images.float().cpu()
-        first, second = ROUND_TRIPS.errors(
-            RoundTripMemo.key(self.model.reconstruction_fingerprint, self.device, x),
-            lambda both: round_trip_errors(x, self.model.reconstruct, both), self.kind == "rt-ratio")
+        key = RoundTripMemo.key(self.model.reconstruction_fingerprint, self.device, x)
+        first, second = ROUND_TRIPS.errors(key, x, self.model.reconstruct, self.kind == "rt-ratio")
         return statistic_of(self.kind, first, second)
 
     @torch.inference_mode()

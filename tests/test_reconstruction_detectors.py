@@ -110,24 +110,52 @@ def test_a_benchmark_case_scores_and_calibrates_it_like_any_detector():
     assert set(rows["split"]) == {"calibration", "test"} and set(rows["detector"]) == {"rt-ratio"}
 
 
-def test_aeroblade_reuses_rt_ratios_first_round_trip_bit_for_bit(tiny_corpus, monkeypatch):
+def test_the_two_detectors_share_round_trips_bit_for_bit_in_either_order(tiny_corpus, monkeypatch):
     from fakebench.detectors import reconstruction
 
     reals = real_split("test", tiny_corpus)
-    fresh = reconstruction.RoundTripMemo()
-    monkeypatch.setattr(reconstruction, "ROUND_TRIPS", fresh)
-    alone = score_images(create_detector("aeroblade"), reals)["score"].tolist()  # its own round trips
-    fresh.clear()
+    memo = reconstruction.RoundTripMemo()
+    monkeypatch.setattr(reconstruction, "ROUND_TRIPS", memo)
+
+    def scores(name, calls=None):
+        detector = create_detector(name)
+        if calls is not None:
+            reconstruct = detector.model.reconstruct
+            monkeypatch.setattr(detector.model, "reconstruct", lambda x: calls.append(len(x)) or reconstruct(x))
+        return score_images(detector, reals)["score"].tolist()
+
+    alone = {}
+    for name in ("aeroblade", "rt-ratio"):  # each on its own: every round trip its own
+        memo.clear()
+        calls = []
+        alone[name] = scores(name, calls)
+        assert memo.hits == 0 and len(calls) == (2 if name == "rt-ratio" else 1) * len(memo)
+    for order in (("rt-ratio", "aeroblade"), ("aeroblade", "rt-ratio")):
+        memo.clear()
+        assert scores(order[0]) == alone[order[0]]
+        calls = []
+        assert scores(order[1], calls) == alone[order[1]]  # the same bits ...
+        assert memo.hits == len(memo) > 0  # ... from the memo: every batch found
+        assert len(calls) == (0 if order[1] == "aeroblade" else len(memo))  # rt-ratio: only RT(RT(x))
+
+
+def test_the_memo_drops_kept_round_trips_beyond_its_budget_and_stays_exact():
+    from fakebench.detectors.reconstruction import RoundTripMemo
+
     calls = []
-    ratio, aeroblade = create_detector("rt-ratio"), create_detector("aeroblade")
-    reconstruct = aeroblade.model.reconstruct
-    monkeypatch.setattr(aeroblade.model, "reconstruct", lambda x: calls.append(len(x)) or reconstruct(x))
-    score_images(ratio, reals)
-    after = score_images(aeroblade, reals)["score"].tolist()
-    assert after == alone and fresh.hits > 0 and not calls  # same bits, no round trip of its own
-    # the other order: aeroblade's memo has no second error, so rt-ratio computes both (and stays right)
-    fresh.clear()
-    first = score_images(create_detector("aeroblade"), reals)["score"].tolist()
-    assert first == alone and fresh.hits == 0
-    assert score_images(create_detector("rt-ratio"), reals)["score"].tolist() == \
-        score_images(ratio, reals)["score"].tolist()
+
+    def halve_detail(t):  # a stand-in round trip
+        calls.append(len(t))
+        return (t + t.mean(dim=(2, 3), keepdim=True)) / 2
+
+    x = torch.rand(3, 3, 16, 16)
+    memo = RoundTripMemo(tensor_bytes=0)  # keeps no RT(x): rt-ratio after aeroblade round-trips x again
+    key = RoundTripMemo.key("ae", None, x)
+    first, none = memo.errors(key, x, halve_detail, second=False)
+    assert none is None and memo._held == 0 and len(calls) == 1
+    both = memo.errors(key, x, halve_detail, second=True)
+    assert len(calls) == 3 and memo.hits == 1
+    assert torch.equal(memo.errors(key, x, halve_detail, second=False)[0], first) and len(calls) == 3
+    other = RoundTripMemo.key("ae", None, x + 1e-3)  # other bytes: another batch
+    assert other != key and memo.errors(other, x + 1e-3, halve_detail, second=False) and len(calls) == 4
+    assert all(torch.equal(a, b) for a, b in zip(both, round_trip_errors(x, halve_detail)))
