@@ -26,6 +26,7 @@ from fakebench.generators.folders import image_folder
 from fakebench.generators.hf import PREFIX as HF_PREFIX
 from fakebench.generators.hf import parse_hf_spec
 from fakebench.generators.imagesets import (
+    RECON_SUFFIX,
     ImageSet,
     generated_set,
     joined_set,
@@ -40,7 +41,6 @@ log = logging.getLogger(__name__)
 
 RECIPES = ("baseline", "aligned", "aligned-sync")
 PAIRED_RECIPES = frozenset({"aligned-sync"})
-RECON_SUFFIX = "-recon"  # a reconstruction's image id is its real's id plus this (fakebench.generators.imagesets)
 
 
 @dataclass(frozen=True)

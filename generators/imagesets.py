@@ -7,6 +7,7 @@ build resumes by skipping the files that exist.
 from __future__ import annotations
 
 import functools
+import io
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -47,6 +48,7 @@ from fakebench.generators.procedural import DEFAULT_PROCEDURAL, ProceduralConfig
 log = logging.getLogger(__name__)
 
 REAL, FAKE = 0, 1
+RECON_SUFFIX = "-recon"  # a reconstruction's image id: its source image's id plus this
 MANIFEST = "manifest.json"
 
 
@@ -146,7 +148,8 @@ def _own_share(root: Path, what: str):
     return artifact_lock(root / f".build-rank{rank.rank}of{rank.world}", what)
 
 
-def _jpeg_set(name: str, key: str, root: Path, items: list[tuple[str, Callable[[], bytes]]], desc: str) -> ImageSet:
+def _jpeg_set(name: str, key: str, root: Path, items: list[tuple[str, Callable[[], bytes]]], desc: str,
+              label: int = REAL) -> ImageSet:
     """A set of stored JPEGs, each `(image_id, make_bytes)`: written once (atomically), then read back."""
     records = []
     with _own_share(root, desc):
@@ -160,7 +163,7 @@ def _jpeg_set(name: str, key: str, root: Path, items: list[tuple[str, Callable[[
                 atomic_write_bytes(path, data)
             w, h = _size_of(data)
             records.append(ImageRecord(image_id, file, bytes_sha256(data), w, h))
-    imageset = ImageSet(name, key, REAL, root, records)
+    imageset = ImageSet(name, key, label, root, records)
     imageset.save(root)
     return imageset
 
@@ -314,15 +317,59 @@ def reconstructed_set(generator: Generator, source: ImageSet) -> ImageSet:
         if rec.image_id in source.failed:
             continue
         if rec.image_id in failed:  # kept as a failed record, so scoring counts it with its reason
-            records.append(ImageRecord(f"{rec.image_id}-recon", "", "", rec.width, rec.height))
+            records.append(ImageRecord(f"{rec.image_id}{RECON_SUFFIX}", "", "", rec.width, rec.height))
             continue
         data = (cache_root / f"{rec.sha256}.png").read_bytes()
-        records.append(ImageRecord(f"{rec.image_id}-recon", f"{rec.sha256}.png", bytes_sha256(data),
+        records.append(ImageRecord(f"{rec.image_id}{RECON_SUFFIX}", f"{rec.sha256}.png", bytes_sha256(data),
                                    rec.width, rec.height))
     # `failed` names the source images left out, so training drops their reals too, and the failed
     # reconstructions' own records (`<id>-recon`), so scoring fails them
     imageset = ImageSet(f"recon-{generator.info.name}-{source.name}", key, FAKE, cache_root, records,
-                        {**source.failed, **failed, **{f"{i}-recon": why for i, why in failed.items()}})
+                        {**source.failed, **failed, **{f"{i}{RECON_SUFFIX}": why for i, why in failed.items()}})
     _save_unless_failed(imageset, failed, manifest_dir, f"generator {generator.info.name}",
                         len(source.records) - len(source.failed))
     return imageset
+
+
+def jpeg_like(image, real_path: Path) -> bytes:
+    """`image` (PIL) as a JPEG compressed exactly as the JPEG at `real_path` was: its quantization tables
+    and chroma subsampling, so the two files differ by content alone, not by how they were stored."""
+    from PIL import Image, JpegImagePlugin
+
+    with Image.open(real_path) as real:
+        if real.format != "JPEG":
+            raise FakebenchError(f"{real_path} is {real.format}, not JPEG: there is no JPEG storage to copy",
+                                 fix="store like reals only where the reals are JPEG")
+        tables, sampling = real.quantization, JpegImagePlugin.get_sampling(real)
+    out = io.BytesIO()
+    image.save(out, "JPEG", qtables=tables, subsampling=sampling)
+    return out.getvalue()
+
+
+def stored_like(fakes: ImageSet, reals: ImageSet) -> ImageSet:
+    """Format-matched fakes: each reconstruction `<real id>-recon` of `fakes` stored as its real is
+    stored (`jpeg_like`). Reconstructions are written as PNG while photo crops are JPEG, so "no JPEG grid"
+    tells them apart; stored like their reals, a pair differs by the decoder's trace alone (the paper's
+    premise). Failed records stay failed; cached by both sets' keys."""
+    key = stable_hash("stored-like", fakes.key, reals.key)
+    root = artifact_dir("imagesets", f"{fakes.name}-stored-like-{key}")
+    cached = ImageSet.load(root)
+    if cached is not None:
+        return cached
+    by_id = {r.image_id: r for r in reals.records}
+    items = []
+    for rec in fakes.records:
+        if rec.image_id in fakes.failed:
+            continue
+        real = by_id.get(rec.image_id.removesuffix(RECON_SUFFIX))
+        if real is None:
+            raise FakebenchError(f"{rec.image_id} of {fakes.name} has no real in {reals.name}",
+                                 fix="pass the reals the set reconstructs")
+        items.append((rec.image_id, functools.partial(_stored_like_bytes, fakes, rec, reals.path(real))))
+    imageset = _jpeg_set(f"{fakes.name}-stored-like", key, root, items, f"store {fakes.name} like its reals",
+                         label=fakes.label)
+    return replace(imageset, failed={k: v for k, v in fakes.failed.items()})
+
+
+def _stored_like_bytes(fakes: ImageSet, record: ImageRecord, real_path: Path) -> bytes:
+    return jpeg_like(fakes.read(record), real_path)
