@@ -31,8 +31,6 @@ from fakebench.core.errors import FakebenchError
 from fakebench.detectors.recipes import source_reals, training_data
 from fakebench.generators.imagesets import stored_like
 
-log = logging.getLogger(__name__)
-
 
 def format_table(world: WorldConfig, labels: list[str], perturbations: list[str], seed: int = 0) -> pd.DataFrame:
     """One row per (detector, perturbation): AUC of validation reals vs their round trips as PNG and stored

@@ -108,7 +108,7 @@ class RoundTripMemo:
 
     @staticmethod
     def key(fingerprint: str, device: torch.device | None, x: torch.Tensor) -> tuple:
-        digest = hashlib.blake2b(x.contiguous().numpy().tobytes(), digest_size=16).hexdigest()
+        digest = hashlib.blake2b(x.contiguous().numpy(), digest_size=16).hexdigest()  # the buffer, no copy
         return fingerprint, str(device), str(x.dtype), tuple(x.shape), digest
 
     def errors(self, key: tuple, x: torch.Tensor, reconstruct: Callable[[torch.Tensor], torch.Tensor],
@@ -122,7 +122,7 @@ class RoundTripMemo:
                 trips.second = second_error(rt, reconstruct)
             else:
                 trips.rt = rt
-                self._held += rt.numel() * rt.element_size()
+                self._held += rt.nbytes
         else:
             self.hits += 1
             self._trips.move_to_end(key)
@@ -135,7 +135,7 @@ class RoundTripMemo:
 
     def _drop_rt(self, trips: _Trips) -> None:
         if trips.rt is not None:
-            self._held -= trips.rt.numel() * trips.rt.element_size()
+            self._held -= trips.rt.nbytes
             trips.rt = None
 
     def _evict(self) -> None:

@@ -149,8 +149,9 @@ def _own_share(root: Path, what: str):
 
 
 def _jpeg_set(name: str, key: str, root: Path, items: list[tuple[str, Callable[[], bytes]]], desc: str,
-              label: int = REAL) -> ImageSet:
-    """A set of stored JPEGs, each `(image_id, make_bytes)`: written once (atomically), then read back."""
+              label: int = REAL, failed: dict[str, str] | None = None) -> ImageSet:
+    """A set of stored JPEGs, each `(image_id, make_bytes)`: written once (atomically), then read back;
+    `failed` (image id -> reason) is saved with it, so a cached load knows them too."""
     records = []
     with _own_share(root, desc):
         for image_id, make in tqdm(items, desc=desc, leave=False, delay=0.5):
@@ -163,7 +164,7 @@ def _jpeg_set(name: str, key: str, root: Path, items: list[tuple[str, Callable[[
                 atomic_write_bytes(path, data)
             w, h = _size_of(data)
             records.append(ImageRecord(image_id, file, bytes_sha256(data), w, h))
-    imageset = ImageSet(name, key, label, root, records)
+    imageset = ImageSet(name, key, label, root, records, dict(failed or {}))
     imageset.save(root)
     return imageset
 
@@ -366,9 +367,8 @@ def stored_like(fakes: ImageSet, reals: ImageSet) -> ImageSet:
             raise FakebenchError(f"{rec.image_id} of {fakes.name} has no real in {reals.name}",
                                  fix="pass the reals the set reconstructs")
         items.append((rec.image_id, functools.partial(_stored_like_bytes, fakes, rec, reals.path(real))))
-    imageset = _jpeg_set(f"{fakes.name}-stored-like", key, root, items, f"store {fakes.name} like its reals",
-                         label=fakes.label)
-    return replace(imageset, failed={k: v for k, v in fakes.failed.items()})
+    return _jpeg_set(f"{fakes.name}-stored-like", key, root, items, f"store {fakes.name} like its reals",
+                     label=fakes.label, failed=fakes.failed)
 
 
 def _stored_like_bytes(fakes: ImageSet, record: ImageRecord, real_path: Path) -> bytes:

@@ -2,6 +2,7 @@
 quantization tables and subsampling, so a pair differs by the decoder's trace and not by the file format;
 and the probe that compares a detector's AUC on both (`fakebench.benchmark.formatprobe`)."""
 import io
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -44,6 +45,10 @@ def test_stored_like_pairs_every_round_trip_with_its_real(tiny_corpus):
         with Image.open(stored.path(record)) as out, Image.open(reals.path(real)) as source:
             assert out.format == "JPEG" and out.quantization == source.quantization and out.size == source.size
     assert stored_like(fakes, reals).key == stored.key  # cached
+    gone = fakes.records[0].image_id  # a failed reconstruction stays failed, in the cached copy too
+    broken = replace(fakes, key=fakes.key + "-broken", failed={gone: "undecodable"})
+    for kept in (stored_like(broken, reals), stored_like(broken, reals)):
+        assert kept.failed == {gone: "undecodable"} and gone not in {r.image_id for r in kept.records}
     with pytest.raises(FakebenchError, match="has no real in"):
         stored_like(fakes, real_split("val", tiny_corpus))
 
