@@ -51,7 +51,7 @@ class Ablation:
 
 
 REFERENCE = Ablation("reference", "the lite world's recipe: TAEF2, raw pixels, stem stride 2, photo reals, light "
-                     "augmentation", "")
+                     "augmentation, round trips stored like their reals", "")
 ABLATIONS: tuple[Ablation, ...] = (
     REFERENCE,
     Ablation("old-autoencoder", "TAEF2 -> the mini autoencoder (mini-sd, mini-playground)",
@@ -62,6 +62,7 @@ ABLATIONS: tuple[Ablation, ...] = (
     # `[reals] train` (WorldConfig.train_reals) is issue 29's: the world loads once the schema reads it
     Ablation("photos-procedural", "photo reals -> photos + 700 procedural", "reals.train", ("train_reals",)),
     Ablation("paper-augment", "light -> paper augmentation", "train.augment.preset", ("train",)),
+    Ablation("png-fakes", "round trips stored like their reals -> as PNG", "aligned_storage", ("aligned_storage",)),
 )
 BY_NAME = {a.world: a for a in ABLATIONS}
 

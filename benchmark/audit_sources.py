@@ -86,9 +86,11 @@ def recipe_source(recipe: str, reals: str, world: WorldConfig, name: str = "") -
 
     text = world_reals_text(world, reals)
     real, val = source_reals(text, world.corpus, world.train.seed)
-    data = training_data(recipe, create_generator(world.train_generator), real, val, world.train.seed)
+    data = training_data(recipe, create_generator(world.train_generator), real, val, world.train.seed,
+                         storage=world.aligned_storage)
     return training_source(name or f"{world.name}:{recipe}", data,
-                           f"{world.name} world, {recipe} recipe on {world.train_generator}, reals {text}")
+                           f"{world.name} world, {recipe} recipe on {world.train_generator}, reals {text}"
+                           + (f", fakes stored {data.fakes_stored}" if data.fakes_stored else ""))
 
 
 def _mini(name: str, spec: str) -> AuditSource:

@@ -153,7 +153,7 @@ class BenchSession:
                 train = spec.train_config(self.world.train_config(spec.detector, seed))
                 reals = WorldReals(self.world.train_reals, self.world.corpus)
                 detector, info, _ = trained_detector(spec, self.generator(spec.generator), reals, train,
-                                                     device=self.device)
+                                                     device=self.device, storage=self.world.aligned_storage)
                 self._sidecars[spec, seed] = asdict(info)
                 self._trained_sets.add((spec.recipe, "procedural" if spec.reals else "corpus"))
             else:

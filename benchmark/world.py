@@ -67,6 +67,9 @@ class WorldConfig:
     # fakebench.detectors.recipes.source_reals (one source, or a mixture's sources joined by " + ")
     train_reals: str = "corpus"
     procedural_reals: int = 0  # training reals of the shader experiment (`aligned-shader-<name>`); 0: none
+    # how the aligned recipes store their reconstructions (fakebench.detectors.recipes.ALIGNED_STORAGES):
+    # "png" as the autoencoder writes them, "like-reals" each as its real is stored (format-matched)
+    aligned_storage: str = "png"
     data: tuple[str, ...] = ()  # datasets (`folder:PATH`, `hf:...`) whose generators every run scores, as --data
     train: TrainConfig = field(default_factory=TrainConfig)
     # the roles the claims read

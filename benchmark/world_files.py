@@ -9,6 +9,8 @@ tables key by key, arrays replaced whole):
     generators = ["mini-sd", ...]     # registered generator names (`fakebench list generators`)
     train_generator = "mini-sd"       # the one trainable detectors train on (one of `generators`)
     recipes = ["baseline", "aligned", "aligned-sync"]   # the recipes trainable detectors get
+    aligned_storage = "like-reals"    # the aligned recipes' reconstructions stored as their reals are (JPEG
+                                      # with the real's tables) instead of "png", as the autoencoder writes them
     data = ["folder:my-images"]       # datasets scored as --data does (folder paths relative to this file)
     floor = 0.6                       # balanced accuracy a case must reach
     cpu_warning = "..."               # one line shown before a run on a CPU
@@ -47,7 +49,7 @@ from typing import Any
 from fakebench.benchmark.world import SHADER, WEBP_RUN, ScoreRule, WorldConfig, WorldDetector
 from fakebench.core.errors import FakebenchError
 from fakebench.detectors.augment import AugmentConfig, augment_preset
-from fakebench.detectors.recipes import RECIPES, SOURCE_FORMS, reals_sources, reals_text, split_reals
+from fakebench.detectors.recipes import ALIGNED_STORAGES, RECIPES, SOURCE_FORMS, reals_sources, reals_text, split_reals
 from fakebench.detectors.registry import DETECTORS
 from fakebench.detectors.spec import frozen_kwargs
 from fakebench.detectors.training_loop import PlateauConfig, TrainConfig, train_config
@@ -66,7 +68,7 @@ BUILTIN = "builtin:"  # how run.json names a built-in world: builtin:mini
 # each table's keys; `detectors` holds one table per registered detector, of DETECTOR_KEYS
 SCHEMA: dict[str, Any] = {
     "extends": str, "description": str, "generators": list, "train_generator": str, "recipes": list, "data": list,
-    "floor": float, "cpu_warning": str,
+    "floor": float, "cpu_warning": str, "aligned_storage": str,
     "roles": {"same_autoencoder": list, "denoiser_differs": str, "autoencoder_differs": str},
     "detectors": dict, "reals": {"corpus": dict, "train": (str, list), "procedural": int}, "train": dict,
     "test": {"fakes": int, "reconstructions": (int, str), "native_side": int, "short_sides": list},
@@ -251,6 +253,9 @@ def _world(name: str, path: Path, t: dict) -> WorldConfig:
     for recipe in recipes:
         if recipe not in RECIPES:
             raise _bad(path, f"recipes: unknown recipe {recipe!r}", f"use some of {', '.join(RECIPES)}")
+    storage = t.get("aligned_storage", WorldConfig.aligned_storage)
+    if storage not in ALIGNED_STORAGES:
+        raise _bad(path, f"aligned_storage: unknown storage {storage!r}", f"use {' or '.join(ALIGNED_STORAGES)}")
     procedural = reals.get("procedural", 0)
     runnable = [*recipes, *([WEBP_RUN] if "aligned" in recipes else []), *([SHADER] if procedural else [])]
     detectors = []
@@ -282,7 +287,7 @@ def _world(name: str, path: Path, t: dict) -> WorldConfig:
         n_test_fakes=test.get("fakes", WorldConfig.n_test_fakes),
         n_test_reconstructions=None if reconstructions == "all" else reconstructions,
         corpus=CorpusConfig(**_dataclass_kwargs(CorpusConfig, reals.get("corpus", {}), path, "reals.corpus.")),
-        train_reals=reals_text(reals.get("train", ["corpus"])), procedural_reals=procedural,
+        train_reals=reals_text(reals.get("train", ["corpus"])), procedural_reals=procedural, aligned_storage=storage,
         data=tuple(t.get("data", ())), train=_train(t.get("train", {}), path),
         same_autoencoder=tuple(roles.get("same_autoencoder", ())), denoiser_differs=roles.get("denoiser_differs", ""),
         autoencoder_differs=roles.get("autoencoder_differs", ""), floor=float(t.get("floor", WorldConfig.floor)),

@@ -5,6 +5,10 @@
 - `aligned-sync`: the aligned sets trained in pairs: each real and its reconstruction in the same
   batch under identical augmentation (the paper's "Ours-Sync"; see fakebench.detectors.batches).
 
+An aligned recipe's reconstructions are stored as the autoencoder writes them (`png`, the default) or as
+each one's real is stored (`like-reals`: JPEG with its real's tables, `stored_like`), so that a pair
+differs by the decoder's trace and not by its file format (ALIGNED_STORAGES).
+
 Reals come from a source text (`source_reals`): the world's photo corpus, a folder, a dataset's reals,
 procedural images (`procedural:N`, the paper's shader experiment) or a mixture of them; validation reals
 are always apart from the training reals.
@@ -33,6 +37,7 @@ from fakebench.generators.imagesets import (
     procedural_reals,
     real_split,
     reconstructed_set,
+    stored_like,
 )
 from fakebench.generators.procedural import PREFIX as PROCEDURAL_PREFIX
 from fakebench.generators.procedural import ProceduralConfig, parse_procedural
@@ -41,6 +46,10 @@ log = logging.getLogger(__name__)
 
 RECIPES = ("baseline", "aligned", "aligned-sync")
 PAIRED_RECIPES = frozenset({"aligned-sync"})
+# how an aligned recipe stores its reconstructions: as the autoencoder writes them (PNG), or each as its
+# real is stored (JPEG with the real's quantization tables and subsampling)
+PNG, LIKE_REALS = "png", "like-reals"
+ALIGNED_STORAGES = (PNG, LIKE_REALS)
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,7 @@ class TrainingData:
     val_fake: ImageSet
     paired: bool = False
     dropped_pairs: int = 0  # usable training reals left out with their pair: no reconstruction (of their size)
+    fakes_stored: str = ""  # an aligned recipe's storage of its reconstructions (ALIGNED_STORAGES); "": as generated
 
     def __post_init__(self) -> None:
         if self.paired:
@@ -202,10 +212,21 @@ def _aligned_pair(generator: Generator, reals: ImageSet, given: ImageSet | None 
     return reals, fakes.usable()  # a failed reconstruction's record has no image to train on
 
 
+def check_storage(storage: str) -> str:
+    """`storage` if it is one of ALIGNED_STORAGES; else one line naming them."""
+    if storage not in ALIGNED_STORAGES:
+        raise FakebenchError(f"unknown storage of aligned fakes {storage!r}; storages: {', '.join(ALIGNED_STORAGES)}",
+                             fix=f"use {' or '.join(ALIGNED_STORAGES)}")
+    return storage
+
+
 def training_data(recipe: str, generator: Generator, real: ImageSet, val_real: ImageSet, seed: int,
-                  reconstructions: ImageSet | None = None) -> TrainingData:
+                  reconstructions: ImageSet | None = None, storage: str = PNG) -> TrainingData:
     """The recipe's sets. Only the fakes differ: reconstructions (aligned, aligned-sync) or generations
-    (baseline). `reconstructions` (ids `<real id>-recon`) replaces reconstructing here."""
+    (baseline). `reconstructions` (ids `<real id>-recon`) replaces reconstructing here; `storage` says how
+    an aligned recipe's reconstructions are stored (ALIGNED_STORAGES; the baseline's fakes are as their
+    generator writes them)."""
+    check_storage(storage)
     if recipe in ("aligned", "aligned-sync"):
         if not generator.can_reconstruct:
             raise FakebenchError(f"generator {generator.info.name!r} has no autoencoder to reconstruct with, so the "
@@ -219,11 +240,14 @@ def training_data(recipe: str, generator: Generator, real: ImageSet, val_real: I
                                  f"({where}), so the {recipe} recipe has nothing to train on",
                                  fix=f"build them with fakebench reconstruct --generator {generator.info.name} "
                                      "--input REALS --output RECON (and pass --recon RECON)")
+        if storage == LIKE_REALS:
+            fake, val_fake = stored_like(fake, real), stored_like(val_fake, val_real)
         if recipe == "aligned":
-            return TrainingData(real, fake, val_real, val_fake)
+            return TrainingData(real, fake, val_real, val_fake, fakes_stored=storage)
         real, fake, _ = pair_up(real, fake)
         val_real, val_fake, _ = pair_up(val_real, val_fake)
-        return TrainingData(real, fake, val_real, val_fake, paired=True, dropped_pairs=n_reals - len(real))
+        return TrainingData(real, fake, val_real, val_fake, paired=True, dropped_pairs=n_reals - len(real),
+                            fakes_stored=storage)
     if recipe == "baseline":
         if not generator.can_generate:
             raise FakebenchError(f"generator {generator.info.name!r} cannot generate images, so the baseline recipe "

@@ -17,7 +17,7 @@ from fakebench.core.errors import FakebenchError
 from fakebench.core.locks import artifact_lock
 from fakebench.core.provenance import versions
 from fakebench.detectors.imagenet import init_pretrained
-from fakebench.detectors.recipes import CORPUS, reals_sources, reals_text, source_reals, training_data
+from fakebench.detectors.recipes import CORPUS, PNG, reals_sources, reals_text, source_reals, training_data
 from fakebench.detectors.registry import create_detector
 from fakebench.detectors.spec import DetectorSpec
 from fakebench.detectors.trainable import CheckpointInfo, Trainable, sidecar_path
@@ -57,7 +57,8 @@ def _reals(spec: DetectorSpec, reals: Reals, seed: int) -> tuple[ImageSet, Image
 
 def trained_detector(spec: DetectorSpec, generator: Generator, reals: Reals = WorldReals(),
                      cfg: TrainConfig = DEFAULT_TRAIN, device: str | torch.device = "cpu",
-                     reconstructions: ImageSet | None = None) -> tuple[Trainable, CheckpointInfo, Path]:
+                     reconstructions: ImageSet | None = None,
+                     storage: str = PNG) -> tuple[Trainable, CheckpointInfo, Path]:
     """Load the cached checkpoint for (detector, recipe, data, config), training it if absent.
 
     `reals` are the training and validation reals: the sets themselves, or a world's source text (the
@@ -65,7 +66,9 @@ def trained_detector(spec: DetectorSpec, generator: Generator, reals: Reals = Wo
     key names the source text unless it is the default `corpus` or the spec's own (the spec is in the
     key), so a different mixture never reuses a checkpoint and the corpus's checkpoints keep their keys.
     A run killed while training resumes from the last finished epoch. `reconstructions` (ids
-    `<real id>-recon`) are taken instead of reconstructing here.
+    `<real id>-recon`) are taken instead of reconstructing here; `storage` is how an aligned recipe's
+    reconstructions are stored (`fakebench.detectors.recipes.ALIGNED_STORAGES`: it changes the fakes'
+    bytes, so the key through the data's hashes).
     Returns the detector, its sidecar and path."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)  # initial weights depend on the seed alone, not on what ran before
@@ -78,7 +81,7 @@ def trained_detector(spec: DetectorSpec, generator: Generator, reals: Reals = Wo
     pretrained = init_pretrained(detector, cfg.pretrained) if cfg.pretrained else ""
     detector = detector.to(device)
     real, val_real, reals_name = _reals(spec, reals, cfg.seed)
-    data = training_data(spec.recipe, generator, real, val_real, cfg.seed, reconstructions)
+    data = training_data(spec.recipe, generator, real, val_real, cfg.seed, reconstructions, storage)
     named = () if spec.reals or reals_name == CORPUS or isinstance(reals, tuple) else (reals_name,)
     key = stable_hash("detector", spec, detector.config, data.hashes(), cfg.for_key(), pretrained, *named)
     path = artifact_dir("checkpoints", f"{spec.label}-{spec.generator}-{key}") / "model.safetensors"
@@ -104,6 +107,7 @@ def trained_detector(spec: DetectorSpec, generator: Generator, reals: Reals = Wo
             versions=versions(),
             seconds=round(time.perf_counter() - started, 2), kwargs=dict(spec.kwargs),
             training={**(training or {}), "paired": data.paired, "pairs_left_out": data.dropped_pairs,
+                      **({"fakes_stored": data.fakes_stored} if data.fakes_stored else {}),
                       "train_reals": len(data.real), "train_fakes": len(data.fake)},
             numerics=numerics.fingerprint(),
         )

@@ -344,7 +344,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
         cfg = replace(cfg, plateau=replace(cfg.plateau, patience=args.patience))
     job = TrainJob(args.recipe, args.generator, args.real, args.val_real, args.recon, args.detector,
-                   _kwargs(args.detector_arg), args.out, args.device)
+                   _kwargs(args.detector_arg), args.out, args.device, args.aligned_storage)
     path, validation = train_from_folders(job, cfg)
     if distributed.current().is_main:
         print(f"checkpoint: {path}")
@@ -471,6 +471,9 @@ def _add_data_commands(sub) -> None:
     tr.add_argument("--recon", type=Path, default=None,
                     help="reconstructions of --real (and --val-real) written by fakebench reconstruct "
                          "(default: reconstructed here)")
+    tr.add_argument("--aligned-storage", default="png",
+                    help="aligned recipes: store the reconstructions as PNG (default) or like-reals (each a JPEG with "
+                         "its real's quantization tables and subsampling, so a pair differs by the decoder alone)")
     tr.add_argument("--augment", default="paper",
                     help="augmentation preset: light, paper (default), light-webp or paper-webp")
     tr.add_argument("--schedule", default="paper",

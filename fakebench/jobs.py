@@ -106,6 +106,7 @@ class TrainJob:
     detector_kwargs: dict = field(default_factory=dict)
     out: Path | None = None
     device: str = "cpu"
+    aligned_storage: str = "png"  # fakebench.detectors.recipes.ALIGNED_STORAGES: as PNG, or like their reals
 
 
 def folder_reconstructions(reals: list[ImageSet], recon_dir: Path, generator: str) -> ImageSet:
@@ -143,12 +144,13 @@ def train_from_folders(job: TrainJob, cfg) -> tuple[Path, dict]:
     names them (procedural images, the corpus, a dataset's reals, a mixture: the paper's recipe on real
     data); returns the checkpoint (copied to `job.out` when given, with run.json and
     skipped.csv) and its validation metrics."""
-    from fakebench.detectors.recipes import holdout_split, reals_sources, split_reals
+    from fakebench.detectors.recipes import check_storage, holdout_split, reals_sources, split_reals
     from fakebench.detectors.trained import WorldReals, trained_detector
     from fakebench.generators import create_generator
     from fakebench.generators.folders import PREFIX as FOLDER_PREFIX
     from fakebench.generators.procedural import parse_procedural
 
+    check_storage(job.aligned_storage)  # before any image is read
     skipped: list[SkippedFile] = []
     reconstructions = None
     text = str(job.real)
@@ -179,7 +181,8 @@ def train_from_folders(job: TrainJob, cfg) -> tuple[Path, dict]:
                                                      job.generator)
         spec, sets = DetectorSpec.of(job.detector, job.recipe, job.generator, job.detector_kwargs), (reals, val)
     generator = create_generator(job.generator, device=job.device)
-    _, info, path = trained_detector(spec, generator, sets, cfg, device=job.device, reconstructions=reconstructions)
+    _, info, path = trained_detector(spec, generator, sets, cfg, device=job.device, reconstructions=reconstructions,
+                                     storage=job.aligned_storage)
     if job.out and distributed.current().is_main:
         out = ensure_writable_dir(Path(job.out).resolve(), "output folder")
         for src in (path, path.with_suffix(".json")):

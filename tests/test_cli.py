@@ -67,6 +67,8 @@ def test_bench_cost_prints_both_rates_their_ratio_and_the_breakdown(capsys):
     (["score", "--data", "folder:{tmp}/nope", "--detector", "small-cnn"], "does not exist"),
     (["train", "--recipe", "aligned", "--generator", "mini-sd", "--real", "{tmp}/in", "--detector-arg", "width"],
      "KEY=VALUE"),
+    (["train", "--recipe", "aligned", "--generator", "mini-sd", "--real", "{tmp}/in", "--aligned-storage", "jpeg"],
+     "unknown storage of aligned fakes 'jpeg'; storages: png, like-reals"),
 ])
 def test_data_jobs_reject_bad_input_in_one_line(tmp_path, capsys, args, needle):
     from tests.folder_layouts import write_image

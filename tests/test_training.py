@@ -162,3 +162,29 @@ def test_a_reconstruct_only_generator_is_enough_for_the_aligned_recipe(tiny_corp
     assert len(data.fake) == len(data.real)
     with pytest.raises(FakebenchError, match="cannot generate"):
         training_data("baseline", gen, *corpus_reals(tiny_corpus), 0)
+
+
+def test_aligned_fakes_stored_like_their_reals_differ_by_pixels_alone(tiny_corpus):
+    """`like-reals`: each reconstruction a JPEG with its real's tables, in pair order for aligned-sync; the
+    key moves with the bytes, the sidecar says how they were stored; an unknown storage is one line."""
+    from PIL import Image
+
+    gen = create_generator("mini-sd")
+    png = training_data("aligned-sync", gen, *corpus_reals(tiny_corpus), 0)
+    like = training_data("aligned-sync", gen, *corpus_reals(tiny_corpus), 0, storage="like-reals")
+    assert like.paired and like.fakes_stored == "like-reals" and png.fakes_stored == "png"
+    assert like.real.content_hash == png.real.content_hash and like.fake.content_hash != png.fake.content_hash
+    for reals, fakes in ((like.real, like.fake), (like.val_real, like.val_fake)):
+        assert len(fakes) == len(reals)
+        for real, fake in zip(reals.records, fakes.records):
+            with Image.open(reals.path(real)) as r, Image.open(fakes.path(fake)) as f:
+                assert f.format == r.format == "JPEG" and f.quantization == r.quantization and f.size == r.size
+    assert training_data("baseline", gen, *corpus_reals(tiny_corpus), 0, storage="like-reals").fakes_stored == ""
+    with pytest.raises(FakebenchError, match="unknown storage of aligned fakes 'jpeg'") as info:
+        training_data("aligned", gen, *corpus_reals(tiny_corpus), 0, storage="jpeg")
+    assert "\n" not in str(info.value)
+    spec = DetectorSpec("small-cnn", "aligned", "mini-sd")
+    _, as_png, path_png = trained_detector(spec, gen, WorldReals(corpus=tiny_corpus), TINY)
+    _, stored, path_like = trained_detector(spec, gen, WorldReals(corpus=tiny_corpus), TINY, storage="like-reals")
+    assert path_png != path_like
+    assert as_png.training["fakes_stored"] == "png" and stored.training["fakes_stored"] == "like-reals"

@@ -54,6 +54,7 @@ def test_a_world_file_extending_a_builtin_by_path_changes_only_what_it_says(tmp_
     world, smoke = load_world(str(path)), load_world("mini-smoke")
     assert world.name == "w" and world.n_test_fakes == 2 and world.denoiser_differs == ""
     assert world.description == ""  # a description is the world's own, not inherited
+    assert world.aligned_storage == "png" and load_world("lite").aligned_storage == "like-reals"
     assert [c.id for c in build_cases(world)] == [c.id for c in build_cases(smoke)]
 
 
@@ -87,6 +88,7 @@ def test_a_world_file_extending_a_builtin_by_path_changes_only_what_it_says(tmp_
     ('[reals]\ntrain = "folder:nowhere"', ["reals.train = 'folder:nowhere'", "no such folder", "nowhere"]),
     ('[reals]\ntrain = "corpus + corpus"', ["'corpus' twice", "name each source once"]),
     ('[reals]\ntrain = "hf:"', ["reals.train = 'hf:'", "names no dataset"]),
+    ('aligned_storage = "jpeg"', ["aligned_storage: unknown storage 'jpeg'", "fix: use png or like-reals"]),
 ])
 def test_bad_world_files_say_key_value_and_fix_in_one_line(tmp_path, text, expected):
     path = _world(tmp_path, text)
@@ -102,18 +104,21 @@ def test_a_detectors_own_train_table_changes_only_its_runs(tmp_path, monkeypatch
     from fakebench.benchmark import session as session_module
     from fakebench.benchmark.session import BenchSession
 
-    path = _world(tmp_path, 'extends = "mini-smoke"\n[detectors.resnet50]\ntrain = { epochs = 3, lr = 1 }\n')
+    path = _world(tmp_path, 'extends = "mini-smoke"\naligned_storage = "like-reals"\n'
+                            '[detectors.resnet50]\ntrain = { epochs = 3, lr = 1 }\n')
     world, smoke = load_world(str(path)), load_world("mini-smoke")
     mine = world.train_config("resnet50", seed=2)
     assert (mine.epochs, mine.lr, mine.seed) == (3, 1.0, 2) and isinstance(mine.lr, float)
     assert mine.augment == smoke.train.augment and mine.batch_size == smoke.train.batch_size
     assert world.train_config("small-cnn", seed=2) == smoke.train_config("small-cnn", seed=2)
     assert smoke.train_config("resnet50", seed=2).epochs == 1
-    # the session trains each spec with its detector's config (so its checkpoint key follows it)
+    # the session trains each spec with its detector's config (so its checkpoint key follows it), and
+    # stores the aligned fakes as the world says
     seen = {}
 
-    def fake_trained(spec, generator, reals, cfg, device="cpu"):
+    def fake_trained(spec, generator, reals, cfg, device="cpu", storage="png"):
         seen[spec.label] = cfg
+        seen["storage"] = storage
         raise FakebenchError("stop here", fix="none")
 
     monkeypatch.setattr(session_module, "trained_detector", fake_trained)
@@ -123,6 +128,7 @@ def test_a_detectors_own_train_table_changes_only_its_runs(tmp_path, monkeypatch
         with pytest.raises(FakebenchError, match="stop here"):
             bench.detector(cases[label], seed=2)
     assert seen["aligned-resnet50"].epochs == 3 and seen["aligned-small-cnn"].epochs == 1
+    assert seen["storage"] == "like-reals"
 
 
 def test_a_file_that_does_not_parse_names_file_and_line(tmp_path):
