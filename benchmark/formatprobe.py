@@ -1,5 +1,5 @@
 """Does a detector read the decoder's trace or the file format? Its AUC on the world's validation reals
-against their round trips written as PNG (as the aligned recipes write them) and stored like their reals
+against their round trips written as PNG (as `aligned_storage = "png"` writes them) and stored like their reals
 (JPEG with each real's own quantization tables and subsampling: `fakebench.generators.imagesets.stored_like`),
 clean and under the benchmark's perturbations.
 

@@ -21,6 +21,7 @@ from fakebench.core.errors import FakebenchError
 from fakebench.core.provenance import as_dict, provenance, write_run_json
 from fakebench.core.version import __version__
 from fakebench.detectors.base import Detector
+from fakebench.detectors.recipes import LIKE_REALS
 from fakebench.detectors.registry import create_detector
 from fakebench.detectors.score_contract import is_score_failure
 from fakebench.detectors.spec import DetectorSpec
@@ -28,7 +29,7 @@ from fakebench.detectors.trained import WorldReals, trained_detector
 from fakebench.generators import create_generator
 from fakebench.generators.base import Generator
 from fakebench.generators.folders import FolderDataset, SkippedFile
-from fakebench.generators.imagesets import ImageSet, generated_set, real_split, reconstructed_set
+from fakebench.generators.imagesets import ImageSet, generated_set, real_split, reconstructed_set, stored_like
 from fakebench.leaderboard.claims import (
     CLAIMS_BY_ID,
     FLOPS_GENERATOR,
@@ -135,13 +136,16 @@ class BenchSession:
     def test_fakes(self, generator: str) -> ImageSet:
         """Fresh generations; for a generator that can only reconstruct (an autoencoder such as
         taef2), the reconstructions of the held-out test reals: aligned pairs, each real beside its
-        own round trip, so the decoder's trace is all that differs."""
+        own round trip, stored as the world's `test_round_trips` says (as PNG, or like their reals, so
+        that the decoder's trace is all that differs)."""
         if generator not in self._fakes:
             model = self.generator(generator)
             if model.can_generate:
                 fakes = generated_set(model, self.world.n_test_fakes, seed=TEST_FAKE_SEED + self.bench_seed)
             else:
                 fakes = reconstructed_set(model, self.reconstruction_sources)
+                if self.world.test_round_trips == LIKE_REALS:
+                    fakes = stored_like(fakes, self.reconstruction_sources)
             self._fakes[generator] = fakes
         return self._fakes[generator]
 

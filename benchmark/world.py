@@ -62,6 +62,9 @@ class WorldConfig:
     # a reconstruction-only generator (taef2) is tested on the round trips of this many held-out reals,
     # evenly spaced over the test set (None: all of them)
     n_test_reconstructions: int | None = None
+    # how those test round trips are stored (ALIGNED_STORAGES): "png" as the autoencoder writes them, or
+    # "like-reals" each as its real is stored, so the decoder's trace is all that tells a pair apart
+    test_round_trips: str = "png"
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     # the training and validation reals of every trainable detector: a source text of
     # fakebench.detectors.recipes.source_reals (one source, or a mixture's sources joined by " + ")

@@ -30,6 +30,8 @@ tables key by key, arrays replaced whole):
     schedule = "paper"; epochs = 12; augment = { preset = "paper", crop = 96 }
     [test]
     fakes = 300; reconstructions = 75 # or "all"; native_side = 64; short_sides = [48, 96, 128]
+    round_trips = "like-reals"        # a reconstruct-only generator's test round trips stored as their reals
+                                      # are (default "png", as the autoencoder writes them)
     [[score]]                         # what a run that names no perturbations scores: first match wins
     detectors = ["aligned-sync-*"]; generators = ["taef2"]; perturbations = "identity,jpeg50"
     [claims]
@@ -71,7 +73,8 @@ SCHEMA: dict[str, Any] = {
     "floor": float, "cpu_warning": str, "aligned_storage": str,
     "roles": {"same_autoencoder": list, "denoiser_differs": str, "autoencoder_differs": str},
     "detectors": dict, "reals": {"corpus": dict, "train": (str, list), "procedural": int}, "train": dict,
-    "test": {"fakes": int, "reconstructions": (int, str), "native_side": int, "short_sides": list},
+    "test": {"fakes": int, "reconstructions": (int, str), "round_trips": str, "native_side": int,
+             "short_sides": list},
     "score": list, "claims": {"backbone": str, "judged": bool, "unjudged": dict},
 }
 DETECTOR_KEYS = {"params": dict, "runs": list, "train": dict}
@@ -254,8 +257,10 @@ def _world(name: str, path: Path, t: dict) -> WorldConfig:
         if recipe not in RECIPES:
             raise _bad(path, f"recipes: unknown recipe {recipe!r}", f"use some of {', '.join(RECIPES)}")
     storage = t.get("aligned_storage", WorldConfig.aligned_storage)
-    if storage not in ALIGNED_STORAGES:
-        raise _bad(path, f"aligned_storage: unknown storage {storage!r}", f"use {' or '.join(ALIGNED_STORAGES)}")
+    round_trips = test.get("round_trips", WorldConfig.test_round_trips)
+    for key, value in (("aligned_storage", storage), ("test.round_trips", round_trips)):
+        if value not in ALIGNED_STORAGES:
+            raise _bad(path, f"{key}: unknown storage {value!r}", f"use {' or '.join(ALIGNED_STORAGES)}")
     procedural = reals.get("procedural", 0)
     runnable = [*recipes, *([WEBP_RUN] if "aligned" in recipes else []), *([SHADER] if procedural else [])]
     detectors = []
@@ -285,7 +290,7 @@ def _world(name: str, path: Path, t: dict) -> WorldConfig:
         name=name, description=t.get("description", ""), generators=tuple(generators),
         train_generator=t.get("train_generator", ""), detectors=tuple(detectors), recipes=tuple(recipes),
         n_test_fakes=test.get("fakes", WorldConfig.n_test_fakes),
-        n_test_reconstructions=None if reconstructions == "all" else reconstructions,
+        n_test_reconstructions=None if reconstructions == "all" else reconstructions, test_round_trips=round_trips,
         corpus=CorpusConfig(**_dataclass_kwargs(CorpusConfig, reals.get("corpus", {}), path, "reals.corpus.")),
         train_reals=reals_text(reals.get("train", ["corpus"])), procedural_reals=procedural, aligned_storage=storage,
         data=tuple(t.get("data", ())), train=_train(t.get("train", {}), path),

@@ -64,3 +64,21 @@ def test_the_probe_reports_both_columns_and_names_unknown_detectors(tiny_corpus,
         format_table(world, ["aligned-nothing"], ["identity"])
     main(["--world", "mini-smoke", "--detectors", "rt-ratio"])
     assert "AUC stored like reals" in capsys.readouterr().out
+
+
+
+def test_a_world_can_store_its_test_round_trips_like_their_reals(tiny_corpus):
+    """`[test] round_trips = "like-reals"`: a reconstruct-only generator's test fakes are its round trips of
+    the test reals, each a JPEG with its own real's tables (so the decoder's trace is all that differs);
+    "png" keeps them as the autoencoder writes them."""
+    from fakebench.benchmark.session import BenchSession
+
+    world = replace(load_world("mini-smoke"), corpus=tiny_corpus, n_test_reconstructions=None)
+    png = BenchSession(world).test_fakes("taef2")
+    like = BenchSession(replace(world, test_round_trips="like-reals")).test_fakes("taef2")
+    reals = real_split("test", tiny_corpus)
+    assert [r.image_id for r in like.records] == [r.image_id for r in png.records] == \
+        [r.image_id + "-recon" for r in reals.records]
+    for real, fake, as_png in zip(reals.records, like.records, png.records):
+        with Image.open(reals.path(real)) as r, Image.open(like.path(fake)) as f, Image.open(png.path(as_png)) as p:
+            assert f.format == "JPEG" and f.quantization == r.quantization and p.format == "PNG"

@@ -89,6 +89,7 @@ def test_a_world_file_extending_a_builtin_by_path_changes_only_what_it_says(tmp_
     ('[reals]\ntrain = "corpus + corpus"', ["'corpus' twice", "name each source once"]),
     ('[reals]\ntrain = "hf:"', ["reals.train = 'hf:'", "names no dataset"]),
     ('aligned_storage = "jpeg"', ["aligned_storage: unknown storage 'jpeg'", "fix: use png or like-reals"]),
+    ('[test]\nround_trips = "webp"', ["test.round_trips: unknown storage 'webp'", "fix: use png or like-reals"]),
 ])
 def test_bad_world_files_say_key_value_and_fix_in_one_line(tmp_path, text, expected):
     path = _world(tmp_path, text)
