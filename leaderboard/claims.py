@@ -275,7 +275,10 @@ def judge_c3(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
     if missing or worst is None:
         why = "; ".join(missing) or "no perturbation to judge"
         return Judgement(metric, "worst drop < margin", margin, Estimate.absent(why), higher_is_claim=False, detail=why)
-    return Judgement(metric, "worst drop < margin", margin, worst, higher_is_claim=False, detail=f"worst: {worst_p}")
+    # the level the drops start from: a detector near chance clean has nothing to lose (a vacuous hold)
+    clean = paired(ctx.scores, {"x": cases["clean"]}, lambda s, w, seed: bal_acc(s["x"], w), "C3clean")
+    return Judgement(metric, "worst drop < margin", margin, worst, higher_is_claim=False,
+                     detail=f"worst: {worst_p}; clean balanced accuracy {clean.value:.3f}")
 
 
 def cases_c4a(ctx: ClaimContext) -> dict[str, Case]:

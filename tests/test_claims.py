@@ -1,6 +1,7 @@
 """Claims judged from a store: the registry, verdicts from paired intervals, C2a/C2b/C6 judges,
 seeds (indicative below three), missing data, and C5 from FLOP counts on the meta device."""
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -360,3 +361,31 @@ def test_claims_name_detectors_by_the_spec_label():
     assert ctx.aligned == DetectorSpec("resnet50-nodown", "aligned", "taef2").label == "aligned-resnet50-nodown"
     assert ctx.baseline == DetectorSpec("resnet50-nodown", "baseline", "taef2").label
     assert ctx.procedural == DetectorSpec("resnet50-nodown", "aligned", "taef2", reals="procedural:12").label
+
+
+# ------------------------------------------------------------------------------------ C3
+
+
+def _c3_store(clean_acc, perturbed_acc, seeds=SEEDS3):
+    """The aligned detector at `clean_acc` clean and `perturbed_acc` under every perturbation C3 reads; equal
+    accuracies give every case the same scores (a drop of exactly 0)."""
+    rng = np.random.default_rng(3)
+    cases = CLAIMS_BY_ID["C3"].needs(ClaimContext(pd.DataFrame()))
+    parts = []
+    for seed in seeds:
+        clean = _scores(clean_acc, clean_acc, rng)
+        perturbed = clean if perturbed_acc == clean_acc else _scores(perturbed_acc, perturbed_acc, rng)
+        parts += [_case(det, gen, pert, *(clean if pert == "identity" else perturbed), seed)
+                  for det, gen, pert in cases]
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_c3_names_the_clean_accuracy_its_drops_start_from():
+    """A detector at chance clean has nothing to lose: C3 holds, and its detail shows why (a vacuous hold)."""
+    def clean_of(result) -> float:
+        return float(re.search(r"clean balanced accuracy (\d\.\d{3})", result.detail).group(1))
+
+    chance = _judge("C3", _c3_store(0.5, 0.5))
+    assert chance.verdict == "holds" and 0.35 < clean_of(chance) < 0.65
+    fragile = _judge("C3", _c3_store(0.95, 0.6))
+    assert fragile.verdict == "fails" and clean_of(fragile) > 0.85
