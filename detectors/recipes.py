@@ -212,12 +212,11 @@ def _aligned_pair(generator: Generator, reals: ImageSet, given: ImageSet | None 
     return reals, fakes.usable()  # a failed reconstruction's record has no image to train on
 
 
-def check_storage(storage: str) -> str:
-    """`storage` if it is one of ALIGNED_STORAGES; else one line naming them."""
+def check_storage(storage: str) -> None:
+    """Refuse a storage outside ALIGNED_STORAGES in one line naming them."""
     if storage not in ALIGNED_STORAGES:
         raise FakebenchError(f"unknown storage of aligned fakes {storage!r}; storages: {', '.join(ALIGNED_STORAGES)}",
                              fix=f"use {' or '.join(ALIGNED_STORAGES)}")
-    return storage
 
 
 def training_data(recipe: str, generator: Generator, real: ImageSet, val_real: ImageSet, seed: int,

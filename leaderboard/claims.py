@@ -174,6 +174,11 @@ def _fmt(e: Estimate) -> str:
     return f"{e.value:+.3f} [{lo:+.3f}, {hi:+.3f}]" if not math.isnan(e.value) else "n/a"
 
 
+def _level(ctx: ClaimContext, case: Case, tag: str) -> Estimate:
+    """One case's balanced accuracy (over seeds, with its interval): the level a claim's difference starts from."""
+    return paired(ctx.scores, {"x": case}, lambda s, w, seed: bal_acc(s["x"], w), tag)
+
+
 def _roles(cases: dict[str, Case], *roles: str) -> dict[str, Case]:
     """The named roles of a claim's declared cases, for a judge that compares some of them."""
     return {role: cases[role] for role in roles}
@@ -276,7 +281,7 @@ def judge_c3(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
         why = "; ".join(missing) or "no perturbation to judge"
         return Judgement(metric, "worst drop < margin", margin, Estimate.absent(why), higher_is_claim=False, detail=why)
     # the level the drops start from: a detector near chance clean has nothing to lose (a vacuous hold)
-    clean = paired(ctx.scores, {"x": cases["clean"]}, lambda s, w, seed: bal_acc(s["x"], w), "C3clean")
+    clean = _level(ctx, cases["clean"], "C3clean")
     return Judgement(metric, "worst drop < margin", margin, worst, higher_is_claim=False,
                      detail=f"worst: {worst_p}; clean balanced accuracy {clean.value:.3f}")
 
@@ -350,8 +355,7 @@ def judge_c6(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
         detail += (f" (C6 reads the detector trained aligned on procedural reals, {ctx.procedural}; train it with "
                    "the procedural real source)")
     else:
-        parts = [paired(ctx.scores, {"x": cases[role]}, lambda s, w, seed: bal_acc(s["x"], w), f"C6{cases[role][0]}")
-                 for role in ("photo", "proc")]
+        parts = [_level(ctx, cases[role], f"C6{cases[role][0]}") for role in ("photo", "proc")]
         detail = f"balanced accuracy: {ctx.aligned} {_fmt(parts[0])}, {ctx.procedural} {_fmt(parts[1])}"
     return Judgement(f"balanced accuracy on {gen} (clean photos vs its fakes), {ctx.aligned} (photos) minus "
                      f"{ctx.procedural} (procedural reals)", "difference < margin", 0.05, est,
