@@ -86,7 +86,7 @@ def cached_scores(detector: Detector, checkpoint: str, imageset: ImageSet, pertu
     # the score kind joins the key only when it is not the default, so existing keys stay as they were
     kind = () if detector.score_kind == PROBABILITY else (detector.score_kind,)
     key = stable_hash("scores", SCORES_FORMAT, detector.name, checkpoint, imageset.key, perturbation.id, seed,
-                      detector.policy, cfg.batch_size, detector.compiled, *kind)
+                      detector.policy.for_key(), cfg.batch_size, detector.compiled, *kind)
     folder = artifact_dir("scores", key[:2])
     path = folder / f"{key}.csv"
     if path.is_file():

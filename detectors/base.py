@@ -2,15 +2,18 @@
 that adapts a plugin's detector to that contract where it enters the registry."""
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from PIL import Image
 from torch import nn
 
-from fakebench.core.errors import ProtocolError
+from fakebench.core.errors import FakebenchError, ProtocolError
+from fakebench.core.imageio import decode, encode
 from fakebench.detectors.score_contract import PROBABILITY, SCORE_KINDS
 
 
@@ -18,17 +21,38 @@ from fakebench.detectors.score_contract import PROBABILITY, SCORE_KINDS
 class InputPolicy:
     """How a detector wants its images. `native` keeps every pixel (images of one size are batched
     together); images whose short side is below `min_side` are upscaled to it (bicubic), because a
-    deep network cannot see below its total stride."""
+    deep network cannot see below its total stride. `jpeg` (a quality) re-encodes every decoded image
+    as a JPEG first (`prepare`), so that reals stored as JPEG and fakes stored as PNG reach the network
+    in one format: it cannot read the file's format, the cue Grommelt et al. ("Fake or JPEG? Revealing
+    Common Biases in Generated Image Detection Datasets", 2024) found detectors learn."""
 
     mode: str = "native"  # "native" | "center_crop" | "resize"
     size: int | None = None  # crop or resize side for the other modes
     min_side: int = 32
+    jpeg: int | None = None  # re-encode every image as a JPEG of this quality (1-100) before anything else
 
     def __post_init__(self) -> None:
         if self.mode not in ("native", "center_crop", "resize"):
             raise ValueError(f"unknown input policy mode {self.mode!r}")
         if self.mode != "native" and not self.size:
             raise ValueError(f"input policy {self.mode!r} needs a size")
+        if self.jpeg is not None and (isinstance(self.jpeg, bool) or not isinstance(self.jpeg, int)
+                                      or not 1 <= self.jpeg <= 100):
+            raise FakebenchError(f"input JPEG quality {self.jpeg!r} is not a quality",
+                                 fix="give jpeg= an integer from 1 to 100, or leave it out for none")
+
+    def for_key(self) -> dict[str, object]:
+        """The fields as score cache keys hash them: `jpeg` only when set, so the keys of every policy
+        without it stayed what they were before it existed."""
+        fields = dataclasses.asdict(self)
+        return fields if self.jpeg is not None else {k: v for k, v in fields.items() if k != "jpeg"}
+
+    def prepare(self, image: Image.Image) -> Image.Image:
+        """A decoded image as the detector takes it, before it becomes a tensor: with `jpeg`, encoded as a
+        JPEG of that quality and decoded (as the `jpeg` perturbations and augmentations encode). Runs
+        where images are decoded: after the benchmark's perturbation when scoring, before the
+        augmentation when training, so that both see the same kind of image."""
+        return image if self.jpeg is None else decode(encode(image, "JPEG", self.jpeg))
 
     def apply(self, x: torch.Tensor) -> torch.Tensor:
         """Apply to one image 3 x H x W, or a batch N x 3 x H x W of one size, in [0, 1]."""

@@ -8,6 +8,8 @@ images holds B / 2 pairs.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
@@ -15,8 +17,11 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from fakebench.core.errors import FakebenchError
 from fakebench.core.pixels import pil_to_tensor
 from fakebench.detectors.augment import AugmentConfig, AugmentParams, apply, sample_params
+from fakebench.detectors.base import InputPolicy
 from fakebench.detectors.recipes import TrainingData
-from fakebench.generators.imagesets import ImageSet
+from fakebench.generators.imagesets import ImageSet, reencoded
+
+AS_DECODED = InputPolicy()  # a policy whose `prepare` leaves every decoded image as it is
 
 
 class LabeledImages(Dataset):
@@ -75,6 +80,16 @@ def pair_collate(batch: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.
     return torch.cat([x for x, _ in batch]), torch.cat([y for _, y in batch])
 
 
+def prepared(data: TrainingData, policy: InputPolicy) -> TrainingData:
+    """The training sets as the detector takes its images (`InputPolicy.prepare`): with a JPEG input, each
+    set re-encoded once and kept (`reencoded`, the same bits as preparing every image at every epoch, at
+    the cost of one pass). The validation sets stay as stored: scoring prepares them, as it prepares every
+    image it scores."""
+    if policy.jpeg is None:
+        return data
+    return replace(data, real=reencoded(data.real, policy.jpeg), fake=reencoded(data.fake, policy.jpeg))
+
+
 def training_samples(data: TrainingData, cfg: AugmentConfig, seed: int) -> LabeledImages | PairedImages:
     return (PairedImages(data.real, data.fake, cfg, seed) if data.paired
             else LabeledImages([data.real, data.fake], cfg, seed))
@@ -82,15 +97,18 @@ def training_samples(data: TrainingData, cfg: AugmentConfig, seed: int) -> Label
 
 def training_loader(data: TrainingData, cfg: AugmentConfig, seed: int, batch_size: int, world: int = 1,
                     rank: int = 0, num_workers: int = 0, shuffle: bool = True, drop_last: bool = True,
-                    ) -> tuple[LabeledImages | PairedImages, DistributedSampler, DataLoader]:
+                    policy: InputPolicy = AS_DECODED) -> tuple[LabeledImages | PairedImages, DistributedSampler,
+                                                               DataLoader]:
     """Dataset, sampler (seeded per epoch with `set_epoch`) and loader of one process's share of each
-    global batch of `batch_size` images; with pairs every process takes whole pairs."""
+    global batch of `batch_size` images; with pairs every process takes whole pairs. `policy`: the
+    detector's input policy, whose `prepare` every training image passes before its augmentation
+    (`prepared`)."""
     per_item = 2 if data.paired else 1
     if batch_size % (world * per_item):
         what = "pairs of a synced batch" if data.paired else "images of a batch"
         raise FakebenchError(f"batch size {batch_size} does not split into the {what} over {world} processes",
                              fix=f"use a multiple of {world * per_item}")
-    dataset = training_samples(data, cfg, seed)
+    dataset = training_samples(prepared(data, policy), cfg, seed)
     sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=shuffle, seed=seed,
                                  drop_last=drop_last)
     loader = DataLoader(dataset, batch_size=batch_size // world // per_item, sampler=sampler,

@@ -30,31 +30,40 @@ from fakebench.detectors.trainable import NetworkDetector
 INPUTS = ("raw", "npr")
 
 
-def _resnet(name: str, config: ResNetConfig, min_side: int, input: str) -> NetworkDetector:
+def _jpeg_input(min_side: int, jpeg: int | None) -> tuple[InputPolicy, dict[str, object]]:
+    """The native input policy, re-encoding every image as a JPEG of quality `jpeg` when given
+    (`InputPolicy.prepare`), and what the detector's config records of it: nothing without it, so the
+    checkpoints of detectors without it keep their cache keys."""
+    return InputPolicy("native", min_side=min_side, jpeg=jpeg), ({} if jpeg is None else {"jpeg": jpeg})
+
+
+def _resnet(name: str, config: ResNetConfig, min_side: int, input: str, jpeg: int | None) -> NetworkDetector:
     """A ScaledResNet detector on raw pixels or on the NPR residual (`input`); the config names the input
     only when it is not raw, so raw checkpoints keep their cache keys."""
     if input not in INPUTS:
         raise FakebenchError(f"detector {name!r} has no input {input!r}; inputs: {', '.join(INPUTS)}",
                              fix=f"use input={' or input='.join(repr(i) for i in INPUTS)}")
     network: nn.Module = ScaledResNet(config)
-    extra: dict[str, object] = {}
+    policy, extra = _jpeg_input(min_side, jpeg)
     if input == "npr":
-        network, extra = nn.Sequential(NPRResidual(), network), {"input": input}
-    return NetworkDetector(name, network, InputPolicy("native", min_side=min_side),
-                           {"arch": "resnet", **asdict(config), **extra})
+        network, extra = nn.Sequential(NPRResidual(), network), {"input": input, **extra}
+    return NetworkDetector(name, network, policy, {"arch": "resnet", **asdict(config), **extra})
 
 
 @register_detector("resnet50")
-def resnet50(width: int = 64, stem_stride: int = 2, min_side: int = 32, input: str = "raw") -> NetworkDetector:
-    """The paper's ResNet-50 (width 64). The mini world uses width 16 to train on a laptop CPU."""
-    return _resnet("resnet50", ResNetConfig(depth=50, width=width, stem_stride=stem_stride), min_side, input)
+def resnet50(width: int = 64, stem_stride: int = 2, min_side: int = 32, input: str = "raw",
+             jpeg: int | None = None) -> NetworkDetector:
+    """The paper's ResNet-50 (width 64). The mini world uses width 16 to train on a laptop CPU. `jpeg`: see
+    `InputPolicy`."""
+    return _resnet("resnet50", ResNetConfig(depth=50, width=width, stem_stride=stem_stride), min_side, input, jpeg)
 
 
 @register_detector("resnet50-nodown")
-def resnet50_nodown(width: int = 64, min_side: int = 16, input: str = "raw") -> NetworkDetector:
+def resnet50_nodown(width: int = 64, min_side: int = 16, input: str = "raw", jpeg: int | None = None
+                    ) -> NetworkDetector:
     """ResNet-50 without the stem's downsampling (stride-1 first conv), as Corvi et al. train it; `width`
-    scales it for a CPU (16: 1/16 of the compute)."""
-    return _resnet("resnet50-nodown", ResNetConfig(depth=50, width=width, stem_stride=1), min_side, input)
+    scales it for a CPU (16: 1/16 of the compute). `jpeg`: see `InputPolicy`."""
+    return _resnet("resnet50-nodown", ResNetConfig(depth=50, width=width, stem_stride=1), min_side, input, jpeg)
 
 
 class SmallCNN(nn.Module):
@@ -87,11 +96,11 @@ def freq_lr(c: float = 1.0) -> FrequencyDetector:
 
 
 @register_detector("npr")
-def npr(width: int = 64, min_side: int = 16) -> NetworkDetector:
+def npr(width: int = 64, min_side: int = 16, jpeg: int | None = None) -> NetworkDetector:
     """Tan et al.'s NPR network (width 64: the paper's, 1.44 M parameters; 16: 0.09 M, for a CPU), trained
-    by any recipe like the ResNets."""
-    return NetworkDetector("npr", NPRResNet(width), InputPolicy("native", min_side=min_side),
-                           {"arch": "npr", "width": width})
+    by any recipe like the ResNets. `jpeg`: re-encode every input as a JPEG of that quality (`InputPolicy`)."""
+    policy, extra = _jpeg_input(min_side, jpeg)
+    return NetworkDetector("npr", NPRResNet(width), policy, {"arch": "npr", "width": width, **extra})
 
 
 @register_detector("aeroblade")

@@ -88,7 +88,7 @@ class FrequencyDetector(Trainable):
         """One augmented view of every training image (pairs stay together; the order does not matter to
         a logistic regression); fits in one go, so there is no state to resume from."""
         _, _, loader = training_loader(data, cfg.augment, cfg.seed, 2 * max(1, cfg.batch_size // 2),
-                                       num_workers=cfg.workers(), shuffle=False, drop_last=False)
+                                       num_workers=cfg.workers(), shuffle=False, drop_last=False, policy=self.policy)
         feats, labels = [], []
         for x, y in tqdm(loader, desc=f"{desc}: features", leave=False, delay=0.5):
             feats.append(spectral_features(x))

@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 from fakebench.core import distributed
 from fakebench.core.pixels import pil_to_uint8, uint8_to_float
 from fakebench.core.workunits import PreparedUnit, default_workers, size_batches, unit_loader
-from fakebench.detectors.base import Detector
+from fakebench.detectors.base import Detector, InputPolicy
 from fakebench.detectors.score_contract import ScoredImage, accept_scores, raised
 from fakebench.generators.imagesets import ImageSet
 
@@ -54,18 +54,19 @@ class ScoringConfig:
 
 
 class TransformedImage:
-    """Position -> the image decoded and transformed, as uint8 H x W x 3; the detector's input policy
-    runs on the batch, on the model's device. Picklable, for DataLoader workers."""
+    """Position -> the image decoded, transformed and prepared by the detector's input policy
+    (`InputPolicy.prepare`), as uint8 H x W x 3; the rest of the policy runs on the batch, on the model's
+    device. Picklable, for DataLoader workers."""
 
-    def __init__(self, imageset: ImageSet, transform: ImageTransform | None) -> None:
-        self.imageset, self.transform = imageset, transform
+    def __init__(self, imageset: ImageSet, transform: ImageTransform | None, policy: InputPolicy) -> None:
+        self.imageset, self.transform, self.policy = imageset, transform, policy
 
     def __call__(self, pos: int) -> torch.Tensor:
         rec = self.imageset.records[pos]
         image = self.imageset.read(rec)
         if self.transform is not None:
             image = self.transform(image, rec.image_id)
-        return pil_to_uint8(image)
+        return pil_to_uint8(self.policy.prepare(image))
 
 
 RETRY_MISSES = 2  # single-image retries of a raising batch stop after this many raise with none scored
@@ -119,7 +120,7 @@ def score_units(detector: Detector, imageset: ImageSet, units: list[tuple[int, l
     if not todo:
         return results
     device = detector.device  # None: CPU tensors
-    loader = unit_loader(todo, TransformedImage(imageset, transform), cfg.workers,
+    loader = unit_loader(todo, TransformedImage(imageset, transform, detector.policy), cfg.workers,
                          pin_memory=device is not None and device.type == "cuda")
     bar = tqdm(total=sum(len(u) for u in todo), desc=desc or f"score {imageset.name}", leave=False,
                disable=not progress, delay=0.5)

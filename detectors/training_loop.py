@@ -26,6 +26,7 @@ from fakebench.core.execution import nhwc
 from fakebench.core.schedules import SCHEDULES, PlateauConfig, PlateauState, warmup_cosine
 from fakebench.core.workunits import default_workers
 from fakebench.detectors.augment import AugmentConfig, augment_config
+from fakebench.detectors.base import InputPolicy
 from fakebench.detectors.batches import training_loader
 from fakebench.detectors.recipes import TrainingData
 from fakebench.detectors.validation import validate
@@ -87,9 +88,11 @@ def train_config_from(data: dict) -> TrainConfig:
 
 
 class SGDTrainable(Protocol):
-    """What the loop needs of a detector: its logit network and its input normalisation."""
+    """What the loop needs of a detector: its logit network, its input policy (whose `prepare` the loader
+    runs) and its input normalisation."""
 
     network: nn.Module
+    policy: InputPolicy
 
     def normalize(self, images: torch.Tensor) -> torch.Tensor: ...
 
@@ -141,7 +144,7 @@ def fit_network(detector: SGDTrainable, data: TrainingData, cfg: TrainConfig, de
     rank = distributed.current()
     torch.manual_seed(cfg.seed)
     dataset, sampler, loader = training_loader(data, cfg.augment, cfg.seed, cfg.batch_size, rank.world, rank.rank,
-                                               cfg.workers())
+                                               cfg.workers(), policy=detector.policy)
     if len(loader) == 0:
         raise FakebenchError(f"{len(dataset)} training {'pairs' if data.paired else 'images'} make no batch of "
                              f"{cfg.batch_size}", fix="lower --batch-size or add images")

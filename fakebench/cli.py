@@ -103,7 +103,8 @@ def _detector_rows(pattern: str | None) -> list[list]:
         count = det.parameter_count()
         params = f"{count / 1e6:.2f} M" if count is not None else "-"
         policy = det.policy
-        shown = policy.mode + (f" {policy.size}" if policy.size else "") + f", min side {policy.min_side}"
+        shown = (policy.mode + (f" {policy.size}" if policy.size else "") + f", min side {policy.min_side}"
+                 + (f", JPEG {policy.jpeg} first" if policy.jpeg is not None else ""))
         rows.append([name, DETECTORS.origin(name), ", ".join(RECIPES) if isinstance(det, Trainable) else "no",
                      shown, params, _describe(DETECTORS.factory(name))])
     return rows

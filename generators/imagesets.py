@@ -29,7 +29,7 @@ from fakebench.core.cache import (
 from fakebench.core.decoded import DECODED
 from fakebench.core.devices import run_in_batches
 from fakebench.core.errors import FakebenchError
-from fakebench.core.imageio import load_verified
+from fakebench.core.imageio import encode, load_verified
 from fakebench.core.locks import artifact_lock
 from fakebench.core.pixels import pil_to_uint8, uint8_to_float
 from fakebench.core.pngwriter import PngWriter
@@ -373,3 +373,22 @@ def stored_like(fakes: ImageSet, reals: ImageSet) -> ImageSet:
 
 def _stored_like_bytes(fakes: ImageSet, record: ImageRecord, real_path: Path) -> bytes:
     return jpeg_like(fakes.read(record), real_path)
+
+
+def reencoded(images: ImageSet, quality: int) -> ImageSet:
+    """Every image of `images`, in record order, re-encoded as a JPEG of `quality` (`encode`, as the JPEG
+    perturbations and a detector's JPEG input policy encode): written once, read back like any set.
+    Failed records stay failed; cached by the set's key and the quality."""
+    key = stable_hash("reencoded", images.key, quality)
+    root = artifact_dir("imagesets", f"{images.name}-jpeg{quality}-{key}")
+    cached = ImageSet.load(root)
+    if cached is not None:
+        return cached
+    items = [(rec.image_id, functools.partial(_jpeg_bytes, images, rec, quality))
+             for rec in images.records if rec.image_id not in images.failed]
+    return _jpeg_set(f"{images.name}-jpeg{quality}", key, root, items, f"re-encode {images.name} as JPEG {quality}",
+                     label=images.label, failed=images.failed)
+
+
+def _jpeg_bytes(images: ImageSet, record: ImageRecord, quality: int) -> bytes:
+    return encode(images.read(record), "JPEG", quality)
