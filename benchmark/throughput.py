@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,8 +88,10 @@ def _rates(n: int, pipeline, bare, rounds: int = 5) -> tuple[float, float]:
     return best[0], best[1]
 
 
-def _tensors(imageset, n: int) -> list[torch.Tensor]:
-    return [pil_to_tensor(load_rgb(imageset.path(r))) for r in imageset.records[:n]]
+def _tensors(imageset, n: int, prepare: Callable[[Image.Image], Image.Image] | None = None) -> list[torch.Tensor]:
+    """The first `n` images as tensors, each through `prepare` (PIL -> PIL) first when given."""
+    images = (load_rgb(imageset.path(r)) for r in imageset.records[:n])
+    return [pil_to_tensor(prepare(image) if prepare else image) for image in images]
 
 
 def scoring_rates(cfg: ThroughputConfig, folder: Path) -> tuple[float, float]:
@@ -97,8 +100,11 @@ def scoring_rates(cfg: ThroughputConfig, folder: Path) -> tuple[float, float]:
     detector = create_detector(cfg.detector).to(cfg.device)
     imageset, _ = image_folder(synthetic_folder(folder, cfg.images, cfg.side), name="throughput")
     scoring = ScoringConfig(batch_size=cfg.batch_size, num_workers=cfg.workers)
-    batches = [torch.stack([detector.policy.apply(x) for x in _tensors(imageset, cfg.images)[s : s + cfg.batch_size]])
-               .to(cfg.device) for s in range(0, cfg.images, cfg.batch_size)]  # pre-made on the model's device
+    # pre-made on the model's device, through the whole input policy (a JPEG input re-encoded too), so both
+    # sides feed the model the same pixels and the pipeline's side alone pays decoding and preparing
+    tensors = _tensors(imageset, cfg.images, detector.policy.prepare)
+    batches = [torch.stack([detector.policy.apply(x) for x in tensors[s : s + cfg.batch_size]]).to(cfg.device)
+               for s in range(0, cfg.images, cfg.batch_size)]
     detector.score(batches[0])  # warm-up: first-call allocations are neither side's cost
     return _rates(cfg.images, lambda: score_images(detector, imageset, Identity(), 0, scoring),
                   lambda: [detector.score(b) for b in batches])

@@ -126,3 +126,21 @@ def test_bench_throughput_reports_every_ratio(tmp_path):
     assert float(scoring[-1]) > 0 and float(recon[-1]) > 0
     assert "channels-last (NHWC)" in report and "contiguous (NCHW)" in report
     assert not any(tmp_path.iterdir())  # its scratch folder is removed
+
+
+def test_scoring_rates_feed_both_sides_the_same_prepared_pixels(tmp_path, monkeypatch):
+    """With a JPEG input, the bare model's pre-made batches are re-encoded like the pipeline's: the two
+    rates time one model on one input, and only the pipeline pays for decoding and preparing."""
+    import fakebench.detectors as detectors
+    from fakebench.benchmark.throughput import scoring_rates
+
+    detector = create_detector("small-cnn", channels=(4, 4, 8, 8))
+    detector.policy = InputPolicy("resize", size=32, jpeg=75)
+    seen: list[bytes] = []
+    real_score = detector.score
+    detector.score = lambda x: seen.append(x.cpu().numpy().tobytes()) or real_score(x)
+    monkeypatch.setattr(detectors, "create_detector", lambda name: detector)
+    monkeypatch.setattr("fakebench.benchmark.throughput._rates", lambda n, pipeline, bare: (pipeline(), bare()))
+    scoring_rates(ThroughputConfig(detector="small-cnn", images=4, batch_size=4, side=32), tmp_path)
+    warm_up, pipeline, bare = seen
+    assert pipeline == bare == warm_up
