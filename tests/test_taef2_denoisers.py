@@ -1,5 +1,6 @@
 """The TAEF2-latent denoisers: registered, deterministic per (seed, index), TAEF2's round trip as
 `reconstruct`, weights verified, and test fakes that never start from a training photo."""
+import json
 import shutil
 
 import pytest
@@ -108,3 +109,15 @@ def test_altered_weights_name_the_file_and_the_command(tmp_path):
     (copy / LATENT_STATS).unlink()
     with pytest.raises(IntegrityError, match="missing"):
         verify_component(LATENT_STATS, copy)
+
+
+def test_committed_denoisers_completed_their_planned_steps():
+    """The committed weights are a finished training run, not one a busy machine's wall budget cut short
+    (as the first committed pair was: 459 of 1,800 and 320 of 1,500 steps): a cut-short run depends on
+    the machine's load, a finished one on its seed alone."""
+    record = json.loads((WEIGHTS_DIR / "training.json").read_text())
+    assert set(record["denoisers"]) == set(NAMES)
+    for spec in SPECS:
+        trained = record["denoisers"][spec.name]
+        assert trained["planned_steps"] == spec.train_steps
+        assert trained["steps"] == spec.train_steps, f"{spec.name}: {trained['steps']} of {spec.train_steps} steps"
