@@ -9,12 +9,12 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 
-from fakebench.benchmark.perturbations import Compress, Resize, ShortSide, parse_perturbation, steps
 from fakebench.benchmark.world import FLOOR, SHADER, WEBP_RUN, WorldConfig, WorldDetector
 from fakebench.core.errors import FakebenchError
 from fakebench.detectors.recipes import RECIPES
 from fakebench.detectors.registry import DETECTORS
 from fakebench.detectors.spec import WEBP, DetectorSpec, is_trainable
+from fakebench.evaluation.perturbations import Compress, Resize, ShortSide, parse_perturbation, steps
 
 
 @dataclass(frozen=True)

@@ -13,24 +13,20 @@ import pandas as pd
 import torch
 
 from fakebench.benchmark.cases import Case, build_cases
-from fakebench.benchmark.perturbations import Identity, Perturbation, parse_perturbation
-from fakebench.benchmark.scoring import ScoringConfig, detector_scores
 from fakebench.benchmark.world import WorldConfig
 from fakebench.core.cache import atomic_write_json
 from fakebench.core.errors import FakebenchError
 from fakebench.core.provenance import as_dict, provenance, write_run_json
 from fakebench.core.version import __version__
+from fakebench.data.folders import FolderDataset, SkippedFile
+from fakebench.data.imagesets import ImageSet, real_split, stored_like
 from fakebench.detectors.base import Detector
 from fakebench.detectors.recipes import LIKE_REALS
 from fakebench.detectors.registry import create_detector
 from fakebench.detectors.score_contract import is_score_failure
 from fakebench.detectors.spec import DetectorSpec
 from fakebench.detectors.trained import WorldReals, trained_detector
-from fakebench.generators import create_generator
-from fakebench.generators.base import Generator
-from fakebench.generators.folders import FolderDataset, SkippedFile
-from fakebench.generators.imagesets import ImageSet, generated_set, real_split, reconstructed_set, stored_like
-from fakebench.leaderboard.claims import (
+from fakebench.evaluation.claims import (
     CLAIMS_BY_ID,
     FLOPS_GENERATOR,
     ClaimContext,
@@ -38,14 +34,19 @@ from fakebench.leaderboard.claims import (
     audit_by_recipe,
     evaluate,
 )
-from fakebench.leaderboard.failures import CaseFailures, case_failures
-from fakebench.leaderboard.metrics import (
+from fakebench.evaluation.failures import CaseFailures, case_failures
+from fakebench.evaluation.metrics import (
     BootstrapConfig,
     CaseMetrics,
     calibrated_threshold,
     case_metrics,
 )
-from fakebench.leaderboard.store import CALIBRATION_SPLIT, TEST_SPLIT, ScoreStore, cost_path
+from fakebench.evaluation.perturbations import Identity, Perturbation, parse_perturbation
+from fakebench.evaluation.scoring import ScoringConfig, detector_scores
+from fakebench.evaluation.store import CALIBRATION_SPLIT, TEST_SPLIT, ScoreStore, cost_path
+from fakebench.generators import create_generator
+from fakebench.generators.base import Generator
+from fakebench.generators.fakesets import generated_set, reconstructed_set
 from fakebench.leaderboard.summary import FloorMiss
 
 log = logging.getLogger(__name__)
@@ -228,7 +229,7 @@ class BenchSession:
     def audit_training_sets(self, recipes: list[tuple[str, str]] | None = None) -> list[dict]:
         """Audit (headers only, no training) the training sets of the given (recipe, reals) pairs, by
         default those of the detectors this session trained; returns every audit made so far (run.json)."""
-        from fakebench.benchmark.audit_run import training_set_audit
+        from fakebench.benchmark.training_audit import training_set_audit
 
         wanted = recipes if recipes is not None else sorted(self._trained_sets)
         for recipe, reals in wanted:
@@ -270,7 +271,7 @@ class BenchSession:
     def protocol(self, seeds: tuple[int, ...] = (0,), kind: str = "pytest benchmark", **settings: object) -> dict:
         """The run's protocol for run.json: world and scoring settings, every detector used (spec,
         training config, checkpoint sidecar) and every image set scored (count, content hash)."""
-        from fakebench.benchmark.protocol import detector_entry, set_entry
+        from fakebench.benchmark.run_record import detector_entry, set_entry
 
         detectors = [detector_entry(spec.label, seed, _checkpoint(det), spec,
                                     spec.train_config(self.world.train_config(spec.detector, seed))

@@ -1,5 +1,5 @@
 """The paper's findings as tests: `pytest benchmark/ -k claims`. Each claim of the registry
-(fakebench.leaderboard.claims.CLAIMS) scores the cases it reads (cached, per training seed), is judged from the
+(fakebench.evaluation.claims.CLAIMS) scores the cases it reads (cached, per training seed), is judged from the
 store, and passes or fails on its own numbers, but only when judged: a claim read from detectors
 needs at least three training seeds (`--seeds 0,1,2`); with fewer its numbers are *indicative* and
 the test is skipped with them, neither passing nor failing the run (one seed's detector depends on the
@@ -9,7 +9,7 @@ XPASS; never hidden. The plugin parametrizes `claim_id` (fakebench.pytest_plugin
 import pytest
 
 from fakebench.core.errors import FakebenchError, WeightsMissingError
-from fakebench.leaderboard.claims import claim_line
+from fakebench.evaluation.claims import claim_line
 
 
 def test_claim(claim_id, bench_session, training_seeds, live):

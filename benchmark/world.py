@@ -7,10 +7,10 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field, replace
 
-from fakebench.benchmark.perturbations import GRID_PERTURBATIONS, QUICK_PERTURBATIONS, parse_perturbation
+from fakebench.data.corpus import CorpusConfig
 from fakebench.detectors.recipes import RECIPES
 from fakebench.detectors.training_loop import TrainConfig
-from fakebench.generators.corpus import CorpusConfig
+from fakebench.evaluation.perturbations import GRID_PERTURBATIONS, QUICK_PERTURBATIONS, parse_perturbation
 
 FLOOR = 0.6  # balanced accuracy a detector must reach on a case it is expected to handle
 SHADER = "aligned-shader"  # a detector's default-run entry trained aligned on the world's procedural reals
@@ -67,7 +67,7 @@ class WorldConfig:
     test_round_trips: str = "png"
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     # the training and validation reals of every trainable detector: a source text of
-    # fakebench.detectors.recipes.source_reals (one source, or a mixture's sources joined by " + ")
+    # fakebench.data.reals.source_reals (one source, or a mixture's sources joined by " + ")
     train_reals: str = "corpus"
     procedural_reals: int = 0  # training reals of the shader experiment (`aligned-shader-<name>`); 0: none
     # how the aligned recipes store their reconstructions (fakebench.detectors.recipes.ALIGNED_STORAGES):

@@ -50,15 +50,16 @@ from typing import Any
 
 from fakebench.benchmark.world import SHADER, WEBP_RUN, ScoreRule, WorldConfig, WorldDetector
 from fakebench.core.errors import FakebenchError
+from fakebench.data.corpus import CorpusConfig
+from fakebench.data.folders import PREFIX as FOLDER_PREFIX
+from fakebench.data.reals import SOURCE_FORMS, reals_sources, reals_text, split_reals
 from fakebench.detectors.augment import AugmentConfig, augment_preset
-from fakebench.detectors.recipes import ALIGNED_STORAGES, RECIPES, SOURCE_FORMS, reals_sources, reals_text, split_reals
+from fakebench.detectors.recipes import ALIGNED_STORAGES, RECIPES
 from fakebench.detectors.registry import DETECTORS
 from fakebench.detectors.spec import frozen_kwargs
 from fakebench.detectors.training_loop import PlateauConfig, TrainConfig, train_config
-from fakebench.generators.corpus import CorpusConfig
-from fakebench.generators.folders import PREFIX as FOLDER_PREFIX
+from fakebench.evaluation.claims import CLAIMS_BY_ID
 from fakebench.generators.registry import GENERATORS
-from fakebench.leaderboard.claims import CLAIMS_BY_ID
 
 try:
     import tomllib

@@ -16,10 +16,10 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler
 
 from fakebench.core.errors import FakebenchError
 from fakebench.core.pixels import pil_to_tensor
+from fakebench.data.imagesets import ImageSet, reencoded
 from fakebench.detectors.augment import AugmentConfig, AugmentParams, apply, sample_params
 from fakebench.detectors.base import InputPolicy
 from fakebench.detectors.recipes import TrainingData
-from fakebench.generators.imagesets import ImageSet, reencoded
 
 AS_DECODED = InputPolicy()  # a policy whose `prepare` leaves every decoded image as it is
 

@@ -3,7 +3,7 @@ worker, apply the detector's input policy to batches of equal size on the model'
 one (score, error) per image, failures included with their reason.
 
 This is the one scoring loop: training validation calls it directly, the benchmark and `fakebench
-score` call it through `fakebench.benchmark.scoring` (which adds perturbations and the score cache).
+score` call it through `fakebench.evaluation.scoring` (which adds perturbations and the score cache).
 
 Images stream through a DataLoader: each item is one work unit (a batch formed in image order, see
 `fakebench.core.workunits`), so memory stays flat in the set's size. Under torchrun each rank scores
@@ -27,9 +27,9 @@ from tqdm.auto import tqdm
 from fakebench.core import distributed
 from fakebench.core.pixels import pil_to_uint8, uint8_to_float
 from fakebench.core.workunits import PreparedUnit, default_workers, size_batches, unit_loader
+from fakebench.data.imagesets import ImageSet
 from fakebench.detectors.base import Detector, InputPolicy
 from fakebench.detectors.score_contract import ScoredImage, accept_scores, raised
-from fakebench.generators.imagesets import ImageSet
 
 # (image, image_id) -> image: what happens to a decoded image before the detector sees it (the
 # benchmark's perturbations). It must be picklable (it travels to loader workers) and deterministic

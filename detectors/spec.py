@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from fakebench.core.errors import FakebenchError
+from fakebench.data.procedural import PREFIX as PROCEDURAL_PREFIX
 from fakebench.detectors.augment import with_webp
 from fakebench.detectors.registry import create_detector
 from fakebench.detectors.trainable import Trainable
 from fakebench.detectors.training_loop import TrainConfig
-from fakebench.generators.procedural import PREFIX as PROCEDURAL_PREFIX
 
 WEBP = "webp"  # the one augmentation change a spec can name
 

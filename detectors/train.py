@@ -9,10 +9,11 @@
 """
 from __future__ import annotations
 
+from fakebench.data.reals import corpus_reals, holdout_split
 from fakebench.detectors.augment import PRESETS, AugmentConfig, augment_preset
 from fakebench.detectors.batches import LabeledImages, PairedImages
 from fakebench.detectors.imagenet import imagenet_weights, init_pretrained
-from fakebench.detectors.recipes import RECIPES, TrainingData, corpus_reals, holdout_split, training_data
+from fakebench.detectors.recipes import RECIPES, TrainingData, training_data
 from fakebench.detectors.spec import DetectorSpec, is_trainable
 from fakebench.detectors.trained import load_trained, trained_detector
 from fakebench.detectors.training_loop import TrainConfig, fit_network, train_config

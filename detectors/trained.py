@@ -16,16 +16,17 @@ from fakebench.core.cache import artifact_dir, stable_hash
 from fakebench.core.errors import FakebenchError
 from fakebench.core.locks import artifact_lock
 from fakebench.core.provenance import versions
+from fakebench.data.corpus import CorpusConfig
+from fakebench.data.imagesets import ImageSet
+from fakebench.data.reals import CORPUS, reals_sources, reals_text, source_reals
 from fakebench.detectors.imagenet import init_pretrained
-from fakebench.detectors.recipes import CORPUS, PNG, reals_sources, reals_text, source_reals, training_data
+from fakebench.detectors.recipes import PNG, training_data
 from fakebench.detectors.registry import create_detector
 from fakebench.detectors.spec import DetectorSpec
 from fakebench.detectors.trainable import CheckpointInfo, Trainable, sidecar_path
 from fakebench.detectors.training_loop import TrainConfig
 from fakebench.detectors.validation import validate
 from fakebench.generators.base import Generator
-from fakebench.generators.corpus import CorpusConfig
-from fakebench.generators.imagesets import ImageSet
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ DEFAULT_CORPUS, DEFAULT_TRAIN = CorpusConfig(), TrainConfig()
 
 @dataclass(frozen=True)
 class WorldReals:
-    """A world's training reals: a source text (`fakebench.detectors.recipes.source_reals`: one source
+    """A world's training reals: a source text (`fakebench.data.reals.source_reals`: one source
     or a mixture) and the photo corpus its `corpus` names."""
 
     source: str = CORPUS

@@ -13,7 +13,7 @@ from fakebench.detectors.recipes import TrainingData
 
 def validation_metrics(labels: np.ndarray, scores: np.ndarray) -> dict[str, float]:
     """Balanced, real and fake accuracy at 0.5 (fake iff score >= 0.5, as
-    fakebench.leaderboard.metrics counts) and AUC (NaN with one class)."""
+    fakebench.evaluation.metrics counts) and AUC (NaN with one class)."""
     labels, pred = np.asarray(labels, dtype=int), np.asarray(scores) >= 0.5
     real, fake = labels == 0, labels == 1
     both = real.any() and fake.any()

@@ -32,7 +32,7 @@ PUBLIC: dict[str, str] = {
     "register_generator": "fakebench.generators.registry",
     "create_generator": "fakebench.generators.registry",
     "list_generators": "fakebench.generators.registry",
-    "register_perturbation": "fakebench.benchmark.perturbations",
+    "register_perturbation": "fakebench.evaluation.perturbations",
     "FakebenchError": "fakebench.core.errors",
 }
 

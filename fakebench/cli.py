@@ -162,7 +162,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
         print("\n".join(world_lines(args.pattern)))
     else:
-        from fakebench.benchmark.perturbations import PERTURBATIONS
+        from fakebench.evaluation.perturbations import PERTURBATIONS
 
         examples = {"identity": "identity", "resize": "resize0.5", "short": "short128", "jpeg": "jpeg75",
                     "webp": "webp50", "blur": "blur1"}
@@ -186,8 +186,8 @@ def _print_left_out() -> None:
 def _cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from fakebench.leaderboard.metrics import BootstrapConfig
-    from fakebench.leaderboard.store import read_store
+    from fakebench.evaluation.metrics import BootstrapConfig
+    from fakebench.evaluation.store import read_store
 
     bootstrap = BootstrapConfig(resamples=args.bootstrap, seed=args.bootstrap_seed)
     if args.compare:
@@ -205,8 +205,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         raise FakebenchError("fakebench report needs a STORE or --compare OLD NEW",
                              fix="e.g. fakebench report results/scores.parquet")
     from fakebench.core.cache import read_json
+    from fakebench.evaluation.store import cost_path
     from fakebench.leaderboard.reports import write_reports
-    from fakebench.leaderboard.store import cost_path
 
     store = Path(args.store)
     cost = read_json(cost_path(store)) if cost_path(store).is_file() else None
@@ -248,7 +248,7 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench_report(args: argparse.Namespace) -> int:
-    from fakebench.leaderboard.bench import bench_report
+    from fakebench.perf.reports import bench_report
 
     print(bench_report(args.rows, args.bootstrap))
     return 0
@@ -382,8 +382,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench_throughput(args: argparse.Namespace) -> int:
-    from fakebench.benchmark.throughput import ThroughputConfig, bench_throughput
     from fakebench.core.devices import resolve_device
+    from fakebench.perf.throughput import ThroughputConfig, bench_throughput
 
     print(bench_throughput(ThroughputConfig(detector=args.detector, generator=args.generator, images=args.images,
                                             batch_size=args.batch_size, workers=args.workers,
@@ -394,7 +394,7 @@ def _cmd_bench_throughput(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench_hf(args: argparse.Namespace) -> int:
-    from fakebench.benchmark.hfbench import HFBenchConfig, bench_hf
+    from fakebench.perf.hf import HFBenchConfig, bench_hf
 
     print(bench_hf(HFBenchConfig(sizes=tuple(args.sizes), side=args.side, detector=args.detector,
                                  batch_size=args.batch_size, scratch=args.scratch)))
@@ -402,11 +402,11 @@ def _cmd_bench_hf(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    from fakebench.benchmark.audit import audit_source
-    from fakebench.benchmark.audit_report import terminal_table, write_html, write_json
-    from fakebench.benchmark.audit_sources import resolve_source
+    from fakebench.audit.report import terminal_table, write_html, write_json
+    from fakebench.audit.shortcut import audit_source
+    from fakebench.benchmark.training_audit import resolve_audit_source
 
-    sources = [resolve_source(s) for s in args.sources]  # a bad SOURCE fails before any is audited
+    sources = [resolve_audit_source(s) for s in args.sources]  # a bad SOURCE fails before any is audited
     results = [audit_source(s, pixels=args.pixels, pairs=args.pairs, seed=args.seed) for s in sources]
     print(terminal_table(results))
     for kind, path, write in (("json", args.json, write_json), ("html", args.html, write_html)):

@@ -15,24 +15,24 @@ import pandas as pd
 import torch
 
 from fakebench.benchmark.cases import Case
-from fakebench.benchmark.protocol import checkpoint_sidecars
+from fakebench.benchmark.run_record import checkpoint_sidecars
 from fakebench.benchmark.session import BenchSession
 from fakebench.benchmark.world import WorldConfig
 from fakebench.core import distributed
 from fakebench.core.cache import atomic_path, ensure_writable_dir
 from fakebench.core.errors import FakebenchError
 from fakebench.core.provenance import provenance, write_run_json
-from fakebench.detectors.base import Detector
-from fakebench.detectors.inference import ScoringConfig
-from fakebench.detectors.spec import DetectorSpec
-from fakebench.generators.folders import (
+from fakebench.data.folders import (
     SkippedFile,
     image_folder,
     write_skipped_report,
 )
-from fakebench.generators.imagesets import ImageSet
-from fakebench.generators.sources import load_data_source
-from fakebench.leaderboard.store import default_store_name
+from fakebench.data.imagesets import ImageSet
+from fakebench.data.sources import load_data_source
+from fakebench.detectors.base import Detector
+from fakebench.detectors.inference import ScoringConfig
+from fakebench.detectors.spec import DetectorSpec
+from fakebench.evaluation.store import default_store_name
 
 log = logging.getLogger(__name__)
 RECONSTRUCT_FILE = "reconstruct.json"  # a reconstruct job's provenance record, beside its images
@@ -64,7 +64,7 @@ def reconstruct_folder(generator_name: str, input_dir: Path, output_dir: Path, b
     """Every image below `input_dir` through the generator's autoencoder into `output_dir` (same
     relative paths, PNG, same size). A killed run resumes: finished files are kept."""
     from fakebench.generators import create_generator
-    from fakebench.generators.imagesets import reconstruct_into
+    from fakebench.generators.fakesets import reconstruct_into
 
     started = time.perf_counter()
     output_dir = ensure_writable_dir(Path(output_dir).resolve(), "output folder")
@@ -115,8 +115,8 @@ def folder_reconstructions(reals: list[ImageSet], recon_dir: Path, generator: st
     the recipe, which drops them with their pair."""
     from dataclasses import replace
 
+    from fakebench.data.imagesets import FAKE
     from fakebench.detectors.recipes import RECON_SUFFIX
-    from fakebench.generators.imagesets import FAKE
 
     fix = "; ".join(f"fakebench reconstruct --generator {generator} --input {s.root} --output {recon_dir}"
                     for s in reals)
@@ -144,11 +144,12 @@ def train_from_folders(job: TrainJob, cfg) -> tuple[Path, dict]:
     names them (procedural images, the corpus, a dataset's reals, a mixture: the paper's recipe on real
     data); returns the checkpoint (copied to `job.out` when given, with run.json and
     skipped.csv) and its validation metrics."""
-    from fakebench.detectors.recipes import check_storage, holdout_split, reals_sources, split_reals
+    from fakebench.data.folders import PREFIX as FOLDER_PREFIX
+    from fakebench.data.procedural import parse_procedural
+    from fakebench.data.reals import holdout_split, reals_sources, split_reals
+    from fakebench.detectors.recipes import check_storage
     from fakebench.detectors.trained import WorldReals, trained_detector
     from fakebench.generators import create_generator
-    from fakebench.generators.folders import PREFIX as FOLDER_PREFIX
-    from fakebench.generators.procedural import parse_procedural
 
     check_storage(job.aligned_storage)  # before any image is read
     skipped: list[SkippedFile] = []
@@ -201,7 +202,7 @@ def train_from_folders(job: TrainJob, cfg) -> tuple[Path, dict]:
 
 @dataclass
 class ScoreJob:
-    data: str  # folder:PATH or hf:NAME (fakebench.generators.sources)
+    data: str  # folder:PATH or hf:NAME (fakebench.data.sources)
     detectors: list[str] = field(default_factory=list)  # registry names, scored as they come
     checkpoints: list[Path] = field(default_factory=list)  # files written by `fakebench train`
     perturbations: str = "identity"

@@ -1,7 +1,7 @@
 """`fakebench predict IMAGE...`: one probability of "fake" per image, for a quick look at a few files.
 
 It goes through the same path as every score: `fakebench.jobs.load_detectors` (checkpoint files or
-registered names) and `fakebench.benchmark.scoring.score_images` (decode, input policy, batching by size), with
+registered names) and `fakebench.evaluation.scoring.score_images` (decode, input policy, batching by size), with
 no perturbation. Files that are missing or cannot be decoded are named, not fatal; none readable is
 an error (exit 2). A detector that fails an image (its score() misbehaves) is named with the reason,
 beside the other detectors' scores."""
@@ -26,9 +26,9 @@ class Prediction:
 def predict(images: list[str], checkpoints: list[Path], detectors: list[str], device: str = "cpu",
             batch_size: int = 16) -> list[Prediction]:
     """A prediction per image, in the order given (unreadable ones carry their error)."""
-    from fakebench.benchmark.scoring import ScoringConfig, score_images
+    from fakebench.data.folders import image_files
     from fakebench.detectors.score_contract import is_score_failure
-    from fakebench.generators.folders import image_files
+    from fakebench.evaluation.scoring import ScoringConfig, score_images
     from fakebench.jobs import load_detectors
 
     imageset, skipped = image_files(images)

@@ -21,8 +21,8 @@ from fakebench.benchmark.session import BenchSession
 from fakebench.benchmark.world_files import builtin_worlds, load_world
 from fakebench.core.cache import ensure_writable_dir, home
 from fakebench.core.errors import FakebenchError
-from fakebench.generators.sources import SOURCE_HELP, load_data_source
-from fakebench.leaderboard.store import default_store_name
+from fakebench.data.sources import SOURCE_HELP, load_data_source
+from fakebench.evaluation.store import default_store_name
 from fakebench.leaderboard.summary import FLOOR_MISS, FloorMiss
 
 SESSION_KEY = pytest.StashKey[BenchSession]()
@@ -139,11 +139,11 @@ LIMIT = "paper: a known limit of alignment; the test asserts it does not show"
 
 
 def claim_params(config: pytest.Config) -> list:
-    """Every claim of the registry (fakebench.leaderboard.claims.CLAIMS), marked: known limits are expected
+    """Every claim of the registry (fakebench.evaluation.claims.CLAIMS), marked: known limits are expected
     failures; a world too small to judge the paper (mini-smoke) runs the machinery with every detector
     verdict expected to miss; a claim that needs cases outside --detectors/--generators is skipped,
     saying which. Whether a verdict is judged or indicative (training seeds) is decided in the test."""
-    from fakebench.leaderboard.claims import CLAIMS
+    from fakebench.evaluation.claims import CLAIMS
 
     session = config.stash[SESSION_KEY]
     world = session.world
@@ -229,7 +229,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     _report_plugin_failures(terminalreporter)
     if not len(session.store) or session.store.path is None:  # under torchrun, rank 0 reports
         return
-    from fakebench.generators.folders import write_skipped_report
+    from fakebench.data.folders import write_skipped_report
     from fakebench.leaderboard.results import read_results
     from fakebench.leaderboard.summary import MAX_WIDTH, summary_text
 

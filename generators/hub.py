@@ -30,9 +30,9 @@ from fakebench.core.devices import DTYPE_NAMES, AdaptiveBatch, resolve_device, r
 from fakebench.core.errors import FakebenchError
 from fakebench.core.execution import channels_last
 from fakebench.core.seeds import derived_seed
+from fakebench.data.hf_cache import hf_hub_cache
 from fakebench.generators.autoencoders import AutoencoderRoundTrip, autoencoder_class
 from fakebench.generators.base import Generator
-from fakebench.generators.hf_cache import hf_hub_cache
 from fakebench.generators.hub_files import ModelFiles
 from fakebench.generators.hub_models import (
     HUB_MODELS,

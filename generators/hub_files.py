@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fakebench.core.errors import FakebenchError, WeightsMissingError, first_line
+from fakebench.data.hf_cache import hf_hub_cache
 from fakebench.generators.autoencoders import AUTOENCODER_CLASSES
-from fakebench.generators.hf_cache import hf_hub_cache
 from fakebench.generators.hub_models import (
     GENERATION_EXCLUDE,
     GENERATION_INCLUDE,

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from fakebench.data.corpus import load_photo, split_photos
 from fakebench.generators.base import Generator
-from fakebench.generators.corpus import load_photo, split_photos
 
 
 @dataclass(frozen=True)

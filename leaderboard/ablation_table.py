@@ -18,7 +18,7 @@ from tabulate import tabulate
 from fakebench.core.cache import atomic_write_bytes
 from fakebench.core.provenance import read_run_json
 from fakebench.detectors.spec import DetectorSpec
-from fakebench.leaderboard.claims import ClaimContext, ClaimResult, claim_value
+from fakebench.evaluation.claims import ClaimContext, ClaimResult, claim_value
 from fakebench.leaderboard.results import read_board, read_results
 from fakebench.leaderboard.summary import CLEAN, POST_PROCESSED, verdict_word
 from fakebench.leaderboard.tables import seed_summary

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 from tabulate import tabulate
 
-from fakebench.leaderboard.claims import FLOPS_GENERATOR, PAPER_GMACS
+from fakebench.evaluation.claims import FLOPS_GENERATOR, PAPER_GMACS
 
 COST_NOTE = ("Per image at the native resolution and default sampling: generation = steps x denoiser calls "
              "(x2 with classifier-free guidance) + decode; reconstruction = encode + decode; text encoders run "

@@ -11,7 +11,7 @@ import math
 
 import pandas as pd
 
-from fakebench.leaderboard.store import TEST_SPLIT
+from fakebench.evaluation.store import TEST_SPLIT
 from fakebench.leaderboard.tables import CALIBRATION_KEYS, calibration_thresholds
 
 HEADLINE_PERTURBATIONS = ("identity", "jpeg75", "resize0.5")

@@ -12,7 +12,7 @@ import html
 import pandas as pd
 from tabulate import tabulate
 
-from fakebench.leaderboard.claims import claims_table
+from fakebench.evaluation.claims import claims_table
 from fakebench.leaderboard.plots import claims_plot
 from fakebench.leaderboard.summary import Summary, claims_brief, floor_groups, ranking_frame
 from fakebench.leaderboard.tables import DETECTION_NOTE, METRIC_GLOSSARY, SEEDS_NOTE, generator_tables

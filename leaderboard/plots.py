@@ -11,8 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from fakebench.leaderboard.claims import ClaimContext  # noqa: E402
-from fakebench.leaderboard.store import TEST_SPLIT  # noqa: E402
+from fakebench.evaluation.claims import ClaimContext  # noqa: E402
+from fakebench.evaluation.store import TEST_SPLIT  # noqa: E402
 from fakebench.leaderboard.summary import recipe_columns  # noqa: E402
 
 CLEAN = "identity"

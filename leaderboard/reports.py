@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 from fakebench.core.cache import atomic_write_bytes
-from fakebench.leaderboard.claims import ClaimContext, audit_by_recipe, evaluate_claims, has_evidence
+from fakebench.evaluation.claims import ClaimContext, audit_by_recipe, evaluate_claims, has_evidence
+from fakebench.evaluation.metrics import BootstrapConfig
 from fakebench.leaderboard.detection import detection_tables
 from fakebench.leaderboard.html import render_html
-from fakebench.leaderboard.metrics import BootstrapConfig
 from fakebench.leaderboard.plots import all_plots
 from fakebench.leaderboard.protocol import protocol_html, protocol_markdown
 from fakebench.leaderboard.results import floors_dict, roles_dict

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from fakebench.leaderboard.claims import ClaimContext, ClaimResult
+from fakebench.evaluation.claims import ClaimContext, ClaimResult
 from fakebench.leaderboard.summary import FloorMiss, Summary, build_summary
 
 JSON_FILE, CSV_FILE = "leaderboard.json", "leaderboard.csv"

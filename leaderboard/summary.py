@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 from tabulate import tabulate
 
-from fakebench.leaderboard.claims import ClaimContext, ClaimResult, claim_value
+from fakebench.evaluation.claims import ClaimContext, ClaimResult, claim_value
 from fakebench.leaderboard.tables import overall_ranking
 
 CLEAN = "identity"

@@ -15,12 +15,12 @@ from tabulate import tabulate
 
 from fakebench.core.errors import first_line
 from fakebench.core.seeds import derived_seed
-from fakebench.leaderboard.calibration import CALIBRATION_KEYS, calibration_thresholds
-from fakebench.leaderboard.claims import ClaimResult, claims_table
+from fakebench.evaluation.calibration import CALIBRATION_KEYS, calibration_thresholds
+from fakebench.evaluation.claims import ClaimResult, claims_table
+from fakebench.evaluation.failures import case_failures
+from fakebench.evaluation.metrics import METRIC_NAMES, BootstrapConfig, CaseMetrics, case_metrics
+from fakebench.evaluation.store import TEST_SPLIT
 from fakebench.leaderboard.cost_table import flops_table
-from fakebench.leaderboard.failures import case_failures
-from fakebench.leaderboard.metrics import METRIC_NAMES, BootstrapConfig, CaseMetrics, case_metrics
-from fakebench.leaderboard.store import TEST_SPLIT
 
 CASE_KEYS = ["case_id", "detector", "checkpoint", "generator", "perturbation", "seed"]
 BOARD_COLUMNS = CASE_KEYS + list(METRIC_NAMES) + ["note"]

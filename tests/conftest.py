@@ -16,7 +16,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from fakebench.core import numerics
-from fakebench.generators.corpus import CorpusConfig
+from fakebench.data.corpus import CorpusConfig
 from tests.session_shared import build_shared
 
 # The test process is a process start too: pinned like the CLI and the plugin (before its first torch
@@ -65,7 +65,7 @@ def prepared_mini_smoke(tmp_path_factory) -> Path:
     from fakebench.benchmark.cases import build_cases
     from fakebench.benchmark.session import BenchSession
     from fakebench.benchmark.world_files import load_world
-    from fakebench.leaderboard.store import default_store_name
+    from fakebench.evaluation.store import default_store_name
 
     world = load_world("mini-smoke")
     home = tmp_path_factory.mktemp("prepared-mini-smoke")

@@ -10,7 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fakebench.benchmark.ablation import (
+from fakebench.benchmark.cases import build_cases
+from fakebench.benchmark.session import BenchSession
+from fakebench.benchmark.world_files import SCHEMA, builtin_dir, builtin_worlds, load_world
+from fakebench.core.provenance import provenance, write_run_json
+from fakebench.core.version import __version__
+from fakebench.evaluation.claims import CLAIMS, ClaimContext
+from fakebench.evaluation.metrics import BootstrapConfig
+from fakebench.evaluation.store import STORE_COLUMNS
+from fakebench.experiments.ablation import (
     ABLATIONS,
     FOLDER,
     RECORD,
@@ -20,21 +28,13 @@ from fakebench.benchmark.ablation import (
     world_path,
     world_ref,
 )
-from fakebench.benchmark.cases import build_cases
-from fakebench.benchmark.session import BenchSession
-from fakebench.benchmark.world_files import SCHEMA, builtin_dir, builtin_worlds, load_world
-from fakebench.core.provenance import provenance, write_run_json
-from fakebench.core.version import __version__
 from fakebench.leaderboard.ablation_table import (
     PAPER_ROW,
     AblationRun,
     read_row,
     write_ablation_table,
 )
-from fakebench.leaderboard.claims import CLAIMS, ClaimContext
-from fakebench.leaderboard.metrics import BootstrapConfig
 from fakebench.leaderboard.reports import write_reports
-from fakebench.leaderboard.store import STORE_COLUMNS
 from fakebench.leaderboard.summary import CLEAN, POST_PROCESSED
 
 SAME_WORLD = {"name", "source", "sha256", "description", "cpu_warning"}  # each world file's own (sha256: issue 29)
@@ -177,6 +177,6 @@ def test_runner_runs_a_world_in_its_own_folder_and_does_not_rerun_a_finished_one
     assert "aligned-npr-taef2-playground-resize0.5+jpeg75-seed2" in log and "claims-C7" in log
     assert not finished(folder, (0,))  # other seeds: a run of its own
     before = (folder / "pytest.log").stat().st_mtime_ns
-    with caplog.at_level(logging.INFO, logger="fakebench.benchmark.ablation"):
+    with caplog.at_level(logging.INFO, logger="fakebench.experiments.ablation"):
         assert run_world(REFERENCE, (0, 1, 2), folder, [], "[1/1]") == ""
     assert "not rerun" in caplog.text and (folder / "pytest.log").stat().st_mtime_ns == before

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fakebench.benchmark.audit import audit_source
-from fakebench.benchmark.audit_headers import estimate_jpeg_quality, read_header
-from fakebench.benchmark.audit_report import audit_record, terminal_table
-from fakebench.benchmark.audit_sources import resolve_source
+from fakebench.audit.headers import estimate_jpeg_quality, read_header
+from fakebench.audit.report import audit_record, terminal_table
+from fakebench.audit.shortcut import audit_source
+from fakebench.audit.sources import resolve_source
+from fakebench.benchmark.training_audit import resolve_audit_source
 from fakebench.cli import main
 from fakebench.core.errors import FakebenchError
 
@@ -182,7 +183,7 @@ def test_bad_sources_are_one_line_naming_them(tmp_path):
     with pytest.raises(FakebenchError, match="does not exist"):
         resolve_source(str(tmp_path / "nowhere"))
     with pytest.raises(FakebenchError, match="unknown mini-world training set 'mini:bogus'") as err:
-        resolve_source("mini:bogus")
+        resolve_audit_source("mini:bogus")
     assert "mini:aligned-sync" in err.value.fix
     only_real = _write_set(tmp_path / "ds", {k: v for k, v in _format_only(n=5).items() if k.startswith("real")})
     with pytest.raises(FakebenchError, match="has no fake images"):
@@ -211,7 +212,7 @@ def test_the_benchmark_audits_its_training_sets_into_run_json_and_judges_c0():
     says so rather than holding."""
     from fakebench.benchmark.session import BenchSession
     from fakebench.benchmark.world_files import load_world
-    from fakebench.leaderboard.claims import CLAIMS_BY_ID, evaluate
+    from fakebench.evaluation.claims import CLAIMS_BY_ID, evaluate
 
     session = BenchSession(load_world("mini-smoke"), calibration=None)
     entries = session.audit_training_sets([("baseline", "corpus"), ("aligned", "corpus")])

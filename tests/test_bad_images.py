@@ -144,7 +144,7 @@ def test_missing_unreadable_and_pickling(tmp_path):
 
 
 def _imageset(corpus: Path, label: int):
-    from fakebench.generators.imagesets import ImageRecord, ImageSet
+    from fakebench.data.imagesets import ImageRecord, ImageSet
 
     records = [ImageRecord(name, name, file_sha256(corpus / name), *EXPECTED_SIZE.get(name, (0, 0)))
                for name in sorted(OUTCOMES)]
@@ -154,11 +154,11 @@ def _imageset(corpus: Path, label: int):
 def test_scoring_gives_one_row_per_file_and_counts_failures(corpus):
     import pandas as pd
 
-    from fakebench.benchmark.perturbations import parse_perturbation
-    from fakebench.benchmark.scoring import score_images
+    from fakebench.data.imagesets import FAKE, REAL
     from fakebench.detectors import create_detector
-    from fakebench.generators.imagesets import FAKE, REAL
-    from fakebench.leaderboard.metrics import BootstrapConfig, case_metrics
+    from fakebench.evaluation.metrics import BootstrapConfig, case_metrics
+    from fakebench.evaluation.perturbations import parse_perturbation
+    from fakebench.evaluation.scoring import score_images
 
     detector = create_detector("small-cnn")
     for pid in ("identity", "jpeg75"):

@@ -9,9 +9,10 @@ import torch
 import torch.nn.functional as F
 
 from fakebench.core.errors import FakebenchError
+from fakebench.data.reals import corpus_reals
 from fakebench.detectors.augment import PRESETS, augment_preset, sample_params
 from fakebench.detectors.batches import training_loader
-from fakebench.detectors.recipes import corpus_reals, training_data
+from fakebench.detectors.recipes import training_data
 from fakebench.generators.base import Generator, GeneratorInfo
 
 STRIDE = 8

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from fakebench.core.version import __version__
-from fakebench.leaderboard.claims import (
+from fakebench.evaluation.claims import (
     CLAIMS,
     CLAIMS_BY_ID,
     MIN_SEEDS,

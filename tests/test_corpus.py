@@ -3,8 +3,8 @@ import io
 from PIL import Image
 
 from fakebench.core.cache import home
-from fakebench.generators.corpus import SPLIT_SCENES, CorpusConfig, crop_specs, split_photos
-from fakebench.generators.imagesets import REAL, real_split
+from fakebench.data.corpus import SPLIT_SCENES, CorpusConfig, crop_specs, split_photos
+from fakebench.data.imagesets import REAL, real_split
 
 
 def test_crop_specs_are_deterministic_and_within_bounds():

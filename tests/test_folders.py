@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from fakebench.core.errors import FakebenchError
-from fakebench.generators.folders import image_folder, load_folder_dataset, write_skipped_report
-from fakebench.generators.imagesets import FAKE, REAL
+from fakebench.data.folders import image_folder, load_folder_dataset, write_skipped_report
+from fakebench.data.imagesets import FAKE, REAL
 from tests.folder_layouts import (
     cnndetection,
     genimage,
@@ -110,7 +110,7 @@ def test_image_folder_is_recursive_and_rescans_from_cache(tmp_path, monkeypatch)
     (tmp_path / "in" / "z.txt").write_text("no")
     imageset, skipped = image_folder(tmp_path / "in")
     assert _ids(imageset) == ["a/x.png", "y.webp"] and [s.path.endswith("z.txt") for s in skipped] == [True]
-    import fakebench.generators.folders as folders
+    import fakebench.data.folders as folders
     monkeypatch.setattr(folders, "load_rgb", lambda p: (_ for _ in ()).throw(AssertionError("decoded again")))
     again, _ = image_folder(tmp_path / "in")
     assert again.key == imageset.key

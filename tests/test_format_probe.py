@@ -1,6 +1,6 @@
 """Fakes stored like their reals (`stored_like`): each reconstruction re-encoded as a JPEG with its real's own
 quantization tables and subsampling, so a pair differs by the decoder's trace and not by the file format;
-and the probe that compares a detector's AUC on both (`fakebench.benchmark.formatprobe`)."""
+and the probe that compares a detector's AUC on both (`fakebench.experiments.formatprobe`)."""
 import io
 from dataclasses import replace
 
@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image, JpegImagePlugin
 
-from fakebench.benchmark.formatprobe import format_table, main
 from fakebench.benchmark.world_files import load_world
 from fakebench.core.errors import FakebenchError
+from fakebench.data.imagesets import FAKE, jpeg_like, real_split, stored_like
+from fakebench.experiments.formatprobe import format_table, main
 from fakebench.generators import create_generator
-from fakebench.generators.imagesets import FAKE, jpeg_like, real_split, reconstructed_set, stored_like
+from fakebench.generators.fakesets import reconstructed_set
 
 
 def _jpeg(path, quality: int, subsampling: int) -> None:

@@ -10,16 +10,17 @@ import pandas as pd
 import pytest
 
 from fakebench.benchmark.cases import Case, WorldConfig
-from fakebench.benchmark.scoring import score_images
 from fakebench.benchmark.session import BenchSession
 from fakebench.cli import main
 from fakebench.core.cache import artifact_dir, home
+from fakebench.data.corpus import CorpusConfig
+from fakebench.data.folders import image_folder
+from fakebench.data.imagesets import MANIFEST
 from fakebench.detectors.base import as_detector
 from fakebench.detectors.spec import DetectorSpec
+from fakebench.evaluation.scoring import score_images
 from fakebench.generators import create_generator
-from fakebench.generators.corpus import CorpusConfig
-from fakebench.generators.folders import image_folder
-from fakebench.generators.imagesets import MANIFEST, generated_set, reconstructed_set
+from fakebench.generators.fakesets import generated_set, reconstructed_set
 from tests import misbehaving_plugins
 from tests.jobs_helpers import reals_folder
 

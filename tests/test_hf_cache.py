@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from fakebench.generators.hf_cache import hf_cache_dir
+from fakebench.data.hf_cache import hf_cache_dir
 
 VARIABLES = ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_DATASETS_CACHE", "HF_HOME", "XDG_CACHE_HOME")
 

@@ -6,9 +6,9 @@ import pytest
 pytest.importorskip("datasets")
 
 from fakebench.core.errors import FakebenchError  # noqa: E402
-from fakebench.generators import hf  # noqa: E402
-from fakebench.generators.imagesets import FAKE, REAL  # noqa: E402
-from fakebench.generators.sources import load_data_source  # noqa: E402
+from fakebench.data import hf_datasets as hf  # noqa: E402
+from fakebench.data.imagesets import FAKE, REAL  # noqa: E402
+from fakebench.data.sources import load_data_source  # noqa: E402
 from tests.hf_datasets import fake_hub_cache, png, tiny_dataset  # noqa: E402
 from tests.jobs_helpers import benchmark_in_process  # noqa: E402
 

@@ -10,11 +10,12 @@ import fakebench.detectors.training_loop as training_loop
 from fakebench.core.errors import FakebenchError
 from fakebench.core.imageio import decode, encode
 from fakebench.core.pixels import pil_to_tensor, pil_to_uint8
+from fakebench.data.reals import corpus_reals
 from fakebench.detectors.augment import apply, augment_preset
 from fakebench.detectors.base import Detector, InputPolicy
 from fakebench.detectors.batches import training_loader
 from fakebench.detectors.inference import score_imageset
-from fakebench.detectors.recipes import corpus_reals, training_data
+from fakebench.detectors.recipes import training_data
 from fakebench.detectors.registry import create_detector
 from fakebench.detectors.training_loop import TrainConfig
 from tests.test_batches import PaddedIdentityVAE

@@ -43,7 +43,7 @@ def _context():
     # diffusers' model modules load lazily on a job's first use (about 5 s): preloaded, so that kills land
     # in the reconstruction, training and scoring, not in an import
     ctx.set_forkserver_preload(["fakebench.cli", "fakebench.jobs", "fakebench.generators",
-                                "fakebench.detectors.trained", "fakebench.benchmark.scoring",
+                                "fakebench.detectors.trained", "fakebench.evaluation.scoring",
                                 "fakebench.leaderboard.reports", "diffusers.models.autoencoders",
                                 "diffusers.models.unets", "tests.test_kill_resume"])
     return ctx

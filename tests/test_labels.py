@@ -1,9 +1,9 @@
 """One label vocabulary: a folder name, a CSV manifest cell and an `hf:` column value mean the same."""
 import pytest
 
-from fakebench.generators.folders import load_folder_dataset
-from fakebench.generators.imagesets import FAKE, REAL
-from fakebench.generators.labels import FAKE_NAMES, REAL_NAMES, label_of_name, parse_label
+from fakebench.data.folders import load_folder_dataset
+from fakebench.data.imagesets import FAKE, REAL
+from fakebench.data.labels import FAKE_NAMES, REAL_NAMES, label_of_name, parse_label
 from tests.folder_layouts import write_image
 
 NAMES = [(n, REAL) for n in sorted(REAL_NAMES)] + [(n, FAKE) for n in sorted(FAKE_NAMES)]

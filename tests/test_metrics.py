@@ -11,7 +11,7 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from fakebench.leaderboard.metrics import (
+from fakebench.evaluation.metrics import (
     BootstrapConfig,
     bootstrap_samples,
     calibrated_threshold,

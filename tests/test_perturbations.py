@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fakebench.benchmark.perturbations import (
+from fakebench.core.errors import FakebenchError, UnknownNameError
+from fakebench.evaluation.perturbations import (
     PERTURBATIONS,
     Chain,
     apply,
@@ -10,7 +11,6 @@ from fakebench.benchmark.perturbations import (
     perturbation_rng,
     register_perturbation,
 )
-from fakebench.core.errors import FakebenchError, UnknownNameError
 
 
 def _image(w=100, h=80):

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import tomllib
 
-from fakebench.leaderboard.store import read_store
+from fakebench.evaluation.store import read_store
 from tests.installed_plugins import activate, install_dist
 from tests.jobs_helpers import benchmark_in_process
 

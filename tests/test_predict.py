@@ -42,8 +42,8 @@ def test_predict_prints_one_probability_per_image_and_names_bad_files(tmp_path, 
 
 
 def test_predict_matches_the_scoring_path_and_prints_a_table(tmp_path, capsys):
-    from fakebench.benchmark.scoring import score_images
-    from fakebench.generators.folders import image_files
+    from fakebench.data.folders import image_files
+    from fakebench.evaluation.scoring import score_images
     from fakebench.jobs import load_detectors
 
     a = write_image(tmp_path / "a.png", 3, (48, 48))

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from fakebench.core.errors import FakebenchError
-from fakebench.generators.imagesets import procedural_reals, procedural_split
-from fakebench.generators.procedural import FAMILIES, ProceduralConfig, parse_procedural, render
+from fakebench.data.imagesets import procedural_reals, procedural_split
+from fakebench.data.procedural import FAMILIES, ProceduralConfig, parse_procedural, render
 
 
 def test_an_image_is_a_pure_function_of_seed_split_and_index():

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from fakebench.cli import main
-from fakebench.leaderboard.store import read_store
+from fakebench.evaluation.store import read_store
 from tests.jobs_helpers import benchmark_in_process
 
 pytestmark = pytest.mark.integration  # inner pytest runs of the benchmark (pytester)

@@ -4,8 +4,9 @@ import pytest
 import torch
 from PIL import Image
 
+from fakebench.data.imagesets import FAKE, real_split
 from fakebench.generators import create_generator
-from fakebench.generators.imagesets import FAKE, real_split, reconstructed_set
+from fakebench.generators.fakesets import reconstructed_set
 
 
 @pytest.mark.parametrize("h,w", [(64, 64), (37, 53), (8, 9), (130, 71)])

@@ -4,18 +4,19 @@ autoencoder's fingerprint, and a generator without an autoencoder is refused in 
 import pytest
 import torch
 
-from fakebench.benchmark.perturbations import Identity
-from fakebench.benchmark.scoring import detector_scores, score_images
 from fakebench.core.cache import home
 from fakebench.core.errors import FakebenchError
+from fakebench.data.imagesets import real_split
 from fakebench.detectors import create_detector
 from fakebench.detectors.reconstruction import MAPS, round_trip_errors, statistic_of
 from fakebench.detectors.spec import is_trainable
+from fakebench.evaluation.metrics import calibrated_threshold
+from fakebench.evaluation.perturbations import Identity
+from fakebench.evaluation.scoring import detector_scores, score_images
 from fakebench.generators import create_generator
 from fakebench.generators.base import Generator, GeneratorInfo
-from fakebench.generators.imagesets import real_split, reconstructed_set
+from fakebench.generators.fakesets import reconstructed_set
 from fakebench.generators.registry import GENERATORS, register_generator
-from fakebench.leaderboard.metrics import calibrated_threshold
 
 
 def _by_pair(frame):

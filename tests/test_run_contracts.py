@@ -21,7 +21,7 @@ from fakebench.cli import main
 from fakebench.detectors.base import InputPolicy, as_detector
 from fakebench.detectors.inference import _score_batch
 from fakebench.detectors.score_contract import accept_scores, is_score_failure
-from fakebench.leaderboard.store import read_store
+from fakebench.evaluation.store import read_store
 from tests import misbehaving_plugins
 from tests.folder_layouts import real_fake
 
@@ -37,7 +37,7 @@ for _module in ("fakebench.benchmark.session", "fakebench.pytest_plugin", "fakeb
 @pytest.fixture(scope="module", autouse=True)
 def _parquet_before_inner_runs(tmp_path_factory):
     """A Parquet round trip registers pandas' Arrow types before any pytester snapshot."""
-    from fakebench.leaderboard.store import has_parquet
+    from fakebench.evaluation.store import has_parquet
 
     if has_parquet():
         path = tmp_path_factory.mktemp("parquet") / "x.parquet"
@@ -222,9 +222,9 @@ def _store_rows(detector: str, scores: list[float], errors: list[str], split: st
 def test_every_report_is_written_when_one_cases_metrics_cannot_be_computed(tmp_path):
     """A store written before the checkpoint (NaN scores without an error) and a case with one image left:
     their rows carry notes, the good detector's row is complete, and every report file is written."""
+    from fakebench.evaluation.store import ScoreStore
     from fakebench.leaderboard.reports import write_reports
     from fakebench.leaderboard.results import read_results
-    from fakebench.leaderboard.store import ScoreStore
     from fakebench.leaderboard.summary import summary_text
     from fakebench.leaderboard.tables import leaderboard_frame
 
@@ -248,8 +248,8 @@ def test_every_report_is_written_when_one_cases_metrics_cannot_be_computed(tmp_p
 
 
 def test_a_case_whose_metrics_raise_gets_a_note_not_a_dead_report(monkeypatch):
+    from fakebench.evaluation.store import ScoreStore
     from fakebench.leaderboard import tables
-    from fakebench.leaderboard.store import ScoreStore
 
     real = tables.case_metrics
 
@@ -284,9 +284,9 @@ class _Versioned:
 
 
 def test_failed_scores_are_not_cached_and_a_fixed_plugin_meets_its_images_again(tiny):
-    from fakebench.benchmark.perturbations import Identity
-    from fakebench.benchmark.scoring import detector_scores
-    from fakebench.generators.folders import image_folder
+    from fakebench.data.folders import image_folder
+    from fakebench.evaluation.perturbations import Identity
+    from fakebench.evaluation.scoring import detector_scores
 
     reals, _ = image_folder(tiny / "real")
     plugin = _Versioned()

@@ -10,8 +10,8 @@ from fakebench.benchmark.world_files import load_world
 from fakebench.cli import main
 from fakebench.core import provenance as prov
 from fakebench.core.version import __version__
-from fakebench.leaderboard.claims import ClaimContext
-from fakebench.leaderboard.store import default_store_name
+from fakebench.evaluation.claims import ClaimContext
+from fakebench.evaluation.store import default_store_name
 
 
 def test_one_record_holds_the_header_and_the_runs_sections(tmp_path, monkeypatch):

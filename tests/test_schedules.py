@@ -4,9 +4,10 @@ import torch
 
 from fakebench.core.errors import FakebenchError
 from fakebench.core.schedules import PlateauConfig, PlateauState
+from fakebench.data.reals import corpus_reals
 from fakebench.detectors import create_detector
 from fakebench.detectors.augment import augment_preset
-from fakebench.detectors.recipes import corpus_reals, training_data
+from fakebench.detectors.recipes import training_data
 from fakebench.detectors.training_loop import fit_network, train_config, train_config_from
 from tests.test_batches import PaddedIdentityVAE
 

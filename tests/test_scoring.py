@@ -2,10 +2,10 @@ import math
 
 import torch
 
-from fakebench.benchmark.perturbations import parse_perturbation
-from fakebench.benchmark.scoring import cached_scores, score_images
+from fakebench.data.imagesets import real_split
 from fakebench.detectors import Detector, InputPolicy
-from fakebench.generators.imagesets import real_split
+from fakebench.evaluation.perturbations import parse_perturbation
+from fakebench.evaluation.scoring import cached_scores, score_images
 
 
 class MeanBrightness(Detector):

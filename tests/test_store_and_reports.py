@@ -17,17 +17,17 @@ from PIL import Image
 from fakebench.cli import main
 from fakebench.core.errors import FakebenchError
 from fakebench.core.version import __version__
-from fakebench.leaderboard.compare import compare_boards
-from fakebench.leaderboard.metrics import BootstrapConfig
-from fakebench.leaderboard.reports import write_reports
-from fakebench.leaderboard.results import read_results
-from fakebench.leaderboard.store import (
+from fakebench.evaluation.metrics import BootstrapConfig
+from fakebench.evaluation.store import (
     STORE_COLUMNS,
     ScoreStore,
     read_store,
     validate,
     write_store,
 )
+from fakebench.leaderboard.compare import compare_boards
+from fakebench.leaderboard.reports import write_reports
+from fakebench.leaderboard.results import read_results
 from fakebench.leaderboard.summary import summary_text
 from fakebench.leaderboard.tables import leaderboard_frame, to_markdown
 

@@ -14,12 +14,12 @@ import pytest
 
 from fakebench.cli import main
 from fakebench.core.version import __version__
-from fakebench.leaderboard.claims import CLAIMS, ClaimContext
-from fakebench.leaderboard.metrics import BootstrapConfig
+from fakebench.evaluation.claims import CLAIMS, ClaimContext
+from fakebench.evaluation.metrics import BootstrapConfig
+from fakebench.evaluation.store import read_store
 from fakebench.leaderboard.protocol import read_protocol
 from fakebench.leaderboard.reports import write_reports
 from fakebench.leaderboard.results import read_results
-from fakebench.leaderboard.store import read_store
 from fakebench.leaderboard.summary import (
     FLOOR_MISS,
     POST_PROCESSED,

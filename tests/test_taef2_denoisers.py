@@ -8,8 +8,8 @@ import torch
 
 from fakebench.benchmark.session import TEST_FAKE_SEED
 from fakebench.core.errors import IntegrityError
+from fakebench.data.corpus import SPLIT_SCENES, split_photos
 from fakebench.generators import create_generator, list_generators
-from fakebench.generators.corpus import SPLIT_SCENES, split_photos
 from fakebench.generators.latent import per_image_noise
 from fakebench.generators.taef2ldm.architectures import IMAGE_SIDE, LATENT_SIDE, SPECS
 from fakebench.generators.taef2ldm.generator import TAEF2DiffusionGenerator

@@ -11,15 +11,16 @@ import numpy as np
 import pytest
 import torch
 
-from fakebench.benchmark.perturbations import parse_perturbation
-from fakebench.benchmark.scoring import ScoringConfig, cached_scores, score_images
-from fakebench.benchmark.throughput import ThroughputConfig, bench_throughput
 from fakebench.core.cache import atomic_write_bytes
 from fakebench.core.errors import FakebenchError
 from fakebench.core.workunits import UnitItems
+from fakebench.data.imagesets import real_split
 from fakebench.detectors import InputPolicy, create_detector
+from fakebench.evaluation.perturbations import parse_perturbation
+from fakebench.evaluation.scoring import ScoringConfig, cached_scores, score_images
 from fakebench.generators import create_generator
-from fakebench.generators.imagesets import real_split, reconstruct_into
+from fakebench.generators.fakesets import reconstruct_into
+from fakebench.perf.throughput import ThroughputConfig, bench_throughput
 
 
 def _files(folder):
@@ -46,11 +47,11 @@ def test_decoding_workers_do_not_change_scores(tiny_corpus):
 
 def test_reconstruction_is_the_same_with_workers_and_writer_threads(tiny_corpus, tmp_path, monkeypatch):
     import fakebench.core.pngwriter
-    import fakebench.generators.imagesets
+    import fakebench.data.imagesets
     reals = real_split("test", tiny_corpus)
     generator = create_generator("mini-sd")
     reconstruct_into(generator, reals, lambda r: tmp_path / "inline" / f"{r.image_id}.png", batch_size=3)
-    monkeypatch.setattr(fakebench.generators.imagesets, "default_workers", lambda: 2)
+    monkeypatch.setattr(fakebench.data.imagesets, "default_workers", lambda: 2)
     monkeypatch.setattr(fakebench.core.pngwriter, "default_writer_threads", lambda: 3)
     reconstruct_into(generator, reals, lambda r: tmp_path / "parallel" / f"{r.image_id}.png", batch_size=3)
     inline, parallel = _files(tmp_path / "inline"), _files(tmp_path / "parallel")
@@ -132,7 +133,7 @@ def test_scoring_rates_feed_both_sides_the_same_prepared_pixels(tmp_path, monkey
     """With a JPEG input, the bare model's pre-made batches are re-encoded like the pipeline's: the two
     rates time one model on one input, and only the pipeline pays for decoding and preparing."""
     import fakebench.detectors as detectors
-    from fakebench.benchmark.throughput import scoring_rates
+    from fakebench.perf.throughput import scoring_rates
 
     detector = create_detector("small-cnn", channels=(4, 4, 8, 8))
     detector.policy = InputPolicy("resize", size=32, jpeg=75)
@@ -140,7 +141,7 @@ def test_scoring_rates_feed_both_sides_the_same_prepared_pixels(tmp_path, monkey
     real_score = detector.score
     detector.score = lambda x: seen.append(x.cpu().numpy().tobytes()) or real_score(x)
     monkeypatch.setattr(detectors, "create_detector", lambda name: detector)
-    monkeypatch.setattr("fakebench.benchmark.throughput._rates", lambda n, pipeline, bare: (pipeline(), bare()))
+    monkeypatch.setattr("fakebench.perf.throughput._rates", lambda n, pipeline, bare: (pipeline(), bare()))
     scoring_rates(ThroughputConfig(detector="small-cnn", images=4, batch_size=4, side=32), tmp_path)
     warm_up, pipeline, bare = seen
     assert pipeline == bare == warm_up

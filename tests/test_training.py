@@ -3,7 +3,6 @@ import json
 import pytest
 import torch
 
-from fakebench.benchmark.scoring import score_images
 from fakebench.core.errors import FakebenchError
 from fakebench.detectors import create_detector
 from fakebench.detectors.augment import AugmentConfig
@@ -18,6 +17,7 @@ from fakebench.detectors.train import (
 )
 from fakebench.detectors.trainable import sidecar_path
 from fakebench.detectors.trained import WorldReals
+from fakebench.evaluation.scoring import score_images
 from fakebench.generators import create_generator
 
 TINY = TrainConfig(epochs=1, batch_size=4, augment=AugmentConfig(crop=32))

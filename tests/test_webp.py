@@ -19,7 +19,7 @@ from fakebench.core.version import __version__
 from fakebench.detectors.augment import PRESETS, AugmentParams, apply, augment_preset, sample_params, with_webp
 from fakebench.detectors.spec import DetectorSpec
 from fakebench.detectors.training_loop import TrainConfig
-from fakebench.leaderboard.claims import CLAIMS_BY_ID, ClaimContext, evaluate
+from fakebench.evaluation.claims import CLAIMS_BY_ID, ClaimContext, evaluate
 
 
 def _image(side: int = 64) -> Image.Image:

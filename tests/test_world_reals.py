@@ -6,16 +6,16 @@ from pathlib import Path
 import pytest
 import torch
 
-from fakebench.benchmark.audit_sources import recipe_source
 from fakebench.benchmark.session import BenchSession
+from fakebench.benchmark.training_audit import recipe_source
 from fakebench.benchmark.world_files import load_world
 from fakebench.cli import main
-from fakebench.detectors.recipes import corpus_reals, source_reals
+from fakebench.data.procedural import DEFAULT_PROCEDURAL
+from fakebench.data.reals import corpus_reals, source_reals
 from fakebench.detectors.spec import DetectorSpec
 from fakebench.detectors.trained import WorldReals, trained_detector
 from fakebench.detectors.training_loop import TrainConfig
 from fakebench.generators.base import Generator, GeneratorInfo
-from fakebench.generators.procedural import DEFAULT_PROCEDURAL
 from fakebench.leaderboard.compare import world_warnings
 from tests.folder_layouts import write_image
 
@@ -157,8 +157,8 @@ def test_procedural_reals_are_drawn_like_the_worlds_photo_crops(tiny_corpus):
     them from the photos; the mini world's crops give the default procedural sizes (its keys unchanged)."""
     from dataclasses import replace
 
-    from fakebench.generators.corpus import CorpusConfig
-    from fakebench.generators.procedural import ProceduralConfig
+    from fakebench.data.corpus import CorpusConfig
+    from fakebench.data.procedural import ProceduralConfig
 
     assert ProceduralConfig.like(CorpusConfig()) == DEFAULT_PROCEDURAL
     square = replace(tiny_corpus, min_side=96, max_side=96)

@@ -24,7 +24,7 @@ from fakebench.core.cache import atomic_write_json
 from fakebench.core.imageio import decode
 from fakebench.core.pixels import pil_to_tensor
 from fakebench.core.schedules import warmup_cosine
-from fakebench.generators.corpus import CorpusConfig, crop_jpeg_bytes, crop_specs
+from fakebench.data.corpus import CorpusConfig, crop_jpeg_bytes, crop_specs
 from fakebench.generators.denoiser_training import denoiser_step
 from fakebench.generators.mini.architectures import (
     IMAGE_SIDE,

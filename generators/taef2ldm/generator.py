@@ -11,8 +11,8 @@ from fakebench.core.cache import stable_hash
 from fakebench.core.errors import FakebenchError
 from fakebench.core.imageio import decode
 from fakebench.core.pixels import pil_to_tensor
+from fakebench.data.corpus import crop_jpeg_bytes
 from fakebench.generators.base import Generator, GeneratorInfo
-from fakebench.generators.corpus import crop_jpeg_bytes
 from fakebench.generators.latent import per_image_noise
 from fakebench.generators.taef2.architecture import LATENT_CHANNELS
 from fakebench.generators.taef2.generator import TAEF2Generator

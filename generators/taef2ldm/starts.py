@@ -6,7 +6,7 @@ seeds 0.., the training recipes 10_000 + seed for training fakes and 20_000 + se
 fakes, both set beside the training reals, which come from the train split). The rule below routes
 those ranges to the train photos and every other seed to the test photos, so no test fake shares a
 photo with a training real (the corpus keeps whole photos, scenes even, in one split). Start crops
-are cut the corpus's way (`fakebench.generators.corpus.crop_specs`: JPEG-stored, varied scale) at
+are cut the corpus's way (`fakebench.data.corpus.crop_specs`: JPEG-stored, varied scale) at
 the generators' one size.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 
-from fakebench.generators.corpus import CorpusConfig, CropSpec, crop_specs
+from fakebench.data.corpus import CorpusConfig, CropSpec, crop_specs
 from fakebench.generators.taef2ldm.architectures import IMAGE_SIDE
 
 # the recipes' training fakes (10_000 + training seed) and their validation fakes (20_000 + training seed)

@@ -26,7 +26,7 @@ from fakebench.core.cache import atomic_write_json
 from fakebench.core.imageio import decode
 from fakebench.core.pixels import pil_to_tensor
 from fakebench.core.schedules import warmup_cosine
-from fakebench.generators.corpus import crop_jpeg_bytes
+from fakebench.data.corpus import crop_jpeg_bytes
 from fakebench.generators.denoiser_training import denoiser_step
 from fakebench.generators.manifest import write_manifest
 from fakebench.generators.taef2.architecture import COMPONENTS

@@ -54,7 +54,7 @@ def selection_store(work: Path) -> Path:
 
 def golden_scores(store: Path) -> pd.DataFrame:
     """A selection store's scores in the golden file's columns and order."""
-    from fakebench.leaderboard.store import read_store
+    from fakebench.evaluation.store import read_store
 
     frame = read_store(store)
     return frame[COLUMNS].sort_values(["case_id", "image_id", "label"], ignore_index=True)

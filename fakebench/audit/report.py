@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 from tabulate import tabulate
 
-from fakebench.benchmark.audit import CLASSIFIER, LEAD_MIN, AuditResult, ShortcutScore
-from fakebench.benchmark.audit_headers import QUALITY_ESTIMATOR
+from fakebench.audit.headers import QUALITY_ESTIMATOR
+from fakebench.audit.shortcut import CLASSIFIER, LEAD_MIN, AuditResult, ShortcutScore
 from fakebench.core.cache import atomic_write_bytes
 
 AUDIT_FORMAT = 1  # bumped when the JSON's shape changes

@@ -1,9 +1,9 @@
 """Does a detector read the decoder's trace or the file format? Its AUC on the world's validation reals
 against their round trips written as PNG (as `aligned_storage = "png"` writes them) and stored like their reals
-(JPEG with each real's own quantization tables and subsampling: `fakebench.generators.imagesets.stored_like`),
+(JPEG with each real's own quantization tables and subsampling: `fakebench.data.imagesets.stored_like`),
 clean and under the benchmark's perturbations.
 
-    FAKEBENCH_HOME=/tmp/fb python -m fakebench.benchmark.formatprobe --world lite \\
+    FAKEBENCH_HOME=/tmp/fb python -m fakebench.experiments.formatprobe --world lite \\
         --detectors aligned-npr,aligned-sync-npr,rt-ratio --perturbations identity,jpeg75,resize0.5
 
 Validation photos only (never the test photos), so it may guide a choice. A detector that learned the
@@ -21,15 +21,16 @@ from sklearn.metrics import roc_auc_score
 from tabulate import tabulate
 
 from fakebench.benchmark.cases import detector_specs
-from fakebench.benchmark.perturbations import parse_perturbation
-from fakebench.benchmark.scoring import score_images
 from fakebench.benchmark.session import BenchSession
 from fakebench.benchmark.world import WorldConfig
 from fakebench.benchmark.world_files import load_world
 from fakebench.core import numerics
 from fakebench.core.errors import FakebenchError
-from fakebench.detectors.recipes import source_reals, training_data
-from fakebench.generators.imagesets import stored_like
+from fakebench.data.imagesets import stored_like
+from fakebench.data.reals import source_reals
+from fakebench.detectors.recipes import training_data
+from fakebench.evaluation.perturbations import parse_perturbation
+from fakebench.evaluation.scoring import score_images
 
 
 def format_table(world: WorldConfig, labels: list[str], perturbations: list[str], seed: int = 0) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fakebench.core.provenance import as_dict
-from fakebench.generators.imagesets import ImageSet
+from fakebench.data.imagesets import ImageSet
 
 
 def set_entry(split: str, generator: str, imageset: ImageSet) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Image sets on disk: the real corpus, generated fakes and aligned reconstructions.
+"""Image sets on disk: the real corpus and procedural reals, joined, re-encoded and format-matched sets.
+Generated fakes and reconstructions are sets too, made by `fakebench.generators.fakesets`.
 
 A set is a folder of image files plus `manifest.json` (written last, atomically: a set without a
 manifest is unfinished and is resumed, never trusted). Each file is written atomically, so a killed
@@ -13,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-import torch
 from tqdm.auto import tqdm
 
 from fakebench.core import distributed
@@ -27,23 +27,17 @@ from fakebench.core.cache import (
     stable_hash,
 )
 from fakebench.core.decoded import DECODED
-from fakebench.core.devices import run_in_batches
 from fakebench.core.errors import FakebenchError
 from fakebench.core.imageio import encode, load_verified
 from fakebench.core.locks import artifact_lock
-from fakebench.core.pixels import pil_to_uint8, uint8_to_float
-from fakebench.core.pngwriter import PngWriter
-from fakebench.core.workunits import default_workers, size_batches, unit_loader
-from fakebench.generators.base import Generator
-from fakebench.generators.corpus import (
+from fakebench.data.corpus import (
     CorpusConfig,
     crop_jpeg_bytes,
     crop_specs,
     photo_path,
     split_photos,
 )
-from fakebench.generators.output_contract import checked_images
-from fakebench.generators.procedural import DEFAULT_PROCEDURAL, ProceduralConfig, procedural_jpeg_bytes
+from fakebench.data.procedural import DEFAULT_PROCEDURAL, ProceduralConfig, procedural_jpeg_bytes
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +126,7 @@ def joined_set(sets: list[ImageSet], name: str) -> ImageSet:
     return ImageSet(name, stable_hash("joined", [s.key for s in sets]), labels.pop(), Path("/"), records, failed)
 
 
-def _size_of(data: bytes) -> tuple[int, int]:
+def image_size(data: bytes) -> tuple[int, int]:
     import io
 
     from PIL import Image
@@ -141,7 +135,7 @@ def _size_of(data: bytes) -> tuple[int, int]:
         return im.size
 
 
-def _own_share(root: Path, what: str):
+def own_share(root: Path, what: str):
     """The lock a rank holds while building its share of a set: two runs sharing a cache then build
     each file once; no collective runs under it, so ranks of one run never wait on each other."""
     rank = distributed.current()
@@ -153,7 +147,7 @@ def _jpeg_set(name: str, key: str, root: Path, items: list[tuple[str, Callable[[
     """A set of stored JPEGs, each `(image_id, make_bytes)`: written once (atomically), then read back;
     `failed` (image id -> reason) is saved with it, so a cached load knows them too."""
     records = []
-    with _own_share(root, desc):
+    with own_share(root, desc):
         for image_id, make in tqdm(items, desc=desc, leave=False, delay=0.5):
             file = f"images/{image_id}.jpg"
             path = root / file
@@ -162,7 +156,7 @@ def _jpeg_set(name: str, key: str, root: Path, items: list[tuple[str, Callable[[
             else:
                 data = make()
                 atomic_write_bytes(path, data)
-            w, h = _size_of(data)
+            w, h = image_size(data)
             records.append(ImageRecord(image_id, file, bytes_sha256(data), w, h))
     imageset = ImageSet(name, key, label, root, records, dict(failed or {}))
     imageset.save(root)
@@ -182,7 +176,7 @@ def real_split(split: str, corpus: CorpusConfig = CorpusConfig()) -> ImageSet:
 
 
 def procedural_split(n: int, split: str = "train", config: ProceduralConfig = DEFAULT_PROCEDURAL) -> ImageSet:
-    """n procedural reals of a split (see fakebench.generators.procedural), as JPEG files, cached like the corpus.
+    """n procedural reals of a split (see fakebench.data.procedural), as JPEG files, cached like the corpus.
     Index i of a split is the same image whatever n is, so a larger set extends a smaller one."""
     key = stable_hash("procedural", split, n, config)
     root = artifact_dir("imagesets", f"procedural-{split}-{n}-{key}")
@@ -198,138 +192,6 @@ def procedural_reals(n: int, config: ProceduralConfig = DEFAULT_PROCEDURAL) -> t
     if n < 1:
         raise FakebenchError(f"procedural:{n} names no image", fix="write procedural:N with N >= 1")
     return procedural_split(n, "train", config), procedural_split(config.n_val(n), "val", config)
-
-
-def generated_set(generator: Generator, n: int, seed: int, batch_size: int = 32) -> ImageSet:
-    """n fresh fakes from `generator` (PNG at its native size), seeded per image; under torchrun each
-    rank generates its own batches."""
-    name = generator.info.name
-    key = stable_hash("generated", name, generator.fingerprint, n, seed)
-    root = artifact_dir("imagesets", f"gen-{name}-s{seed}-{key}")
-    cached = ImageSet.load(root)
-    if cached is not None:
-        return cached
-    ids = [f"{name}-s{seed}-{i:05d}" for i in range(n)]
-    files = [f"images/{image_id}.png" for image_id in ids]
-    units = distributed.shard([range(s, min(n, s + batch_size)) for s in range(0, n, batch_size)])
-    failed: dict[str, str] = {}
-    with _own_share(root, f"fakes of {name}"):
-        todo = [idx for _, idx in units if not all((root / files[i]).is_file() for i in idx)]
-        with PngWriter() as writer:
-            for idx in tqdm(todo, desc=f"generate {name}", unit="batch", leave=False, delay=0.5):
-                images, bad = checked_images(lambda idx=idx: generator.generate_indices(seed, idx), len(idx),
-                                             f"{name} generate()")
-                failed.update({ids[idx[j]]: why for j, why in bad.items()})
-                keep = [j for j in range(len(idx)) if j not in bad]
-                if keep:
-                    writer.submit_batch([root / files[idx[j]] for j in keep], images if not bad else images[keep])
-    failed = distributed.gather_merged(failed)
-    records = []
-    for image_id, f in zip(ids, files):
-        if image_id in failed:  # no file: the record stays, so scoring counts it as failed with its reason
-            records.append(ImageRecord(image_id, f, "", 0, 0))
-            continue
-        data = (root / f).read_bytes()
-        w, h = _size_of(data)
-        records.append(ImageRecord(image_id, f, bytes_sha256(data), w, h))
-    imageset = ImageSet(f"gen-{name}-s{seed}", key, FAKE, root, records, failed)
-    _save_unless_failed(imageset, failed, root, f"generator {name}", n)
-    return imageset
-
-
-def _save_unless_failed(imageset: ImageSet, failed: dict[str, str], manifest_dir: Path, who: str, given: int) -> None:
-    """Write the manifest (rank 0) unless images `failed` in this build: a set with such failures is
-    never cached, so the next run asks the generator again for the missing images."""
-    if failed:
-        from collections import Counter
-
-        commonest = Counter(failed.values()).most_common(1)[0][0]
-        log.warning("%s failed %d of %d images of %s (commonest: %s); the set is not cached", who,
-                    len(failed), given, imageset.name, commonest)
-    elif distributed.current().is_main:
-        imageset.save(manifest_dir)
-    distributed.barrier()
-
-
-class DecodedImage:
-    """Position in `records` -> the image as uint8 H x W x 3 (verified against its sha256);
-    picklable, for DataLoader workers."""
-
-    def __init__(self, imageset: ImageSet, records: list[ImageRecord]) -> None:
-        self.imageset, self.records = imageset, records
-
-    def __call__(self, pos: int) -> torch.Tensor:
-        return pil_to_uint8(self.imageset.read(self.records[pos]))
-
-
-def reconstruct_into(generator: Generator, source: ImageSet, target: Callable[[ImageRecord], Path],
-                     batch_size: int = 16, desc: str = "reconstruct") -> dict[str, str]:
-    """Write the reconstruction of every usable record of `source` to `target(record)` (PNG, atomic),
-    skipping those already written; returns image_id -> reason for the images that failed.
-
-    Images are batched only with others of exactly the same size, in a fixed order, so an output
-    never depends on its batch; under torchrun each rank reconstructs its own batches."""
-    # units come from every usable record, never from what happens to be missing now: ranks look at
-    # the disk at different moments, and must still agree on the units
-    usable = [r for r in source.records if r.image_id not in source.failed]
-    units = [u for _, u in distributed.shard(size_batches(usable, lambda r: (r.height, r.width), batch_size))]
-    units = [u for u in units if not all(target(usable[p]).is_file() for p in u)]
-    failed: dict[str, str] = {}
-    bar = tqdm(total=sum(len(u) for u in units), desc=desc, leave=False, delay=0.5)
-    device = torch.device(generator.device)
-    with PngWriter() as writer:
-        for unit in unit_loader(units, DecodedImage(source, usable), default_workers(),
-                                pin_memory=device.type == "cuda"):
-            failed.update({usable[pos].image_id: err for pos, err in unit.failed})
-            for positions, pixels in unit.batches:  # one batch per decoded size (it can differ from the header's)
-                x = uint8_to_float(pixels, device)
-                out, bad = checked_images(
-                    lambda x=x: run_in_batches(lambda a, b: generator.reconstruct(x[a:b]), len(x), len(x),
-                                               what=f"reconstruction with {generator.info.name}"),
-                    len(x), f"{generator.info.name} reconstruct()", shape=tuple(x.shape))
-                failed.update({usable[positions[j]].image_id: why for j, why in bad.items()})
-                keep = [j for j in range(len(x)) if j not in bad]
-                if keep:
-                    writer.submit_batch([target(usable[positions[j]]) for j in keep], out if not bad else out[keep])
-            bar.update(len(unit))
-    bar.close()
-    return distributed.gather_merged(failed)
-
-
-def reconstructed_set(generator: Generator, source: ImageSet) -> ImageSet:
-    """Aligned fakes: every usable image of `source` through the generator's autoencoder, same size, PNG.
-
-    Reconstructions are cached per image by (autoencoder, input bytes), so generators that share an
-    autoencoder, and sets that share images, reuse them. Images that fail (undecodable, too small)
-    are left out and listed in the set's `failed`, with their reason."""
-    ae = generator.reconstruction_fingerprint
-    key = stable_hash("reconstructed", ae, source.key)
-    manifest_dir = artifact_dir("imagesets", f"recon-{generator.info.name}-{source.name}-{key}")
-    cached = ImageSet.load(manifest_dir)
-    if cached is not None:
-        return cached
-    cache_root = artifact_dir("reconstructions", ae)
-    with _own_share(manifest_dir, f"reconstructions of {source.name}"):
-        failed = reconstruct_into(generator, source, lambda r: cache_root / f"{r.sha256}.png",
-                                  desc=f"reconstruct {source.name} with {generator.info.name}")
-    distributed.barrier()
-    records = []
-    for rec in source.records:
-        if rec.image_id in source.failed:
-            continue
-        if rec.image_id in failed:  # kept as a failed record, so scoring counts it with its reason
-            records.append(ImageRecord(f"{rec.image_id}{RECON_SUFFIX}", "", "", rec.width, rec.height))
-            continue
-        data = (cache_root / f"{rec.sha256}.png").read_bytes()
-        records.append(ImageRecord(f"{rec.image_id}{RECON_SUFFIX}", f"{rec.sha256}.png", bytes_sha256(data),
-                                   rec.width, rec.height))
-    # `failed` names the source images left out, so training drops their reals too, and the failed
-    # reconstructions' own records (`<id>-recon`), so scoring fails them
-    imageset = ImageSet(f"recon-{generator.info.name}-{source.name}", key, FAKE, cache_root, records,
-                        {**source.failed, **failed, **{f"{i}{RECON_SUFFIX}": why for i, why in failed.items()}})
-    _save_unless_failed(imageset, failed, manifest_dir, f"generator {generator.info.name}",
-                        len(source.records) - len(source.failed))
-    return imageset
 
 
 def jpeg_like(image, real_path: Path) -> bytes:

@@ -1,9 +1,9 @@
 """Issue 24's ablation: what made the difference in the lite world, one change at a time, three seeds each.
 
-    python -m fakebench.benchmark.ablation --out ablation              # every ablation world, seeds 0,1,2
-    python -m fakebench.benchmark.ablation --worlds reference,npr-input --out ablation
-    python -m fakebench.benchmark.ablation --out ablation --table-only # the table from what has finished
-    python -m fakebench.benchmark.ablation --list
+    python -m fakebench.experiments.ablation --out ablation              # every ablation world, seeds 0,1,2
+    python -m fakebench.experiments.ablation --worlds reference,npr-input --out ablation
+    python -m fakebench.experiments.ablation --out ablation --table-only # the table from what has finished
+    python -m fakebench.experiments.ablation --list
 
 Each ablation is a world file under `benchmark/worlds/ablation/` (kept out of `fakebench list worlds`: they
 are rows of one table, not worlds to pick) that extends `reference` (the lite world cut to what the table

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 from PIL import Image
 
-from fakebench.benchmark.perturbations import Identity, Perturbation, apply
 from fakebench.core import distributed
 from fakebench.core.cache import artifact_dir, atomic_path, stable_hash
+from fakebench.data.imagesets import ImageSet
 from fakebench.detectors.base import Detector
 from fakebench.detectors.inference import (
     Results,
@@ -22,8 +22,8 @@ from fakebench.detectors.inference import (
     units_of,
 )
 from fakebench.detectors.score_contract import PROBABILITY, is_score_failure
-from fakebench.generators.imagesets import ImageSet
-from fakebench.leaderboard.store import read_scores_csv
+from fakebench.evaluation.perturbations import Identity, Perturbation, apply
+from fakebench.evaluation.store import read_scores_csv
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from fakebench.leaderboard.metrics import calibrated_threshold
-from fakebench.leaderboard.store import CALIBRATION_SPLIT
+from fakebench.evaluation.metrics import calibrated_threshold
+from fakebench.evaluation.store import CALIBRATION_SPLIT
 
 CALIBRATION_KEYS = ["detector", "checkpoint", "seed"]
 

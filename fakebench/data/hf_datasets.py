@@ -7,7 +7,7 @@ folder written by `Dataset.save_to_disk` / `DatasetDict.save_to_disk`.
 
 Columns are named in a query: `hf:NAME?image=img&label=is_fake&generator=model` (defaults `image`,
 `label`, `generator`; the generator column is optional). Labels are read as folders and manifests
-read them (`fakebench.generators.labels`: 0/1, booleans, real/fake, nature/ai, ... in any case); a
+read them (`fakebench.data.labels`: 0/1, booleans, real/fake, nature/ai, ... in any case); a
 `ClassLabel` column is read through its names, so `names=["fake", "real"]` is understood.
 Rows are read in Arrow batches, never all at once: each image's bytes, as
 stored, go to the content-addressed cache (`$FAKEBENCH_HOME/hfimages/<sha256>`), so memory stays flat
@@ -41,10 +41,10 @@ from fakebench.core.cache import (
 )
 from fakebench.core.errors import FakebenchError
 from fakebench.core.imageio import load_rgb
-from fakebench.generators.folders import FolderDataset, SkippedFile
-from fakebench.generators.hf_cache import hf_cache_dir
-from fakebench.generators.imagesets import FAKE, ImageRecord, ImageSet
-from fakebench.generators.labels import parse_label
+from fakebench.data.folders import FolderDataset, SkippedFile
+from fakebench.data.hf_cache import hf_cache_dir
+from fakebench.data.imagesets import FAKE, ImageRecord, ImageSet
+from fakebench.data.labels import parse_label
 
 log = logging.getLogger(__name__)
 

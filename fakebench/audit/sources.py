@@ -1,36 +1,27 @@
 """What `fakebench audit` can audit: any labelled set the project reads, as a list of labelled files
 (and, where the source knows them, real/fake pairs), nothing opened yet.
 
-- `folder:PATH` (or a bare folder): every layout `--data folder:` knows (fakebench.generators.folders);
-- `hf:...`: a Hugging Face dataset, as `--data hf:` reads it (fakebench.generators.hf);
+- `folder:PATH` (or a bare folder): every layout `--data folder:` knows (fakebench.data.folders);
+- `hf:...`: a Hugging Face dataset, as `--data hf:` reads it (fakebench.data.hf_datasets);
 - `recon:PATH` (or a bare folder holding `reconstruct.json`): a `fakebench reconstruct` output beside
-  the reals it was made from (named in its reconstruct.json), paired file by file;
-- `mini:NAME`: the mini world's training sets (baseline, aligned, aligned-sync, shader), resolved
-  through the same cache the benchmark uses and built if absent."""
+  the reals it was made from (named in its reconstruct.json), paired file by file.
+
+The benchmark's own training sets (`mini:NAME`) are resolved above this package, by
+`fakebench.benchmark.training_audit`."""
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from fakebench.benchmark.world import WorldConfig
-from fakebench.benchmark.world_files import load_world
 from fakebench.core.errors import FakebenchError
+from fakebench.data.folders import SkippedFile, labelled_files, list_images
+from fakebench.data.imagesets import FAKE, REAL, ImageSet
+from fakebench.data.labels import LABEL_NAMES
 from fakebench.detectors.recipes import RECON_SUFFIX, TrainingData
-from fakebench.generators.folders import SkippedFile, labelled_files, list_images
-from fakebench.generators.imagesets import FAKE, REAL, ImageSet
-from fakebench.generators.labels import LABEL_NAMES
-from fakebench.generators.procedural import PREFIX as PROCEDURAL_PREFIX
 
-MINI_SETS = {  # name -> (recipe, real source): the training sets of the mini world's detectors
-    "baseline": ("baseline", "corpus"),
-    "aligned": ("aligned", "corpus"),
-    "aligned-sync": ("aligned-sync", "corpus"),
-    "shader": ("aligned", "procedural"),
-}
 RECON_RECORD = "reconstruct.json"  # what `fakebench reconstruct` writes beside its outputs
-SOURCE_FORMS = ("folder:PATH, hf:NAME[:SPLIT] or hf:PATH, recon:PATH (a fakebench reconstruct output), "
-                f"mini:{'|'.join(MINI_SETS)}")
+SOURCE_FORMS = "folder:PATH, hf:NAME[:SPLIT] or hf:PATH, recon:PATH (a fakebench reconstruct output)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,35 +62,6 @@ def training_source(name: str, data: TrainingData, note: str = "") -> AuditSourc
     return sets_source(name, [data.real, data.fake], note, pairs_by_id=True)
 
 
-def world_reals_text(world: WorldConfig, reals: str) -> str:
-    """The source text of a world's training reals of a kind: "corpus" (every trainable detector's: the
-    world's `[reals] train`, the photo corpus by default) or "procedural" (the shader experiment's)."""
-    return world.train_reals if reals == "corpus" else f"{PROCEDURAL_PREFIX}{world.procedural_reals}"
-
-
-def recipe_source(recipe: str, reals: str, world: WorldConfig, name: str = "") -> AuditSource:
-    """The training set (reals and fakes) a world's detector of `recipe` learns from, read as training
-    reads it (`source_reals`) and built through the benchmark's cache if absent; `reals` is "corpus" (the
-    world's training reals) or "procedural" (the shader experiment's)."""
-    from fakebench.detectors.recipes import source_reals, training_data
-    from fakebench.generators import create_generator
-
-    text = world_reals_text(world, reals)
-    real, val = source_reals(text, world.corpus, world.train.seed)
-    data = training_data(recipe, create_generator(world.train_generator), real, val, world.train.seed,
-                         storage=world.aligned_storage)
-    return training_source(name or f"{world.name}:{recipe}", data,
-                           f"{world.name} world, {recipe} recipe on {world.train_generator}, reals {text}"
-                           + (f", fakes stored {data.fakes_stored}" if data.fakes_stored else ""))
-
-
-def _mini(name: str, spec: str) -> AuditSource:
-    if name not in MINI_SETS:
-        raise FakebenchError(f"unknown mini-world training set {spec!r}",
-                             fix=f"use one of {', '.join('mini:' + n for n in MINI_SETS)}")
-    return recipe_source(*MINI_SETS[name], load_world("mini"), spec)
-
-
 def _pair_key(rel: PurePosixPath) -> str:
     """A file's place without its label folder and suffix: real/a/b.jpg and fake/a/b.png meet."""
     parts = [p for p in rel.parts[:-1] if p.lower() not in LABEL_NAMES]
@@ -120,7 +82,7 @@ def _folder(spec: str) -> AuditSource:
 
 
 def _hf(spec: str) -> AuditSource:
-    from fakebench.generators.hf import load_hf_dataset
+    from fakebench.data.hf_datasets import load_hf_dataset
 
     ds = load_hf_dataset(spec)
     source = sets_source(spec, [*ds.reals.values(), *ds.fakes.values()], f"Hugging Face dataset {ds.root}")
@@ -153,11 +115,9 @@ def _recon(spec: str, path: Path) -> AuditSource:
                        f"reconstructions in {path} of the reals in {reals_root}", pairs_known=True)
 
 
-def resolve_source(spec: str) -> AuditSource:
-    """The labelled files a SOURCE names; a source that does not exist, or an unknown mini set, is one
-    line naming it and the fix."""
-    if spec.startswith("mini:"):
-        return _mini(spec[len("mini:"):], spec)
+def resolve_source(spec: str, forms: str = SOURCE_FORMS) -> AuditSource:
+    """The labelled files a SOURCE names; a source that does not exist is one line naming it and the fix
+    (`forms`: the sources the caller accepts, for that line)."""
     if spec.startswith("hf:"):
         return _hf(spec)
     if spec.startswith("recon:"):
@@ -168,7 +128,7 @@ def resolve_source(spec: str) -> AuditSource:
         return _recon(spec, path.resolve())
     bare = Path(spec).expanduser()
     if not spec.startswith("folder:") and not bare.exists():
-        raise FakebenchError(f"audit source {spec!r} does not exist", fix=f"pass one of {SOURCE_FORMS}")
+        raise FakebenchError(f"audit source {spec!r} does not exist", fix=f"pass one of {forms}")
     if not spec.startswith("folder:") and (bare / RECON_RECORD).is_file():
         return _recon(spec, bare.resolve())
     return _folder(spec)

@@ -6,7 +6,7 @@ Understood layouts (recursive, any image format Pillow reads):
   folders in between (`progan/airplane/0_real/...`);
 - per-generator subfolders: `<generator>/real|fake/...`, or `real/` shared by `fake/<generator>/...`;
 - GenImage: `<generator>/<train|val>/{nature,ai}/...`;
-- a CSV manifest (`path,label[,generator]`; labels as `fakebench.generators.labels` reads them:
+- a CSV manifest (`path,label[,generator]`; labels as `fakebench.data.labels` reads them:
   0/1 or real/fake, nature/ai, ...; paths relative to the CSV).
 
 A file's label comes from the nearest folder named like a label; its generator from the first folder
@@ -35,8 +35,8 @@ from fakebench.core.cache import (
 )
 from fakebench.core.errors import FakebenchError
 from fakebench.core.imageio import load_rgb
-from fakebench.generators.imagesets import FAKE, REAL, ImageRecord, ImageSet
-from fakebench.generators.labels import LABEL_NAMES, label_of_name, parse_label
+from fakebench.data.imagesets import FAKE, REAL, ImageRecord, ImageSet
+from fakebench.data.labels import LABEL_NAMES, label_of_name, parse_label
 
 log = logging.getLogger(__name__)
 

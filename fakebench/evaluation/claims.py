@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from fakebench.detectors.spec import WEBP, DetectorSpec
-from fakebench.leaderboard.calibration import calibration_thresholds
-from fakebench.leaderboard.claim_stats import (
+from fakebench.evaluation.calibration import calibration_thresholds
+from fakebench.evaluation.claim_stats import (
     Case,
     Estimate,
     bal_acc,
@@ -376,7 +376,7 @@ def audit_by_recipe(entries: list[dict] | None) -> dict | None:
 
 
 def judge_c0(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
-    """Shortcut AUC (metadata-only classifier, fakebench.benchmark.audit) of the baseline recipe's training
+    """Shortcut AUC (metadata-only classifier, fakebench.audit.shortcut) of the baseline recipe's training
     set minus the aligned recipe's. The interval of the difference is the conservative one of two
     independent intervals, [lo_b - hi_a, hi_b - lo_a]; and the aligned set must itself look aligned."""
     metric = ("shortcut AUC of the training set (a classifier on file metadata alone, 5-fold CV), baseline set "

@@ -2,7 +2,7 @@
 TAEF2 round trips, clean and perturbed: AUC and pair accuracy (the share of pairs where the round trip
 scores above its own real), as issue 24's table reports them.
 
-    FAKEBENCH_HOME=/tmp/fb .venv/bin/python -m fakebench.benchmark.rtbench --crops 16 --side 128
+    FAKEBENCH_HOME=/tmp/fb .venv/bin/python -m fakebench.perf.roundtrip --crops 16 --side 128
 
 The crops come from the test split's photos (never used to set anything); the fakes are the round trips
 the benchmark writes (PNG); each image is perturbed as the benchmark perturbs it. Both statistics come
@@ -19,11 +19,12 @@ import torch
 from sklearn.metrics import roc_auc_score
 from tqdm.auto import tqdm
 
-from fakebench.benchmark.perturbations import apply, parse_perturbation
+from fakebench.data.corpus import CorpusConfig
+from fakebench.data.imagesets import ImageSet, real_split
 from fakebench.detectors.reconstruction import MAPS, round_trip_errors, statistic_of
+from fakebench.evaluation.perturbations import apply, parse_perturbation
 from fakebench.generators import create_generator
-from fakebench.generators.corpus import CorpusConfig
-from fakebench.generators.imagesets import ImageSet, real_split, reconstructed_set
+from fakebench.generators.fakesets import reconstructed_set
 
 log = logging.getLogger(__name__)
 

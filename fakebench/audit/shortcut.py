@@ -1,12 +1,12 @@
 """How aligned a training set is, measured before anyone trains on it (`fakebench audit`).
 
 A detector latches onto whatever differs between its reals and its fakes. The audit reads, per class
-and from file headers alone (fakebench.benchmark.audit_headers), the cues that have nothing to do with
+and from file headers alone (fakebench.audit.headers), the cues that have nothing to do with
 generation: format, JPEG quality, subsampling, size and aspect, mode and metadata. A classifier that
 sees only those features (scikit-learn's HistGradientBoostingClassifier, stratified 5-fold
 cross-validation, seeded) gives the set's **shortcut AUC**: its out-of-fold AUC, 0.5 when metadata says
 nothing about the label, 1.0 when a detector need not look at a pixel. Its 95% interval is a percentile
-bootstrap of the out-of-fold scores (reals and fakes resampled apart, fakebench.leaderboard.metrics);
+bootstrap of the out-of-fold scores (reals and fakes resampled apart, fakebench.evaluation.metrics);
 it covers the sampling of images, not the refitting of the classifier. Each feature family is scored
 alone the same way, so the leading cue is named.
 
@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
-from fakebench.benchmark.audit_headers import (
+from fakebench.audit.headers import (
     FORMATS,
     MODES,
     QUALITY_ESTIMATOR,
@@ -32,10 +32,10 @@ from fakebench.benchmark.audit_headers import (
     pixel_stats,
     read_header,
 )
-from fakebench.benchmark.audit_sources import AuditSource
+from fakebench.audit.sources import AuditSource
 from fakebench.core.errors import FakebenchError
-from fakebench.generators.imagesets import FAKE, REAL
-from fakebench.leaderboard.metrics import BootstrapConfig, bootstrap_samples
+from fakebench.data.imagesets import FAKE, REAL
+from fakebench.evaluation.metrics import BootstrapConfig, bootstrap_samples
 
 log = logging.getLogger(__name__)
 

@@ -26,12 +26,12 @@ import torch
 from PIL import Image
 from tabulate import tabulate
 
-from fakebench.benchmark.perturbations import Identity
-from fakebench.benchmark.scoring import ScoringConfig, score_images
 from fakebench.core.imageio import load_rgb
 from fakebench.core.pixels import pil_to_tensor
 from fakebench.core.pngwriter import default_writer_threads
-from fakebench.generators.folders import image_folder, load_folder_dataset
+from fakebench.data.folders import image_folder, load_folder_dataset
+from fakebench.evaluation.perturbations import Identity
+from fakebench.evaluation.scoring import ScoringConfig, score_images
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ def reconstruction_rates(cfg: ThroughputConfig, folder: Path, side: int, native:
     """Images/s of `reconstruct_into` and of the bare round trip at `side`; above the native side
     a round holds fewer images (by area, at least two batches), so every side costs about the same."""
     from fakebench.generators import create_generator
-    from fakebench.generators.imagesets import reconstruct_into
+    from fakebench.generators.fakesets import reconstruct_into
 
     generator = create_generator(cfg.generator, device=cfg.device)
     n = min(cfg.images, max(32, round(cfg.images * (native / side) ** 2)))
@@ -172,7 +172,7 @@ def execution_rates(cfg: ThroughputConfig) -> list[tuple[str, float, float]]:
 
 def peak_memory(cfg: ThroughputConfig, folder: Path) -> list[tuple[int, float, float]]:
     """Peak memory of `fakebench score` on folders of each size, each in its own child process."""
-    from fakebench.leaderboard.bench import run_child
+    from fakebench.perf.reports import run_child
 
     rows = []
     for n in cfg.memory_sizes:

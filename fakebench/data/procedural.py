@@ -6,7 +6,7 @@ detector learns is the decoder's trace, not content. This module renders such im
 smooth gradients, value noise at several octaves, stripes and checkerboards at varied frequency,
 shapes, Julia-set fractals, reaction-diffusion-like (Turing) patterns and Worley cells, coloured by
 random palettes and sometimes blended two by two. Each image is a pure function of (seed, split,
-index), stored as JPEG at varied size and quality the way the photo corpus is (see fakebench.generators.corpus).
+index), stored as JPEG at varied size and quality the way the photo corpus is (see fakebench.data.corpus).
 
 `--real procedural:N` (and a world's detector spec) names N such training images.
 """
@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from fakebench.core.errors import FakebenchError
-from fakebench.generators.corpus import CorpusConfig, check_side_step, stepped_side
+from fakebench.data.corpus import CorpusConfig, check_side_step, stepped_side
 
 PREFIX = "procedural:"
 SPLIT_CODES = {"train": 0, "val": 1, "test": 2}  # each split draws from its own seed stream

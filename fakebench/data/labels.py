@@ -8,7 +8,7 @@ text or a number) or a boolean (True: fake); a folder named `0` or `1` is not a 
 class folder often has such a name."""
 from __future__ import annotations
 
-from fakebench.generators.imagesets import FAKE, REAL
+from fakebench.data.imagesets import FAKE, REAL
 
 REAL_NAMES = frozenset({"real", "reals", "0_real", "nature"})
 FAKE_NAMES = frozenset({"fake", "fakes", "1_fake", "ai"})

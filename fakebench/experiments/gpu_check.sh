@@ -10,8 +10,8 @@
 # anyway, and the pinned mode's two CPU threads would only slow the data side of a many-core GPU host.
 # Training and scoring use DataLoader workers there (half the cores, up to 8): they change no number.
 #
-#   bash benchmark/gpu_check.sh                 # from the repository root
-#   OUT=/tmp/taef2 bash benchmark/gpu_check.sh -k "taef2 or claims"
+#   bash fakebench/experiments/gpu_check.sh                 # from the repository root
+#   OUT=/tmp/taef2 bash fakebench/experiments/gpu_check.sh -k "taef2 or claims"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-results-taef2}

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from fakebench.core.version import __version__
-from fakebench.leaderboard.store import default_store_name, write_store
+from fakebench.evaluation.store import default_store_name, write_store
 
 DETECTORS = ("aligned-resnet50", "baseline-resnet50")
 GENERATORS = tuple(f"gen{i}" for i in range(5))

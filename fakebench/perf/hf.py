@@ -4,7 +4,7 @@ For each size a synthetic `save_to_disk` dataset of tiny JPEGs (half real, half 
 generators) is written row by row (`Dataset.from_generator`, so the writer holds no whole set), then
 `fakebench score` runs on it in its own child process, in a fresh results home: the figure covers the
 whole streamed path (reading Arrow batches, writing the image cache, decoding, scoring, the store).
-The peak is the child's VmHWM (see `fakebench.leaderboard.bench.run_child`). Memory is flat when the last
+The peak is the child's VmHWM (see `fakebench.perf.reports.run_child`). Memory is flat when the last
 size's peak stays near the first's."""
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 from tabulate import tabulate
 
-from fakebench.leaderboard.bench import run_child
+from fakebench.perf.reports import run_child
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from fakebench.core.seeds import derived_seed
-from fakebench.leaderboard.metrics import resample_counts
-from fakebench.leaderboard.store import TEST_SPLIT
+from fakebench.evaluation.metrics import resample_counts
+from fakebench.evaluation.store import TEST_SPLIT
 
 RESAMPLES = 1000
 

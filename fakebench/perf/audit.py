@@ -1,4 +1,4 @@
-"""Header-only audit speed and memory vs set size: `python -m fakebench.benchmark.auditbench`.
+"""Header-only audit speed and memory vs set size: `python -m fakebench.perf.audit`.
 
 Writes N synthetic files per size (copies of a few dozen small JPEGs and PNGs of varied size; just
 written, so the page cache is warm), audits them in a fresh process each (peak RSS of that process),
@@ -21,10 +21,10 @@ from PIL import Image
 
 CHILD = """
 import json, resource, sys, time
-from fakebench.benchmark.audit import audit_source
-from fakebench.benchmark.audit_headers import read_header
-from fakebench.benchmark.audit_sources import resolve_source
-source = resolve_source(sys.argv[1])
+from fakebench.audit.shortcut import audit_source
+from fakebench.audit.headers import read_header
+from fakebench.benchmark.training_audit import resolve_audit_source
+source = resolve_audit_source(sys.argv[1])
 t, c = time.perf_counter(), time.process_time()
 for f in source.files:
     read_header(f.path)

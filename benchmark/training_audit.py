@@ -1,0 +1,87 @@
+"""The benchmark's own training sets, audited (fakebench.audit.shortcut): one entry per recipe and real
+source, for run.json, the leaderboard's protocol section and claim C0; and `mini:NAME`, those sets as
+`fakebench audit` sources. No training is involved: the sets come from the benchmark's cache (built if
+absent), and only their file headers are read."""
+from __future__ import annotations
+
+import math
+
+from fakebench.audit.shortcut import audit_source
+from fakebench.audit.sources import SOURCE_FORMS, AuditSource, resolve_source, training_source
+from fakebench.benchmark.world import WorldConfig
+from fakebench.benchmark.world_files import load_world
+from fakebench.core.errors import FakebenchError
+from fakebench.data.procedural import PREFIX as PROCEDURAL_PREFIX
+from fakebench.data.reals import source_reals
+from fakebench.detectors.recipes import training_data
+from fakebench.generators import create_generator
+
+MINI_PREFIX = "mini:"
+MINI_SETS = {  # name -> (recipe, real source): the training sets of the mini world's detectors
+    "baseline": ("baseline", "corpus"),
+    "aligned": ("aligned", "corpus"),
+    "aligned-sync": ("aligned-sync", "corpus"),
+    "shader": ("aligned", "procedural"),
+}
+
+
+def world_reals_text(world: WorldConfig, reals: str) -> str:
+    """The source text of a world's training reals of a kind: "corpus" (every trainable detector's: the
+    world's `[reals] train`, the photo corpus by default) or "procedural" (the shader experiment's)."""
+    return world.train_reals if reals == "corpus" else f"{PROCEDURAL_PREFIX}{world.procedural_reals}"
+
+
+def recipe_source(recipe: str, reals: str, world: WorldConfig, name: str = "") -> AuditSource:
+    """The training set (reals and fakes) a world's detector of `recipe` learns from, read as training
+    reads it (`source_reals`) and built through the benchmark's cache if absent; `reals` is "corpus" (the
+    world's training reals) or "procedural" (the shader experiment's)."""
+    text = world_reals_text(world, reals)
+    real, val = source_reals(text, world.corpus, world.train.seed)
+    data = training_data(recipe, create_generator(world.train_generator), real, val, world.train.seed,
+                         storage=world.aligned_storage)
+    return training_source(name or f"{world.name}:{recipe}", data,
+                           f"{world.name} world, {recipe} recipe on {world.train_generator}, reals {text}"
+                           + (f", fakes stored {data.fakes_stored}" if data.fakes_stored else ""))
+
+
+AUDIT_SOURCE_FORMS = f"{SOURCE_FORMS}, {MINI_PREFIX}{'|'.join(MINI_SETS)}"
+
+
+def _mini(name: str, spec: str) -> AuditSource:
+    if name not in MINI_SETS:
+        raise FakebenchError(f"unknown mini-world training set {spec!r}",
+                             fix=f"use one of {', '.join(MINI_PREFIX + n for n in MINI_SETS)}")
+    return recipe_source(*MINI_SETS[name], load_world("mini"), spec)
+
+
+def resolve_audit_source(spec: str) -> AuditSource:
+    """What `fakebench audit SOURCE` audits: the mini world's training sets (`mini:NAME`), or any file
+    source `fakebench.audit.sources.resolve_source` knows."""
+    if spec.startswith(MINI_PREFIX):
+        return _mini(spec[len(MINI_PREFIX):], spec)
+    return resolve_source(spec, forms=AUDIT_SOURCE_FORMS)
+
+
+def _number(value: float) -> float | None:
+    return None if math.isnan(value) else round(value, 4)
+
+
+def training_set_audit(world: WorldConfig, recipe: str, reals: str) -> dict:
+    """The audit of the training set a world's `recipe` detector learns from (`reals`: "corpus", the
+    world's training reals, whatever `[reals] train` names; or "procedural", the shader experiment's), at
+    the world's training seed; `source` is their source text. A set that cannot be built is an entry with
+    its error."""
+    entry = {"recipe": recipe, "reals": reals, "source": world_reals_text(world, reals),
+             "generator": world.train_generator, "seed": world.train.seed}
+    try:
+        r = audit_source(recipe_source(recipe, reals, world))
+    except FakebenchError as exc:
+        return {**entry, "error": str(exc)}
+    except Exception as exc:  # noqa: BLE001 - an audit is information: it never stops a run's reports
+        return {**entry, "error": f"{type(exc).__name__}: {exc}"}
+    s = r.shortcut
+    return {**entry, "n_real": r.n_real, "n_fake": r.n_fake, "n_unreadable": r.n_unreadable, "auc": _number(s.auc),
+            "lo": _number(s.lo), "hi": _number(s.hi), "leading": s.leading,
+            "families": {name: _number(auc) for name, auc in s.families}, "notes": r.notes,
+            "psnr_db_median": (r.pairs or {}).get("psnr_db", {}).get("median"),
+            "format_mismatch": (r.pairs or {}).get("format_mismatch")}
