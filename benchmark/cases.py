@@ -9,11 +9,12 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 
-from fakebench.benchmark.world import FLOOR, SHADER, WEBP_RUN, WorldConfig, WorldDetector
+from fakebench.benchmark.world import DEFAULT_RUNS, FLOOR, SHADER, WEBP_RUN, WorldConfig, WorldDetector
 from fakebench.core.errors import FakebenchError
 from fakebench.detectors.recipes import RECIPES
 from fakebench.detectors.registry import DETECTORS
 from fakebench.detectors.spec import WEBP, DetectorSpec, is_trainable
+from fakebench.evaluation.claims import CaseFacts, predicted_failure
 from fakebench.evaluation.perturbations import Compress, Resize, ShortSide, parse_perturbation, steps
 
 
@@ -49,19 +50,17 @@ def _webp(perturbation: str) -> bool:
 
 def expected_failure(recipe: str, generator: str, perturbation: str, world: WorldConfig,
                      webp_trained: bool = False) -> str:
-    """The paper's predictions concern detectors trained by a recipe; others get no a-priori verdict. One
-    trained with WebP among its augmentations (`webp_trained`) is not expected to fail on WebP (claim C7)."""
+    """The paper's reason to expect this case to miss its floor: the first of the predicted failures
+    (fakebench.evaluation.claims.PREDICTED_FAILURES, each from a claim's finding) that applies to it.
+    They concern detectors trained by a recipe; others get no a-priori verdict. One trained with WebP
+    among its augmentations (`webp_trained`) is not expected to fail on WebP (claim C7)."""
     if not recipe:
         return ""
-    if generator not in world.same_autoencoder:
-        return "known limit: the generator's autoencoder differs from the training generator's (paper, Sec. 5)"
-    if recipe == "baseline" and generator != world.train_generator:
-        return "paper: the baseline degrades on a generator whose denoiser differs (Playground, aligned +36.98/+52.09)"
-    if recipe == "baseline" and _downscales(perturbation, world.native_side):
-        return "paper: the baseline learns resolution, so downscaled images fool it"
-    if recipe.startswith("aligned") and _webp(perturbation) and not webp_trained:
-        return "known limit: WebP compression, absent from training augmentations, hurts the aligned detector (paper)"
-    return ""
+    return predicted_failure(CaseFacts(
+        recipe=recipe, other_autoencoder=generator not in world.roles.same_autoencoder,
+        other_generator=generator != world.train_generator,
+        downscales=_downscales(perturbation, world.test.native_side), webp=_webp(perturbation),
+        webp_trained=webp_trained))
 
 
 def _select(names: list[str], patterns: list[str] | None, what: str, left_out: tuple[str, ...] = ()) -> list[str]:
@@ -104,13 +103,13 @@ def detector_specs(world: WorldConfig) -> tuple[dict[str, DetectorSpec], list[st
             continue
         entries = [DetectorSpec(name, recipe, world.train_generator if recipe else "", kwargs)
                    for recipe in (world.recipes if trainable else ("",))]
-        if trainable and world.procedural_reals:
+        if trainable and world.reals.procedural:
             entries.append(DetectorSpec(name, "aligned", world.train_generator, kwargs,
-                                        reals=f"procedural:{world.procedural_reals}"))
+                                        reals=f"procedural:{world.reals.procedural}"))
         if trainable and WEBP_RUN in configured.get(name, WorldDetector(name)).runs:
             entries.append(DetectorSpec(name, "aligned", world.train_generator, kwargs, augment=WEBP))
         plugin = DETECTORS.origin(name) != "built-in"
-        runs = configured[name].runs if name in configured else (("baseline", "aligned") if plugin else None)
+        runs = configured[name].runs if name in configured else (DEFAULT_RUNS if plugin else None)
         for spec in entries:
             specs[spec.label] = spec
             if runs is not None and (not spec.recipe or _run_of(spec) in runs):

@@ -3,7 +3,7 @@ what data (counts and content hashes per split and generator) and which detector
 DetectorSpec and TrainConfig as dicts, so any field added to them is recorded without touching this
 module).
 
-`fakebench report` prints it at the top of leaderboard.md (see `fakebench.leaderboard.protocol`)."""
+`fakebench report` prints it at the top of leaderboard.md (see `fakebench.leaderboard.run_record`)."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -12,13 +12,13 @@ from typing import Literal
 import pandas as pd
 import torch
 
-from fakebench.benchmark.cases import Case, build_cases
+from fakebench.benchmark.cases import Case, build_cases, detector_specs
 from fakebench.benchmark.world import WorldConfig
 from fakebench.core.cache import atomic_write_json
-from fakebench.core.errors import FakebenchError
+from fakebench.core.errors import FakebenchError, WeightsMissingError
 from fakebench.core.provenance import as_dict, provenance, write_run_json
 from fakebench.core.version import __version__
-from fakebench.data.folders import FolderDataset, SkippedFile
+from fakebench.data.folders import LabelledDataset, SkippedFile
 from fakebench.data.imagesets import ImageSet, real_split, stored_like
 from fakebench.detectors.base import Detector
 from fakebench.detectors.recipes import LIKE_REALS
@@ -66,6 +66,18 @@ def _checkpoint(detector: Detector) -> str:
     return detector.checkpoint_hash or "none"
 
 
+def world_claim_roles(world: WorldConfig) -> dict[str, object]:
+    """A world's roles for the claims, as run.json records them (fakebench.evaluation.claims: a claim
+    applies where they hold what it reads): its training generator, the generators whose denoiser or
+    autoencoder differs, the claims' backbone and which of its detectors the world registers. C6 reads
+    the detector trained aligned on procedural reals, found by its naming convention
+    (aligned-shader-<backbone>)."""
+    ctx = ClaimContext(pd.DataFrame(), trained_on=world.train_generator, denoiser_differs=world.roles.denoiser_differs,
+                       autoencoder_differs=world.roles.autoencoder_differs, backbone=world.claims.backbone)
+    specs = detector_specs(world)[0] if world.train_generator else {}  # nothing trains without a training generator
+    return replace(ctx, registered=tuple(label for label in ctx.claim_detectors() if label in specs)).roles()
+
+
 class BenchSession:
     """The artifacts of one run, built lazily and once: generators, test sets, trained detectors,
     calibration thresholds, and every case's scores in the store.
@@ -78,7 +90,7 @@ class BenchSession:
 
     def __init__(self, world: WorldConfig, bench_seed: int = 0, device: str = "cpu",
                  store_path: Path | None = None, scoring: ScoringConfig = ScoringConfig(),
-                 datasets: Sequence[FolderDataset] = (), calibration: ImageSet | None | Literal["world"] = "world",
+                 datasets: Sequence[LabelledDataset] = (), calibration: ImageSet | None | Literal["world"] = "world",
                  ) -> None:
         self.world, self.bench_seed, self.device = world, bench_seed, torch.device(device)
         self.scoring = scoring
@@ -113,21 +125,21 @@ class BenchSession:
 
     @cached_property
     def test_reals(self) -> ImageSet:
-        return real_split("test", self.world.corpus)
+        return real_split("test", self.world.reals.corpus)
 
     @cached_property
     def calibration_reals(self) -> ImageSet | None:
         """Clean held-out reals that set each detector's 5%-FPR threshold (the world's validation photos
         unless the session was given others, or none)."""
         if self._calibration == "world":
-            return real_split("val", self.world.corpus)
+            return real_split("val", self.world.reals.corpus)
         return self._calibration
 
     @cached_property
     def reconstruction_sources(self) -> ImageSet:
         """The held-out reals a reconstruction-only generator round-trips: all of them, or
-        `n_test_reconstructions` evenly spaced (every photo keeps its share)."""
-        reals, n = self.test_reals, self.world.n_test_reconstructions
+        `[test] reconstructions` evenly spaced (every photo keeps its share)."""
+        reals, n = self.test_reals, self.world.test.reconstructions
         if n is None or n >= len(reals):
             return reals
         step = len(reals) / n
@@ -137,15 +149,15 @@ class BenchSession:
     def test_fakes(self, generator: str) -> ImageSet:
         """Fresh generations; for a generator that can only reconstruct (an autoencoder such as
         taef2), the reconstructions of the held-out test reals: aligned pairs, each real beside its
-        own round trip, stored as the world's `test_round_trips` says (as PNG, or like their reals, so
+        own round trip, stored as the world's `[test] round_trips` says (as PNG, or like their reals, so
         that the decoder's trace is all that differs)."""
         if generator not in self._fakes:
             model = self.generator(generator)
             if model.can_generate:
-                fakes = generated_set(model, self.world.n_test_fakes, seed=TEST_FAKE_SEED + self.bench_seed)
+                fakes = generated_set(model, self.world.test.fakes, seed=TEST_FAKE_SEED + self.bench_seed)
             else:
                 fakes = reconstructed_set(model, self.reconstruction_sources)
-                if self.world.test_round_trips == LIKE_REALS:
+                if self.world.test.round_trips == LIKE_REALS:
                     fakes = stored_like(fakes, self.reconstruction_sources)
             self._fakes[generator] = fakes
         return self._fakes[generator]
@@ -156,7 +168,7 @@ class BenchSession:
         if (spec, seed) not in self._detectors:
             if spec.recipe:
                 train = spec.train_config(self.world.train_config(spec.detector, seed))
-                reals = WorldReals(self.world.train_reals, self.world.corpus)
+                reals = WorldReals(self.world.reals.train, self.world.reals.corpus)
                 detector, info, _ = trained_detector(spec, self.generator(spec.generator), reals, train,
                                                      device=self.device, storage=self.world.aligned_storage)
                 self._sidecars[spec, seed] = asdict(info)
@@ -216,16 +228,17 @@ class BenchSession:
     # --- claims -------------------------------------------------------------------------------------
 
     def claim_roles(self) -> dict[str, object]:
-        """The world's roles for the claims, as run.json records them. C6 reads the detector trained
-        aligned on procedural reals; until a spec says which, it is found by its naming convention
-        (aligned-shader-<backbone>)."""
-        w = self.world
-        return ClaimContext(pd.DataFrame(), trained_on=w.train_generator, denoiser_differs=w.denoiser_differs,
-                            autoencoder_differs=w.autoencoder_differs, backbone=w.claims_backbone).roles()
+        """The world's roles for the claims, as run.json records them (`world_claim_roles`)."""
+        return dict(self._claim_roles)
+
+    @cached_property
+    def _claim_roles(self) -> dict[str, object]:
+        return world_claim_roles(self.world)
 
     def claim_context(self) -> ClaimContext:
         return replace(ClaimContext.from_roles(self.store.frame(), self.claim_roles(), self.cost),
                        audit=audit_by_recipe(list(self._audits.values())))
+
     def audit_training_sets(self, recipes: list[tuple[str, str]] | None = None) -> list[dict]:
         """Audit (headers only, no training) the training sets of the given (recipe, reals) pairs, by
         default those of the detectors this session trained; returns every audit made so far (run.json)."""
@@ -241,7 +254,11 @@ class BenchSession:
         """Score every case the claim reads (per seed; cached), then judge it from the store."""
         claim = CLAIMS_BY_ID[claim_id]
         if claim.reads_audit:
-            self.audit_training_sets([("baseline", "corpus"), ("aligned", "corpus")])
+            audits = self.audit_training_sets(wanted := [("baseline", "corpus"), ("aligned", "corpus")])
+            # a set that cannot be built for want of a real model's weights: skipped as its cases are
+            absent = next((a for a in audits if (a["recipe"], a["reals"]) in wanted and a.get("weights_missing")), None)
+            if absent is not None:
+                raise WeightsMissingError(f"C0 audits the {absent['recipe']} training set: {absent['error']}")
         elif not claim.reads_detectors and self.cost is None:
             self.measure_cost()
         for detector, generator, perturbation in claim.needs(self.claim_context()):
@@ -268,8 +285,8 @@ class BenchSession:
             atomic_write_json(cost_path(self.store.path), self.cost)
         return self.cost
 
-    def protocol(self, seeds: tuple[int, ...] = (0,), kind: str = "pytest benchmark", **settings: object) -> dict:
-        """The run's protocol for run.json: world and scoring settings, every detector used (spec,
+    def run_record(self, seeds: tuple[int, ...] = (0,), kind: str = "pytest benchmark", **settings: object) -> dict:
+        """The run's record for run.json: world and scoring settings, every detector used (spec,
         training config, checkpoint sidecar) and every image set scored (count, content hash)."""
         from fakebench.benchmark.run_record import detector_entry, set_entry
 
@@ -288,15 +305,15 @@ class BenchSession:
     def write_outputs(self, out_dir: Path, seeds: tuple[int, ...] = (0,), kind: str = "pytest benchmark",
                       floors: list[FloorMiss] | None = None,
                       **settings: object) -> tuple[pd.DataFrame, dict[str, Path]]:
-        """The reports and run.json (the protocol: `kind` of run and any extra `settings`) in `out_dir`;
+        """The reports and run.json (the run record: `kind` of run and any extra `settings`) in `out_dir`;
         `floors`: the cases that missed their floor (the summary groups them), None when not known."""
         from fakebench.leaderboard.reports import write_reports
 
-        protocol = self.protocol(seeds, kind, **settings)
-        run = write_run_json(out_dir, protocol)
+        run_record = self.run_record(seeds, kind, **settings)
+        run = write_run_json(out_dir, run_record)
         board, paths = write_reports(self.store.frame(), out_dir, cost=self.cost, claims=self.claim_context(),
-                                     protocol=protocol, floors=floors)
-        paths["protocol"] = run
+                                     run_record=run_record, floors=floors)
+        paths["run_record"] = run
         if self.store.path is not None:
             paths["scores"] = self.store.path
         return board, paths

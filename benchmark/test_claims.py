@@ -5,7 +5,10 @@ needs at least three training seeds (`--seeds 0,1,2`); with fewer its numbers ar
 the test is skipped with them, neither passing nor failing the run (one seed's detector depends on the
 machine's float rounding). Known limits (C4) are expected failures: the test asserts the aligned
 detector is *not* hurt, which the paper says it is, so a shown limit reads XFAIL and a missing one
-XPASS; never hidden. The plugin parametrizes `claim_id` (fakebench.pytest_plugin.claim_params)."""
+XPASS; never hidden. A claim whose roles the world lacks (no training generator, no WebP-trained
+detector, ...) is skipped, and one line of the summary names them all; one whose data cannot be built
+(a real model's weights absent) is skipped with the command that fetches them, as a case is. The
+plugin parametrizes `claim_id` (fakebench.pytest_plugin.claim_params)."""
 import pytest
 
 from fakebench.core.errors import FakebenchError, WeightsMissingError

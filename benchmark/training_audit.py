@@ -10,7 +10,7 @@ from fakebench.audit.shortcut import audit_source
 from fakebench.audit.sources import SOURCE_FORMS, AuditSource, resolve_source, training_source
 from fakebench.benchmark.world import WorldConfig
 from fakebench.benchmark.world_files import load_world
-from fakebench.core.errors import FakebenchError
+from fakebench.core.errors import FakebenchError, WeightsMissingError
 from fakebench.data.procedural import PREFIX as PROCEDURAL_PREFIX
 from fakebench.data.reals import source_reals
 from fakebench.detectors.recipes import training_data
@@ -28,7 +28,7 @@ MINI_SETS = {  # name -> (recipe, real source): the training sets of the mini wo
 def world_reals_text(world: WorldConfig, reals: str) -> str:
     """The source text of a world's training reals of a kind: "corpus" (every trainable detector's: the
     world's `[reals] train`, the photo corpus by default) or "procedural" (the shader experiment's)."""
-    return world.train_reals if reals == "corpus" else f"{PROCEDURAL_PREFIX}{world.procedural_reals}"
+    return world.reals.train if reals == "corpus" else f"{PROCEDURAL_PREFIX}{world.reals.procedural}"
 
 
 def recipe_source(recipe: str, reals: str, world: WorldConfig, name: str = "") -> AuditSource:
@@ -36,7 +36,7 @@ def recipe_source(recipe: str, reals: str, world: WorldConfig, name: str = "") -
     reads it (`source_reals`) and built through the benchmark's cache if absent; `reals` is "corpus" (the
     world's training reals) or "procedural" (the shader experiment's)."""
     text = world_reals_text(world, reals)
-    real, val = source_reals(text, world.corpus, world.train.seed)
+    real, val = source_reals(text, world.reals.corpus, world.train.seed)
     data = training_data(recipe, create_generator(world.train_generator), real, val, world.train.seed,
                          storage=world.aligned_storage)
     return training_source(name or f"{world.name}:{recipe}", data,
@@ -70,11 +70,13 @@ def training_set_audit(world: WorldConfig, recipe: str, reals: str) -> dict:
     """The audit of the training set a world's `recipe` detector learns from (`reals`: "corpus", the
     world's training reals, whatever `[reals] train` names; or "procedural", the shader experiment's), at
     the world's training seed; `source` is their source text. A set that cannot be built is an entry with
-    its error."""
+    its error (and `weights_missing` when a real model's weights are not on this machine)."""
     entry = {"recipe": recipe, "reals": reals, "source": world_reals_text(world, reals),
              "generator": world.train_generator, "seed": world.train.seed}
     try:
         r = audit_source(recipe_source(recipe, reals, world))
+    except WeightsMissingError as exc:  # marked, so a claim reading this audit skips as a case would (C0)
+        return {**entry, "error": str(exc), "weights_missing": True}
     except FakebenchError as exc:
         return {**entry, "error": str(exc)}
     except Exception as exc:  # noqa: BLE001 - an audit is information: it never stops a run's reports

@@ -1,41 +1,32 @@
 """World files: a world as TOML, read with the standard library's `tomllib` and checked on load.
 
 A built-in world is `benchmark/worlds/<name>.toml` (`--world mini`); a researcher's own is any path
-(`--world my.toml`). The schema (every key optional; `extends` merges this file over another world,
-tables key by key, arrays replaced whole):
+(`--world my.toml`). Every key is optional; `extends` merges this file over another world, tables key by
+key, arrays replaced whole. The keys and tables are `WorldConfig`'s fields and nested dataclasses
+(fakebench.benchmark.world), each described once in its field's metadata: `SCHEMA`, which checks a file,
+and `world_keys()`, the key reference, are derived from them. A short example:
 
     extends = "mini"                  # a built-in world's name, or a path relative to this file
     description = "one line"          # `fakebench list worlds`
-    generators = ["mini-sd", ...]     # registered generator names (`fakebench list generators`)
-    train_generator = "mini-sd"       # the one trainable detectors train on (one of `generators`)
-    recipes = ["baseline", "aligned", "aligned-sync"]   # the recipes trainable detectors get
-    aligned_storage = "like-reals"    # the aligned recipes' reconstructions stored as their reals are (JPEG
-                                      # with the real's tables) instead of "png", as the autoencoder writes them
-    data = ["folder:my-images"]       # datasets scored as --data does (folder paths relative to this file)
-    floor = 0.6                       # balanced accuracy a case must reach
-    cpu_warning = "..."               # one line shown before a run on a CPU
-    [roles]                           # what the claims read, by generator name
-    same_autoencoder = [...]; denoiser_differs = "..."; autoencoder_differs = "..."
-    [detectors.resnet50]              # a registered detector (`fakebench list detectors`)
-    params = { width = 16 }           # its factory's parameters
-    runs = ["baseline", "aligned", "aligned-sync", "aligned-shader", "aligned-webp"]   # what it adds to the default run
-    train = { epochs = 20 }           # [train] fields its runs change (not schedule, augment, plateau, seed)
+    generators = ["mini-sd", "mini-playground", "taef2"]
+    train_generator = "mini-sd"
+    [roles]
+    same_autoencoder = ["mini-sd", "mini-playground"]
+    [detectors.resnet50]
+    params = { width = 16 }
+    runs = ["baseline", "aligned", "aligned-sync"]
     [reals]
-    corpus = { crops_per_photo = { train = 3, val = 2, test = 2 } }    # the photo corpus (CorpusConfig)
-    train = ["corpus", "procedural:700"]   # every trainable detector's training and validation reals: one
-                                      # source or a mixture (the union of its sources' sets) of corpus,
-                                      # procedural:N, folder:PATH (relative to this file), hf:...; default "corpus"
-    procedural = 1400                 # procedural training reals of the shader experiment (aligned-shader)
-    [train]                           # a schedule preset and TrainConfig overrides
-    schedule = "paper"; epochs = 12; augment = { preset = "paper", crop = 96 }
+    train = ["corpus", "procedural:700"]
+    [train]
+    schedule = "paper"
+    augment = { preset = "paper", crop = 96 }
     [test]
-    fakes = 300; reconstructions = 75 # or "all"; native_side = 64; short_sides = [48, 96, 128]
-    round_trips = "like-reals"        # a reconstruct-only generator's test round trips stored as their reals
-                                      # are (default "png", as the autoencoder writes them)
-    [[score]]                         # what a run that names no perturbations scores: first match wins
-    detectors = ["aligned-sync-*"]; generators = ["taef2"]; perturbations = "identity,jpeg50"
+    reconstructions = 75              # or "all"
+    [[score]]                         # first match wins
+    detectors = ["aligned-sync-*"]
+    perturbations = "identity,jpeg50"
     [claims]
-    backbone = "resnet50"; judged = true; unjudged = { C5 = "why this world cannot judge it" }
+    unjudged = { C5 = "why this world cannot judge it" }
 """
 from __future__ import annotations
 
@@ -43,12 +34,25 @@ import fnmatch
 import functools
 import hashlib
 import json
-from dataclasses import fields, replace
+from collections.abc import Iterator
+from dataclasses import MISSING, Field, fields, is_dataclass, replace
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, get_args, get_origin, get_type_hints
 
-from fakebench.benchmark.world import SHADER, WEBP_RUN, ScoreRule, WorldConfig, WorldDetector
+from fakebench.benchmark.world import (
+    DEFAULT_RUNS,
+    FLOOR,
+    SHADER,
+    WEBP_RUN,
+    ClaimsSettings,
+    Reals,
+    Roles,
+    ScoreRule,
+    TestSets,
+    WorldConfig,
+    WorldDetector,
+)
 from fakebench.core.errors import FakebenchError
 from fakebench.data.corpus import CorpusConfig
 from fakebench.data.folders import PREFIX as FOLDER_PREFIX
@@ -68,21 +72,90 @@ except ModuleNotFoundError:  # Python 3.10
 
 SUFFIX = ".toml"
 BUILTIN = "builtin:"  # how run.json names a built-in world: builtin:mini
-# each table's keys; `detectors` holds one table per registered detector, of DETECTOR_KEYS
-SCHEMA: dict[str, Any] = {
-    "extends": str, "description": str, "generators": list, "train_generator": str, "recipes": list, "data": list,
-    "floor": float, "cpu_warning": str, "aligned_storage": str,
-    "roles": {"same_autoencoder": list, "denoiser_differs": str, "autoencoder_differs": str},
-    "detectors": dict, "reals": {"corpus": dict, "train": (str, list), "procedural": int}, "train": dict,
-    "test": {"fakes": int, "reconstructions": (int, str), "round_trips": str, "native_side": int,
-             "short_sides": list},
-    "score": list, "claims": {"backbone": str, "judged": bool, "unjudged": dict},
-}
-DETECTOR_KEYS = {"params": dict, "runs": list, "train": dict}
 # [train] keys a detector's own `train` cannot change (the seed comes from the run's --seeds)
 WHOLE_RUN_TRAIN = ("schedule", "augment", "plateau", "seed")
 TYPE_WORDS = {int: "whole number", float: "number", str: "string", bool: "true or false"}
-RULE_KEYS = {"detectors": list, "generators": list, "perturbations": (str, list)}
+TOML_WORDS = {**TYPE_WORDS, list: "array", dict: "table"}
+EXTENDS_DOC = "the world this file is merged over: a built-in world's name, or a path relative to this file"
+
+
+class WorldKey(NamedTuple):
+    """One key of a world file, for the key reference: where it is, its TOML type in words, its value
+    when left out, and its description (the field's metadata)."""
+
+    path: str  # `test.fakes`, `detectors.<name>.runs`, `score[].perturbations`
+    words: str
+    default: Any
+    doc: str
+
+
+def _file_fields(cls: type) -> list[tuple[Field, Any]]:
+    """The fields of a world dataclass that a world file writes, each with its resolved type."""
+    hints = get_type_hints(cls)
+    return [(f, hints[f.name]) for f in fields(cls) if f.metadata.get("file", True)]
+
+
+def _toml_type(f: Field, hint: Any) -> Any:
+    """The TOML type(s) a field's key takes (its metadata's `type`, else its own: a tuple as an array), or
+    the schema of the table a nested world dataclass is."""
+    if "type" in f.metadata:
+        return f.metadata["type"]
+    if is_dataclass(hint):
+        return _schema(hint)
+    return list if get_origin(hint) is tuple else hint
+
+
+def _schema(cls: type) -> dict[str, Any]:
+    return {f.name: _toml_type(f, hint) for f, hint in _file_fields(cls)}
+
+
+# each table's keys (a nested table as a dict), derived from the dataclasses; `detectors` holds one table
+# per registered detector, of DETECTOR_KEYS, and `score` an array of tables of RULE_KEYS
+SCHEMA: dict[str, Any] = {"extends": str, **_schema(WorldConfig)}
+DETECTOR_KEYS = _schema(WorldDetector)
+RULE_KEYS = _schema(ScoreRule)
+ENTRIES = {"detectors": ("detectors.<name>.", WorldDetector), "score": ("score[].", ScoreRule)}
+
+
+def _words(f: Field, hint: Any, kind: Any) -> str:
+    if "words" in f.metadata:
+        return f.metadata["words"]
+    if isinstance(kind, tuple):
+        return " or ".join(TOML_WORDS[t] for t in kind)
+    item = get_args(hint)[0] if get_origin(hint) is tuple else None
+    if kind is list and item is not None:
+        return f"array of {'tables' if is_dataclass(item) else TOML_WORDS[item] + 's'}"
+    return TOML_WORDS[kind]
+
+
+def _default(f: Field) -> Any:
+    """A field's value when its key is left out, as TOML writes it (metadata's `left_out` where it differs);
+    None for a key that must be given."""
+    if "left_out" in f.metadata:
+        return f.metadata["left_out"]
+    if f.default is MISSING and f.default_factory is MISSING:
+        return None
+    value = f.default_factory() if f.default is MISSING else f.default
+    return list(value) if isinstance(value, tuple) else value
+
+
+def world_keys() -> Iterator[WorldKey]:
+    """Every key a world file can hold, in the dataclasses' order, a table's keys after it: what a key
+    reference page lists. Derived from the fields' metadata, as SCHEMA is."""
+    yield WorldKey("extends", TOML_WORDS[SCHEMA["extends"]], "", EXTENDS_DOC)
+    yield from _keys(WorldConfig, "")
+
+
+def _keys(cls: type, prefix: str) -> Iterator[WorldKey]:
+    for f, hint in _file_fields(cls):
+        kind, doc = _toml_type(f, hint), f.metadata.get("doc", "")
+        if isinstance(kind, dict):
+            yield WorldKey(prefix + f.name, "table", {}, doc)
+            yield from _keys(hint, f"{prefix}{f.name}.")
+            continue
+        yield WorldKey(prefix + f.name, _words(f, hint, kind), _default(f), doc)
+        if cls is WorldConfig and f.name in ENTRIES:
+            yield from _keys(ENTRIES[f.name][1], ENTRIES[f.name][0])
 
 
 def builtin_dir() -> Path:
@@ -243,6 +316,12 @@ def _in_world(path: Path, key: str, names: list[str], generators: list[str]) -> 
                        f"add {name!r} to generators, or name one of them")
 
 
+def _table(cls: type, table: dict, **given: Any) -> Any:
+    """World dataclass `cls` (a table's) from its checked table: arrays as tuples, then `given` (values
+    converted by the caller) over them; a key left out takes the field's default."""
+    return cls(**{**{k: tuple(v) if isinstance(v, list) else v for k, v in table.items()}, **given})
+
+
 def _world(name: str, path: Path, t: dict) -> WorldConfig:
     """The checked WorldConfig of a merged table."""
     generators, roles, reals, test, claims = (t.get("generators", []), t.get("roles", {}), t.get("reals", {}),
@@ -258,7 +337,7 @@ def _world(name: str, path: Path, t: dict) -> WorldConfig:
         if recipe not in RECIPES:
             raise _bad(path, f"recipes: unknown recipe {recipe!r}", f"use some of {', '.join(RECIPES)}")
     storage = t.get("aligned_storage", WorldConfig.aligned_storage)
-    round_trips = test.get("round_trips", WorldConfig.test_round_trips)
+    round_trips = test.get("round_trips", TestSets.round_trips)
     for key, value in (("aligned_storage", storage), ("test.round_trips", round_trips)):
         if value not in ALIGNED_STORAGES:
             raise _bad(path, f"{key}: unknown storage {value!r}", f"use {' or '.join(ALIGNED_STORAGES)}")
@@ -266,7 +345,7 @@ def _world(name: str, path: Path, t: dict) -> WorldConfig:
     runnable = [*recipes, *([WEBP_RUN] if "aligned" in recipes else []), *([SHADER] if procedural else [])]
     detectors = []
     for det, entry in t.get("detectors", {}).items():
-        runs = entry.get("runs", [r for r in ("baseline", "aligned") if r in recipes])
+        runs = entry.get("runs", [r for r in DEFAULT_RUNS if r in recipes])
         for run in runs:
             if run not in runnable:
                 raise _bad(path, f"detectors.{det}.runs: {run!r} is not among this world's {', '.join(runnable)}",
@@ -287,21 +366,17 @@ def _world(name: str, path: Path, t: dict) -> WorldConfig:
     for claim in unjudged:
         if claim not in CLAIMS_BY_ID:
             raise _bad(path, f"claims.unjudged: unknown claim {claim!r}", f"use one of {', '.join(CLAIMS_BY_ID)}")
+    corpus = CorpusConfig(**_dataclass_kwargs(CorpusConfig, reals.get("corpus", {}), path, "reals.corpus."))
     world = WorldConfig(
         name=name, description=t.get("description", ""), generators=tuple(generators),
-        train_generator=t.get("train_generator", ""), detectors=tuple(detectors), recipes=tuple(recipes),
-        n_test_fakes=test.get("fakes", WorldConfig.n_test_fakes),
-        n_test_reconstructions=None if reconstructions == "all" else reconstructions, test_round_trips=round_trips,
-        corpus=CorpusConfig(**_dataclass_kwargs(CorpusConfig, reals.get("corpus", {}), path, "reals.corpus.")),
-        train_reals=reals_text(reals.get("train", ["corpus"])), procedural_reals=procedural, aligned_storage=storage,
-        data=tuple(t.get("data", ())), train=_train(t.get("train", {}), path),
-        same_autoencoder=tuple(roles.get("same_autoencoder", ())), denoiser_differs=roles.get("denoiser_differs", ""),
-        autoencoder_differs=roles.get("autoencoder_differs", ""), floor=float(t.get("floor", WorldConfig.floor)),
-        native_side=test.get("native_side", WorldConfig.native_side),
-        short_sides=tuple(test.get("short_sides", WorldConfig.short_sides)), rules=tuple(rules),
-        judges_claims=claims.get("judged", True), claims_backbone=claims.get("backbone", WorldConfig.claims_backbone),
-        unjudged_claims=tuple(unjudged.items()), cpu_warning=t.get("cpu_warning", ""))
-    for key, selection in [*((f"score[{i}].perturbations", r.perturbations) for i, r in enumerate(world.rules)),
+        train_generator=t.get("train_generator", ""), recipes=tuple(recipes), aligned_storage=storage,
+        data=tuple(t.get("data", ())), floor=float(t.get("floor", FLOOR)), cpu_warning=t.get("cpu_warning", ""),
+        roles=_table(Roles, roles), detectors=tuple(detectors),
+        reals=_table(Reals, reals, corpus=corpus, train=reals_text(reals.get("train", ["corpus"]))),
+        train=_train(t.get("train", {}), path),
+        test=_table(TestSets, test, reconstructions=None if reconstructions == "all" else reconstructions),
+        score=tuple(rules), claims=_table(ClaimsSettings, claims, unjudged=tuple(unjudged.items())))
+    for key, selection in [*((f"score[{i}].perturbations", r.perturbations) for i, r in enumerate(world.score)),
                            ("test.short_sides", "grid")]:
         try:
             world.perturbation_ids(selection)

@@ -26,7 +26,6 @@ from fakebench.generators.fakesets import generated_set, reconstructed_set
 log = logging.getLogger(__name__)
 
 RECIPES = ("baseline", "aligned", "aligned-sync")
-PAIRED_RECIPES = frozenset({"aligned-sync"})
 # how an aligned recipe stores its reconstructions: as the autoencoder writes them (PNG), or each as its
 # real is stored (JPEG with the real's quantization tables and subsampling)
 PNG, LIKE_REALS = "png", "like-reals"

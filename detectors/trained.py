@@ -90,7 +90,7 @@ def trained_detector(spec: DetectorSpec, generator: Generator, reals: Reals = Wo
         return detector, detector.load(path), path
     rank = distributed.current()
     log.info("training %s on %s (%d reals, %d fakes%s%s)", spec.label, spec.generator, len(data.real), len(data.fake),
-             ", in synced pairs" if data.paired else "", f", {rank.world} processes" if rank.distributed else "")
+             ", in synced pairs" if data.paired else "", f", {rank.world_size} processes" if rank.distributed else "")
     started = time.perf_counter()
     # one process: lock, so two runs sharing a cache train it once; under torchrun every rank must reach
     # DDP's collectives, so a lock could deadlock: atomic writes keep the cache whole there

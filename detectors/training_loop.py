@@ -143,7 +143,7 @@ def fit_network(detector: SGDTrainable, data: TrainingData, cfg: TrainConfig, de
     process. Validation (paper schedule) runs on every rank and gives every rank the same decision."""
     rank = distributed.current()
     torch.manual_seed(cfg.seed)
-    dataset, sampler, loader = training_loader(data, cfg.augment, cfg.seed, cfg.batch_size, rank.world, rank.rank,
+    dataset, sampler, loader = training_loader(data, cfg.augment, cfg.seed, cfg.batch_size, rank.world_size, rank.rank,
                                                cfg.workers(), policy=detector.policy)
     if len(loader) == 0:
         raise FakebenchError(f"{len(dataset)} training {'pairs' if data.paired else 'images'} make no batch of "

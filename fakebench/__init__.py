@@ -4,7 +4,7 @@ Everything is imported under this one root: `fakebench.core` (base: errors, cach
 registries, seeds, devices, distributed helpers), `fakebench.generators` and `fakebench.detectors`
 (models), `fakebench.benchmark` and `fakebench.leaderboard` (evaluation), and the application
 (`fakebench.cli`, `fakebench.jobs`, `fakebench.predict`, `fakebench.pytest_plugin`); see
-docs/architecture.md.
+docs/explanation/architecture.md.
 
 The public surface that plugins use is re-exported here, the way `timm.create_model` is:
 `from fakebench import register_detector, InputPolicy`. The names resolve lazily (PEP 562), so

@@ -16,14 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from fakebench.benchmark.cases import build_cases, detector_specs
+from fakebench.benchmark.cases import build_cases
 from fakebench.benchmark.session import BenchSession
 from fakebench.benchmark.world_files import builtin_worlds, load_world
 from fakebench.core.cache import ensure_writable_dir, home
 from fakebench.core.errors import FakebenchError
-from fakebench.data.sources import SOURCE_HELP, load_data_source
+from fakebench.data.sources import load_data_source
 from fakebench.evaluation.store import default_store_name
 from fakebench.leaderboard.summary import FLOOR_MISS, FloorMiss
+from fakebench.options import add_shared
 
 SESSION_KEY = pytest.StashKey[BenchSession]()
 CASES_KEY = pytest.StashKey[list]()
@@ -53,25 +54,20 @@ def add_options(parser: pytest.Parser) -> None:
                     "worlds) or the path to a .toml world file")
     group.addoption("--detectors", default=None, help="comma-separated detector names or globs, e.g. 'aligned-*'")
     group.addoption("--generators", default=None, help="comma-separated generator names or globs, e.g. 'mini-p*'")
-    group.addoption("--perturbations", default=None,
-                    help="comma-separated perturbation ids (jpeg75, resize0.5, short128, webp50, blur1, "
-                         "resize0.5+jpeg75), 'grid' (the full robustness grid) or 'quick' "
-                         "(identity,resize0.5,jpeg75); default: the world's (mini: grid)")
-    group.addoption("--device", default="cpu", help="torch device: cpu, cuda, cuda:1, mps, or auto")
-    group.addoption("--bench-seed", type=int, default=0, help="seed for test fakes and perturbations")
+    add_shared(group.addoption, "--perturbations", help_suffix="; default: the world's (mini: grid)")
+    add_shared(group.addoption, "--device")
+    add_shared(group.addoption, "--bench-seed")
     group.addoption("--seeds", default="0", help="comma-separated training seeds, e.g. 0,1,2: each detector is "
                     "trained and evaluated per seed; the leaderboard shows mean +- std")
-    group.addoption("--data", action="append", default=[], metavar="folder:PATH|hf:NAME",
-                    help="add a dataset's generators as test cases: " + SOURCE_HELP + "; repeatable")
-    group.addoption("--batch-size", type=int, default=64, help="images per model call when scoring")
-    group.addoption("--workers", type=int, default=None, help="decoding workers (default: by the machine's cores)")
+    add_shared(group.addoption, "--data", action="append", default=[],
+               help_suffix="; its generators join the test cases (repeatable)")
+    add_shared(group.addoption, "--batch-size")
+    add_shared(group.addoption, "--workers")
     group.addoption("--summary", default="full", choices=("full", "short", "none"),
                     help="what the terminal gets at the end: full (ranking, a table like the paper's Table 3, one "
                          "line per claim, failed floors, report paths), short (the table, claims, floors, paths) "
                          "or none (the paths); the wide grids are in the reports")
-    group.addoption("--fast-numerics", action="store_true",
-                    help="let torch pick this machine's fastest CPU kernels and threads: faster, but the numbers are "
-                         "machine-specific (default: pinned, the same bits on any x86-64 machine with AVX2)")
+    add_shared(group.addoption, "--fast-numerics")
     group.addoption("--leaderboard-dir", default="results",
                     help="where the score store and the reports (leaderboard.md/.csv/.json, report.html) go")
 
@@ -111,8 +107,6 @@ def activate(config: pytest.Config) -> None:
 
         world = load_world(config.option.world)
         seeds = _seeds(config.option.seeds)
-        if config.option.batch_size < 1 or (config.option.workers or 0) < 0:
-            raise FakebenchError("--batch-size must be >= 1 and --workers >= 0", fix="e.g. --batch-size 64 --workers 2")
         device = str(resolve_device(config.option.device))
         rank = distributed.init(device)  # under torchrun every rank runs every case on its share of images
         datasets = [load_data_source(d) for d in (*world.data, *config.option.data)]
@@ -142,30 +136,33 @@ def claim_params(config: pytest.Config) -> list:
     """Every claim of the registry (fakebench.evaluation.claims.CLAIMS), marked: known limits are expected
     failures; a world too small to judge the paper (mini-smoke) runs the machinery with every detector
     verdict expected to miss; a claim that needs cases outside --detectors/--generators is skipped,
-    saying which. Whether a verdict is judged or indicative (training seeds) is decided in the test."""
+    saying which. Whether a verdict is judged or indicative (training seeds) is decided in the test.
+
+    A claim whose roles the world lacks (`Claim.roles`: no training generator, no generator whose
+    denoiser differs, no WebP-trained detector, ...) is a skipped item, not an absent one: its pytest id
+    stays the same in every world (`-k claims-C7` still finds it and says why), a skip leaves the exit
+    status to what the world could judge, and the terminal summary names all such claims in one line."""
     from fakebench.evaluation.claims import CLAIMS
 
     session = config.stash[SESSION_KEY]
     world = session.world
-    specs, _ = detector_specs(world)
     selected = {(c.detector.label, c.generator) for c in config.stash[CASES_KEY]}
     context = session.claim_context()
     params = []
     for claim in CLAIMS:
         marks = []
-        needs = claim.needs(context)
-        unknown = sorted({d for d, _, _ in needs if d not in specs})
-        outside = sorted({f"{d} on {g}" for d, g, _ in needs if (d, g) not in selected})
-        unjudged = dict(world.unjudged_claims)
+        missing = context.missing(claim.roles)
+        outside = sorted({f"{d} on {g}" for d, g, _ in claim.needs(context) if (d, g) not in selected})
+        unjudged = dict(world.claims.unjudged)
         if claim.id in unjudged:
             marks.append(pytest.mark.skip(reason=f"the {world.name} world cannot judge {claim.id}: "
                                                  f"{unjudged[claim.id]}"))
-        elif unknown:
-            marks.append(pytest.mark.skip(reason=f"{claim.id} needs {', '.join(unknown)}, which the {world.name} "
-                                                 "world does not register"))
+        elif missing:
+            marks.append(pytest.mark.skip(reason=f"the {world.name} world lacks what {claim.id} reads: no "
+                                                 + "; no ".join(missing)))
         elif outside:
             marks.append(pytest.mark.skip(reason=f"{claim.id} needs {', '.join(outside)}, outside this selection"))
-        elif not world.judges_claims and (claim.reads_detectors or claim.reads_audit):
+        elif not world.claims.judged and (claim.reads_detectors or claim.reads_audit):
             marks.append(pytest.mark.xfail(reason=f"the {world.name} world is too small to judge the paper's claims",
                                            strict=False))
         elif claim.known_limit:

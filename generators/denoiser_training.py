@@ -3,8 +3,22 @@ both learn the same loss with the same clipping and EMA, so their training code 
 schedule and budget."""
 from __future__ import annotations
 
+import copy
+
 import torch
 import torch.nn.functional as F
+
+
+def training_start(spec, lr: float, seed: int) -> tuple:
+    """Seed, then build the denoiser, its EMA copy, its training scheduler, AdamW and the batch generator:
+    one start for both worlds, so a seed gives the same weights and the same draws in either.
+    Returns (unet, ema, scheduler, optimizer, generator)."""
+    torch.manual_seed(seed)
+    unet = spec.build()
+    ema = copy.deepcopy(unet).requires_grad_(False)
+    sched = spec.train_scheduler()
+    opt = torch.optim.AdamW(unet.parameters(), lr=lr, weight_decay=0.0)
+    return unet, ema, sched, opt, torch.Generator().manual_seed(seed)
 
 
 def denoiser_step(unet: torch.nn.Module, ema: torch.nn.Module, opt: torch.optim.Optimizer, sched,

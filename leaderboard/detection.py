@@ -11,16 +11,16 @@ import math
 
 import pandas as pd
 
+from fakebench.evaluation.perturbations import QUICK_PERTURBATIONS
 from fakebench.evaluation.store import TEST_SPLIT
 from fakebench.leaderboard.tables import CALIBRATION_KEYS, calibration_thresholds
 
-HEADLINE_PERTURBATIONS = ("identity", "jpeg75", "resize0.5")
 REALS_ROW = "reals (TNR)"
 
 
 def headline_perturbations(perturbations: list[str]) -> list[str]:
     """The headline perturbations the store holds (clean first); failing those, its first three."""
-    chosen = [p for p in HEADLINE_PERTURBATIONS if p in perturbations]
+    chosen = [p for p in QUICK_PERTURBATIONS if p in perturbations]
     return chosen or list(dict.fromkeys(perturbations))[:3]
 
 

@@ -3,7 +3,7 @@ can publish it as a single artifact and anyone can open it offline.
 
 The answer first, as in leaderboard.md: the summary (ranking, Table-3-style table, claims, failed
 floors), then the plots, each titled and captioned with what to read from it, then the tables in full,
-then the protocol, collapsed."""
+then the run record, collapsed."""
 from __future__ import annotations
 
 import base64
@@ -78,6 +78,8 @@ def summary_html(s: Summary) -> list[str]:
         body += ['<h2 id="claims">Claims</h2>', _table(claims_brief(s.claims))]
         if png := claims_plot(s.claims):
             body.append(_figure("claims", png))
+    if s.not_judged:
+        body.append(f'<p class="note">{html.escape(s.not_judged)}.</p>')
     if s.floors:
         body += [f'<h2 id="floors">Failed floors ({len(s.floors)} cases)</h2>',
                  _table(floor_groups(s.floors))]
@@ -87,10 +89,10 @@ def summary_html(s: Summary) -> list[str]:
 
 
 def render_html(board: pd.DataFrame, plots: dict[str, bytes], version: str, claims: list | None = None,
-                protocol: str = "", detection: list[tuple[str, pd.DataFrame]] | None = None,
+                run_record: str = "", detection: list[tuple[str, pd.DataFrame]] | None = None,
                 summary: Summary | None = None) -> str:
-    """`plots`: fakebench.leaderboard.plots.all_plots; `protocol`: the run's protocol as HTML
-    (fakebench.leaderboard.protocol); `detection`: the per-generator detection tables
+    """`plots`: fakebench.leaderboard.plots.all_plots; `run_record`: the run's record as HTML
+    (fakebench.leaderboard.run_record); `detection`: the per-generator detection tables
     (fakebench.leaderboard.detection); `summary`: what the page leads with (fakebench.leaderboard.summary)."""
     n_images = int((board["n_real"] + board["n_fake"] + board["n_failed"]).sum()) if len(board) else 0
     body = [
@@ -119,8 +121,8 @@ def render_html(board: pd.DataFrame, plots: dict[str, bytes], version: str, clai
         body += ["<h3>Notes</h3>", "<ul>"]
         body += [f"<li><code>{html.escape(r.case_id)}</code>: {html.escape(r.note)}</li>" for r in notes.itertuples()]
         body += ["</ul>"]
-    if protocol:
-        body.append(protocol)
+    if run_record:
+        body.append(run_record)
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             "<title>fakebench leaderboard</title>"

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 
 import matplotlib
 
@@ -12,26 +11,28 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from fakebench.evaluation.claims import ClaimContext  # noqa: E402
+from fakebench.evaluation.metrics import CALIBRATION_FPR  # noqa: E402
+from fakebench.evaluation.perturbations import CLEAN, sweep_value  # noqa: E402
 from fakebench.evaluation.store import TEST_SPLIT  # noqa: E402
 from fakebench.leaderboard.summary import recipe_columns  # noqa: E402
 
-CLEAN = "identity"
-# (title, id pattern, x-axis label, the x of the clean images, log x axis)
+# perturbation name -> (title, x-axis label, the x of the clean images, log x axis)
 SWEEPS = {
-    "resize": ("balanced accuracy vs resize scale", re.compile(r"^resize([0-9.]+)$"), "scale factor", 1.0, True),
-    "jpeg": ("balanced accuracy vs JPEG quality", re.compile(r"^jpeg([0-9]+)$"), "JPEG quality (100 = clean)", 100.0,
-             False),
-    "webp": ("balanced accuracy vs WebP quality", re.compile(r"^webp([0-9]+)$"), "WebP quality (100 = clean)", 100.0,
-             False),
+    "resize": ("balanced accuracy vs resize scale", "scale factor", 1.0, True),
+    "jpeg": ("balanced accuracy vs JPEG quality", "JPEG quality (100 = clean)", 100.0, False),
+    "webp": ("balanced accuracy vs WebP quality", "WebP quality (100 = clean)", 100.0, False),
 }
+
+
+def sweep_x(perturbation: str, sweep: str) -> float | None:
+    """The x of a perturbation id on a sweep: the sweep's clean x for the clean images, its number for a
+    one-step id of that perturbation (the id grammar's `sweep_value`), None otherwise."""
+    return SWEEPS[sweep][2] if perturbation == CLEAN else sweep_value(perturbation, sweep)
 
 
 def sweep_points(board: pd.DataFrame, sweep: str) -> pd.DataFrame:
     """Rows of one sweep with their x value; the clean case sits at the sweep's clean x."""
-    _, pattern, _, clean_x, _ = SWEEPS[sweep]
-    x = board["perturbation"].map(lambda p: clean_x if p == CLEAN else
-                                  (float(m.group(1)) if (m := pattern.match(p)) else None))
-    points = board.assign(x=x).dropna(subset=["x"])
+    points = board.assign(x=board["perturbation"].map(lambda p: sweep_x(p, sweep))).dropna(subset=["x"])
     return points.groupby(["generator", "detector", "x"], as_index=False)["bal_acc"].mean()
 
 
@@ -45,7 +46,7 @@ def _png(fig) -> bytes:
 def sweep_plot(board: pd.DataFrame, sweep: str) -> bytes | None:
     """One panel per generator, one line per detector, for the (generator, detector) pairs scored under
     this sweep beyond the clean case; None when there are none (no single clean points drawn)."""
-    title, _, xlabel, clean_x, logx = SWEEPS[sweep]
+    title, xlabel, clean_x, logx = SWEEPS[sweep]
     points = sweep_points(board, sweep)
     swept = points[points["x"] != clean_x][["generator", "detector"]].drop_duplicates()
     points = points.merge(swept, on=["generator", "detector"])
@@ -84,11 +85,8 @@ def _figure_legend(fig, axes) -> None:
 def probability_points(scores: pd.DataFrame, detectors: list[str], generator: str) -> pd.DataFrame:
     """Mean fake probability per detector, resize scale and class: fakes of `generator`, and the reals
     (the same reals are scored in every generator's case: each image counts once per scale)."""
-    pattern, clean_x = SWEEPS["resize"][1], SWEEPS["resize"][3]
     test = scores[(scores["split"] == TEST_SPLIT) & (scores["error"] == "") & scores["detector"].isin(detectors)]
-    x = test["perturbation"].map(lambda p: clean_x if p == CLEAN else
-                                 (float(m.group(1)) if (m := pattern.match(p)) else None))
-    test = test.assign(x=x).dropna(subset=["x"])
+    test = test.assign(x=test["perturbation"].map(lambda p: sweep_x(p, "resize"))).dropna(subset=["x"])
     reals = test[test["label"] == 0].drop_duplicates(["detector", "seed", "x", "image_id"]).assign(kind="reals")
     fakes = test[(test["label"] == 1) & (test["generator"] == generator)].assign(kind=f"fakes ({generator})")
     return pd.concat([reals, fakes]).groupby(["detector", "kind", "x"], as_index=False)["score"].mean()
@@ -99,7 +97,7 @@ def resize_probability_plot(scores: pd.DataFrame, recipes: list[tuple[str, str]]
     probability of fakes and of reals against the scale factor. `recipes`: (header, detector label);
     only recipes scored at some scale other than 1 get a panel; None when none is."""
     points = probability_points(scores, [label for _, label in recipes], generator)
-    swept = set(points.loc[points["x"] != SWEEPS["resize"][3], "detector"])
+    swept = set(points.loc[points["x"] != SWEEPS["resize"][2], "detector"])
     shown = [(header, label) for header, label in recipes if label in swept]
     if not shown:
         return None
@@ -122,7 +120,7 @@ def resize_probability_plot(scores: pd.DataFrame, recipes: list[tuple[str, str]]
     return _png(fig)
 
 
-def real_fpr_plot(board: pd.DataFrame, target: float = 0.05) -> bytes | None:
+def real_fpr_plot(board: pd.DataFrame, target: float = CALIBRATION_FPR) -> bytes | None:
     """Real FPR at the calibrated threshold per perturbation and detector. Reals do not depend on the
     generator, so each (detector, perturbation) is one bar."""
     data = board.dropna(subset=["real_fpr_cal"])

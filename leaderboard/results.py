@@ -68,4 +68,5 @@ def read_results(folder: Path, paths: dict[str, Path] | None = None) -> Summary:
     roles = ClaimContext(pd.DataFrame(), **doc.get("roles", {}))
     floors = doc.get("failed_floors")
     floors = None if floors is None else [FloorMiss(**f) for f in floors]
-    return build_summary(board, claims, roles, floors, paths, missing, where=where)
+    return build_summary(board, claims, roles, floors, paths, missing, where=where,
+                         not_judged=doc.get("claims_not_judged", ""))

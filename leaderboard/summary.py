@@ -9,7 +9,6 @@ folder written by an older version renders the sections it can and names what it
 from __future__ import annotations
 
 import math
-import re
 import textwrap
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,12 +17,11 @@ import pandas as pd
 from tabulate import tabulate
 
 from fakebench.evaluation.claims import ClaimContext, ClaimResult, claim_value
+from fakebench.evaluation.perturbations import CLEAN, family
 from fakebench.leaderboard.tables import overall_ranking
 
-CLEAN = "identity"
 POST_PROCESSED = "resize0.5+jpeg75"  # the paper's Table 3 "post-processed" column
 REALS_ROW = "reals"
-DETAILS = ("full", "short", "none")  # --summary: how much the terminal gets
 MAX_WIDTH = 120
 MAX_FLOOR_LINES = 8  # failed-floor groups shown; the rest are counted
 NOTHING = ("nothing to summarise: {where} holds no scored case; `pytest benchmark/` runs the benchmark and writes "
@@ -64,6 +62,7 @@ class Summary:
     paths: dict[str, Path] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)  # what an older results folder lacks, in words
     empty: str = ""  # non-empty: there is nothing to summarise, and this says why and what to run
+    not_judged: str = ""  # one line: the claims the world lacks the roles of (fakebench.evaluation.claims)
 
 
 def recipe_columns(roles: ClaimContext) -> list[tuple[str, str]]:
@@ -109,19 +108,14 @@ def paper_table(board: pd.DataFrame, roles: ClaimContext) -> tuple[pd.DataFrame 
     return table, note
 
 
-def _family(perturbation: str) -> str:
-    """`resize0.5` -> `resize`, `resize0.5+jpeg75` -> `resize+jpeg`, `identity` -> `clean`."""
-    return "clean" if perturbation == CLEAN else re.sub(r"[0-9.]+", "", perturbation)
-
-
 def floor_groups(floors: list[FloorMiss]) -> pd.DataFrame:
     """One row per detector x perturbation family: how many cases missed, on what, the worst value."""
     if not floors:
         return pd.DataFrame(columns=["detector", "family", "cases", "generators", "perturbations", "worst", "floor"])
-    frame = pd.DataFrame([asdict(f) for f in floors]).assign(family=lambda f: f["perturbation"].map(_family))
+    frame = pd.DataFrame([asdict(f) for f in floors]).assign(family=lambda f: f["perturbation"].map(family))
     rows = []
-    for (detector, family), group in frame.groupby(["detector", "family"], sort=False):
-        rows.append({"detector": detector, "family": family, "cases": len(group),
+    for (detector, fam), group in frame.groupby(["detector", "family"], sort=False):
+        rows.append({"detector": detector, "family": fam, "cases": len(group),
                      "generators": ", ".join(dict.fromkeys(group["generator"])),
                      "perturbations": ", ".join(dict.fromkeys(group["perturbation"])),
                      "worst": float(group["bal_acc"].min()), "floor": float(group["floor"].max())})
@@ -130,7 +124,7 @@ def floor_groups(floors: list[FloorMiss]) -> pd.DataFrame:
 
 def build_summary(board: pd.DataFrame, claims: list[ClaimResult], roles: ClaimContext,
                   floors: list[FloorMiss] | None = None, paths: dict[str, Path] | None = None,
-                  missing: list[str] | None = None, where: str = "the results") -> Summary:
+                  missing: list[str] | None = None, where: str = "the results", not_judged: str = "") -> Summary:
     missing = list(missing or [])
     if board is None or not len(board):
         return Summary(None, None, "", [], floors, paths or {}, missing, empty=NOTHING.format(where=where))
@@ -138,7 +132,7 @@ def build_summary(board: pd.DataFrame, claims: list[ClaimResult], roles: ClaimCo
     missing += [f"{name}: column(s) {', '.join(cols)}" for name, cols in lacking.items() if cols]
     ranking = overall_ranking(board) if not lacking["ranking"] else None
     paper, note = paper_table(board, roles) if not lacking["paper table"] else (None, "")
-    return Summary(ranking, paper, note, list(claims), floors, paths or {}, missing)
+    return Summary(ranking, paper, note, list(claims), floors, paths or {}, missing, not_judged=not_judged)
 
 
 # ------------------------------------------------------------------------------------ verdicts
@@ -250,6 +244,8 @@ def summary_text(s: Summary, width: int = MAX_WIDTH, detail: str = "full") -> st
                      + ("; indicative: too few training seeds to judge, --seeds 0,1,2 judges" if indicative else ""),
                      width)
         out += _claim_lines(s.claims, width) + [""]
+    if detail != "none" and s.not_judged:
+        out += _wrap(s.not_judged, width) + [""]
     if detail != "none" and s.floors:
         groups = floor_groups(s.floors)
         out += [f"failed floors: {len(s.floors)} case(s), by detector / perturbation family"]
@@ -296,6 +292,8 @@ def summary_markdown(s: Summary, detail: str = "full", heading: str = "##") -> s
                   _md(s.paper.rename_axis("").reset_index()), ""]
     if detail != "none" and s.claims:
         parts += [f"{heading} Claims", "", _md(claims_brief(s.claims)), ""]
+    if detail != "none" and s.not_judged:
+        parts += [s.not_judged + ".", ""]
     if detail != "none" and s.floors:
         parts += [f"{heading} Failed floors ({len(s.floors)} cases)", ""] + floors_markdown(s.floors) + [""]
     if s.missing:

@@ -128,18 +128,24 @@ def _estimate(value: float, lo: float = math.nan, hi: float = math.nan, std: flo
     return text + (f" [{lo:.3f}, {hi:.3f}]" if not math.isnan(lo) else "")
 
 
+def _estimates(frame: pd.DataFrame, metric: str, interval: bool = True, spread: bool = False) -> list[str]:
+    """One column's cells: `metric` with, where asked, its 95% interval (`<metric>_lo/_hi`) and its
+    standard deviation over seeds (`<metric>_std`)."""
+    nan = pd.Series(math.nan, index=frame.index)
+    lo, hi = (frame[f"{metric}_lo"], frame[f"{metric}_hi"]) if interval else (nan, nan)
+    std = frame[f"{metric}_std"] if spread else nan
+    return [_estimate(m, a, b, s) for m, a, b, s in zip(frame[metric], lo, hi, std)]
+
+
 def seed_display_frame(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "detector": summary["detector"],
         "generator": summary["generator"],
         "perturbation": summary["perturbation"],
         "seeds": summary["seeds"],
-        "bal. acc mean ± std [95% CI]": [_estimate(m, lo, hi, sd) for m, sd, lo, hi in zip(
-            summary["bal_acc"], summary["bal_acc_std"], summary["bal_acc_lo"], summary["bal_acc_hi"])],
-        "AUC mean ± std [95% CI]": [_estimate(m, lo, hi, sd) for m, sd, lo, hi in zip(
-            summary["auc"], summary["auc_std"], summary["auc_lo"], summary["auc_hi"])],
-        "real FPR@cal mean ± std": [_estimate(m, std=sd) for m, sd in zip(
-            summary["real_fpr_cal"], summary["real_fpr_cal_std"])],
+        "bal. acc mean ± std [95% CI]": _estimates(summary, "bal_acc", spread=True),
+        "AUC mean ± std [95% CI]": _estimates(summary, "auc", spread=True),
+        "real FPR@cal mean ± std": _estimates(summary, "real_fpr_cal", interval=False, spread=True),
     })
 
 
@@ -153,8 +159,8 @@ def display_frame(board: pd.DataFrame) -> pd.DataFrame:
         "n real/fake/failed": [f"{r}/{f}/{x}" for r, f, x in zip(board["n_real"], board["n_fake"], board["n_failed"])],
         "real acc": board["real_acc"],
         "fake acc": board["fake_acc"],
-        "bal. acc [95% CI]": [_estimate(*v) for v in zip(board["bal_acc"], board["bal_acc_lo"], board["bal_acc_hi"])],
-        "AUC [95% CI]": [_estimate(*v) for v in zip(board["auc"], board["auc_lo"], board["auc_hi"])],
+        "bal. acc [95% CI]": _estimates(board, "bal_acc"),
+        "AUC [95% CI]": _estimates(board, "auc"),
         "AP": board["ap"],
         "TPR@1%FPR": board["tpr_at_fpr1"],
         "TPR@5%FPR": board["tpr_at_fpr5"],
@@ -196,9 +202,10 @@ DETECTION_NOTE = ("Per detector: the first row is the share of reals called real
 
 
 def to_markdown(board: pd.DataFrame, claims: list[ClaimResult] | None = None, cost: dict | None = None,
-                protocol: str = "", detection: list[tuple[str, pd.DataFrame]] | None = None, summary: str = "") -> str:
+                run_record: str = "", detection: list[tuple[str, pd.DataFrame]] | None = None,
+                summary: str = "") -> str:
     """The answer first: `summary` (fakebench.leaderboard.summary: ranking, Table-3-style table, claims,
-    failed floors), then the claims in full and the grids, then `protocol` (fakebench.leaderboard.protocol,
+    failed floors), then the claims in full and the grids, then `run_record` (fakebench.leaderboard.run_record,
     collapsed in `<details>`); `detection`: the per-generator detection tables (fakebench.leaderboard.detection)."""
     parts = ["# fakebench leaderboard", ""] + ([summary, ""] if summary else [])
     if not summary:
@@ -219,8 +226,8 @@ def to_markdown(board: pd.DataFrame, claims: list[ClaimResult] | None = None, co
     notes = board[board["note"] != ""]
     if len(notes):
         parts += ["### Notes", ""] + [f"- `{r.case_id}` (seed {r.seed}): {r.note}" for r in notes.itertuples()] + [""]
-    if protocol:
-        parts += [protocol, ""]
+    if run_record:
+        parts += [run_record, ""]
     return "\n".join(parts)
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from fakebench.benchmark.cases import build_cases
 from fakebench.benchmark.session import BenchSession
+from fakebench.benchmark.world import ClaimsSettings, Reals, Roles, TestSets
 from fakebench.benchmark.world_files import SCHEMA, builtin_dir, builtin_worlds, load_world
 from fakebench.core.provenance import provenance, write_run_json
 from fakebench.core.version import __version__
@@ -43,10 +44,20 @@ RUNS_TRAINED = {*TABLE_DETECTORS, "aligned-shader-resnet50", "aligned-webp-resne
 HAS_REALS_TRAIN = "train" in SCHEMA["reals"]
 
 
+def _fields(world, prefix: str = ""):
+    """A world's fields as (name, value), a table's (roles, reals, test, claims) as dotted paths."""
+    for f in dataclasses.fields(world):
+        value = getattr(world, f.name)
+        if isinstance(value, (Roles, Reals, TestSets, ClaimsSettings)):
+            yield from _fields(value, f"{prefix}{f.name}.")
+        else:
+            yield prefix + f.name, value
+
+
 def _changed(a, b) -> set[str]:
     """The WorldConfig fields in which two worlds differ."""
-    return {f.name for f in dataclasses.fields(a)
-            if f.name not in SAME_WORLD and getattr(a, f.name) != getattr(b, f.name)}
+    old, new = dict(_fields(a)), dict(_fields(b))
+    return {name for name in old if name not in SAME_WORLD and old[name] != new[name]}
 
 
 def _loadable(ablation):
@@ -61,13 +72,13 @@ def _assert_judges_every_claim(world) -> None:
     cases = build_cases(world, seeds=(0, 1, 2))
     assert {c.detector.label for c in cases} == RUNS_TRAINED
     assert {c.perturbation for c in cases} == {CLEAN, POST_PROCESSED}
-    table = {(c.detector.label, c.perturbation) for c in cases if c.generator == world.denoiser_differs}
+    table = {(c.detector.label, c.perturbation) for c in cases if c.generator == world.roles.denoiser_differs}
     assert {(d, p) for d in TABLE_DETECTORS for p in (CLEAN, POST_PROCESSED)} <= table
     pairs = {(c.detector.label, c.generator) for c in cases}
     context = BenchSession(world).claim_context()
     for claim in CLAIMS:
         assert {(d, g) for d, g, _ in claim.needs(context)} <= pairs, claim.id
-    assert world.judges_claims and not world.unjudged_claims
+    assert world.claims.judged and not world.claims.unjudged
 
 
 def test_ablation_worlds_are_one_short_file_each_outside_the_world_list():
@@ -81,7 +92,8 @@ def test_ablation_worlds_are_one_short_file_each_outside_the_world_list():
 def test_reference_is_the_lite_world_cut_to_the_table_and_the_claims():
     lite, reference = load_world("lite"), load_world(world_ref(REFERENCE.world))
     # and its claims read the ResNet-50, the table's subject, where lite's read NPR
-    assert _changed(lite, reference) == {"generators", "same_autoencoder", "detectors", "rules", "claims_backbone"}
+    assert _changed(lite, reference) == {"generators", "roles.same_autoencoder", "detectors", "score",
+                                         "claims.backbone"}
     assert set(reference.generators) == set(lite.generators) - {"taef2"}
     assert {d.name: d.params for d in reference.detectors} == {d.name: d.params for d in lite.detectors}
     _assert_judges_every_claim(reference)
@@ -132,9 +144,9 @@ def test_table_reads_each_worlds_results_as_mean_sd_over_seeds_with_claims_and_t
     scores = _store(accuracy)
     folder = tmp_path / "reference"
     roles = ClaimContext(scores, trained_on="taef2-sd", denoiser_differs=GENERATOR, autoencoder_differs="mini-sd")
-    protocol = provenance("pytest benchmark", settings={"seeds": [0, 1, 2]}, roles=roles.roles())
-    write_run_json(folder, protocol)
-    write_reports(scores, folder, BootstrapConfig(resamples=50), claims=roles, protocol=protocol)
+    run_record = provenance("pytest benchmark", settings={"seeds": [0, 1, 2]}, roles=roles.roles())
+    write_run_json(folder, run_record)
+    write_reports(scores, folder, BootstrapConfig(resamples=50), claims=roles, run_record=run_record)
 
     runs = [AblationRun("reference", "the recipe", folder), AblationRun("npr-input", "raw -> NPR", tmp_path / "none"),
             AblationRun("photos-procedural", "photos -> +procedural", tmp_path / "x", status="not run: no key")]

@@ -225,4 +225,4 @@ def test_the_benchmark_audits_its_training_sets_into_run_json_and_judges_c0():
     assert aligned["format_mismatch"] == 1.0 and aligned["psnr_db_median"] > 5
     r = evaluate(CLAIMS_BY_ID["C0"], session.claim_context())
     assert r.outcome == "fails" and r.judged and "format" in r.detail
-    assert session.protocol()["training_audit"] == entries
+    assert session.run_record()["training_audit"] == entries

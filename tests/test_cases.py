@@ -18,8 +18,8 @@ def test_case_ids_and_expected_failures():
     added = [f"{r}-{d}" for r in ("aligned", "baseline") for d in ("freq-lr", "small-cnn")]
     added += ["aligned-shader-resnet50", "aligned-sync-resnet50"]
     assert labels == sorted(grid + added)
-    n_added = len(MINI_WORLD.perturbation_ids(MINI_WORLD.rules[0].perturbations))
-    added_generators = MINI_WORLD.rules[1].generators
+    n_added = len(MINI_WORLD.perturbation_ids(MINI_WORLD.score[0].perturbations))
+    added_generators = MINI_WORLD.score[1].generators
     grid_generators = [g for g in MINI_WORLD.generators if g not in added_generators]
     assert grid_generators == ["mini-sd"]
     n_grid = len(MINI_WORLD.perturbation_ids("grid"))

@@ -1,24 +1,37 @@
 """Claims judged from a store: the registry, verdicts from paired intervals, C2a/C2b/C6 judges,
 seeds (indicative below three), missing data, and C5 from FLOP counts on the meta device."""
+import functools
+import json
 import math
 import re
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
+from fakebench.benchmark.world_files import load_world
 from fakebench.core.version import __version__
 from fakebench.evaluation.claims import (
     CLAIMS,
     CLAIMS_BY_ID,
     MIN_SEEDS,
+    PREDICTED_FAILURES,
+    WEBP_LIMIT_MARGIN,
+    CaseFacts,
     ClaimContext,
     audit_by_recipe,
     claims_table,
     evaluate,
     evaluate_claims,
+    not_applicable,
+    not_applicable_line,
+    predicted_failure,
+    recorded_roles,
 )
+from fakebench.evaluation.claims import needs as needs_of
 
 N = 60  # reals and fakes per case
 SEEDS3 = (0, 1, 2)
@@ -50,8 +63,21 @@ def _scores(acc_real, acc_fake, rng):
     return real, fake
 
 
+@functools.cache
+def _mini_roles() -> dict:
+    """The mini world's claim roles, read from its world file: the generators these stores name."""
+    world = load_world("mini")
+    return {"trained_on": world.train_generator, "denoiser_differs": world.roles.denoiser_differs,
+            "autoencoder_differs": world.roles.autoencoder_differs}
+
+
+def _ctx(frame, **roles) -> ClaimContext:
+    """A context over `frame` with the mini world's roles (`roles` override them)."""
+    return ClaimContext(frame, **{**_mini_roles(), **roles})
+
+
 def _judge(claim_id, frame, **ctx):
-    return evaluate(CLAIMS_BY_ID[claim_id], ClaimContext(frame, **ctx))
+    return evaluate(CLAIMS_BY_ID[claim_id], _ctx(frame, **ctx))
 
 
 def _c1_store(aligned_fake_acc, baseline_fake_acc, seeds=SEEDS3):
@@ -73,19 +99,19 @@ def test_registry_holds_one_entry_per_claim_with_what_it_needs():
     assert [c.id for c in CLAIMS if not c.reads_detectors] == ["C0", "C5"]
     assert [c.id for c in CLAIMS if c.reads_audit] == ["C0"]
     assert len({c.test_id for c in CLAIMS}) == len(CLAIMS) and CLAIMS_BY_ID["C2a"].test_id.startswith("claims-C2a-")
-    needs = ClaimContext(pd.DataFrame()).needs()
+    needs = needs_of(_ctx(pd.DataFrame()))
     assert list(needs) == ids and needs["C5"] == [] and needs["C0"] == []
     assert ("aligned-resnet50", "mini-playground", "identity") in needs["C1"]
     assert ("baseline-resnet50", "mini-sd", "resize0.5") in needs["C2a"]
     assert {(d, "mini-sd", "resize2") for d in ("baseline-resnet50", "aligned-resnet50")} <= set(needs["C2b"])
     assert ("aligned-resnet50", "mini-othervae", "identity") in needs["C4b"]
     assert ("aligned-shader-resnet50", "mini-sd", "identity") in needs["C6"]
-    named = ClaimContext(pd.DataFrame(), procedural_detector="aligned-procedural-resnet50").needs()["C6"]
+    named = needs_of(_ctx(pd.DataFrame(), procedural_detector="aligned-procedural-resnet50"))["C6"]
     assert ("aligned-procedural-resnet50", "mini-sd", "identity") in named
 
 
 def test_every_claim_reports_in_registry_order_and_lands_in_the_table():
-    results = evaluate_claims(ClaimContext(_c1_store(0.95, 0.4)))
+    results = evaluate_claims(_ctx(_c1_store(0.95, 0.4)))
     assert [r.id for r in results] == [c.id for c in CLAIMS]
     table = claims_table(results)
     c1 = [c.id for c in CLAIMS].index("C1")
@@ -106,11 +132,11 @@ def _store_of(cases, seeds=(0,)):
 def test_each_claim_judges_exactly_the_cases_it_declares(claim):
     """A claim declares its cases once: a store of exactly those gets a verdict, and dropping any one of
     them gives `no data` naming it, so the judge reads nothing the run was not told to score."""
-    needs = claim.needs(ClaimContext(pd.DataFrame()))
+    needs = claim.needs(_ctx(pd.DataFrame()))
     assert needs and len(set(needs)) == len(needs)
-    assert evaluate(claim, ClaimContext(_store_of(needs))).outcome != "no data"
+    assert evaluate(claim, _ctx(_store_of(needs))).outcome != "no data"
     for dropped in needs:
-        result = evaluate(claim, ClaimContext(_store_of([c for c in needs if c != dropped])))
+        result = evaluate(claim, _ctx(_store_of([c for c in needs if c != dropped])))
         assert result.outcome == "no data" and dropped[0] in result.detail, (claim.id, dropped, result.detail)
 
 
@@ -237,7 +263,7 @@ def test_c6_holds_when_procedural_reals_train_about_as_well_as_photos():
 
 
 def test_missing_cases_say_no_data_naming_them():
-    results = {r.id: r for r in evaluate_claims(ClaimContext(_c1_store(0.95, 0.4)))}
+    results = {r.id: r for r in evaluate_claims(_ctx(_c1_store(0.95, 0.4)))}
     assert results["C1"].verdict == "holds"
     for cid in ("C2a", "C2b", "C3", "C4a", "C4b", "C5", "C6"):
         assert results[cid].verdict == "no data" and results[cid].detail and not results[cid].judged
@@ -370,7 +396,7 @@ def _c3_store(clean_acc, perturbed_acc, seeds=SEEDS3):
     """The aligned detector at `clean_acc` clean and `perturbed_acc` under every perturbation C3 reads; equal
     accuracies give every case the same scores (a drop of exactly 0)."""
     rng = np.random.default_rng(3)
-    cases = CLAIMS_BY_ID["C3"].needs(ClaimContext(pd.DataFrame()))
+    cases = CLAIMS_BY_ID["C3"].needs(_ctx(pd.DataFrame()))
     parts = []
     for seed in seeds:
         clean = _scores(clean_acc, clean_acc, rng)
@@ -389,3 +415,104 @@ def test_c3_names_the_clean_accuracy_its_drops_start_from():
     assert chance.verdict == "holds" and 0.35 < clean_of(chance) < 0.65
     fragile = _judge("C3", _c3_store(0.95, 0.6))
     assert fragile.verdict == "fails" and clean_of(fragile) > 0.85
+
+
+# ------------------------------------------------------------------------------------ roles
+
+
+def test_roles_default_to_none_so_a_bare_context_judges_no_claim():
+    """No role is guessed: a context without a world's names lacks the training generator every claim
+    reads, so no claim is evaluated, and one line within 120 columns says so."""
+    ctx = ClaimContext(pd.DataFrame())
+    assert (ctx.trained_on, ctx.denoiser_differs, ctx.autoencoder_differs) == ("", "", "")
+    missing = not_applicable(ctx)
+    assert list(missing) == [c.id for c in CLAIMS] and all("training generator" in m for m in missing.values())
+    assert evaluate_claims(ctx) == []
+    line = not_applicable_line(missing)
+    assert line == ("claims not judged, the world lacks their roles: C0, C1, C2a, C2b, C3, C4a, C4b, C5, C6, C7 "
+                    "(no training generator)") and len(line) <= 120
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)
+def test_each_claim_declares_a_role_for_everything_it_reads(claim):
+    """Take away anything a claim's cases name (the training generator, the generator whose denoiser or
+    autoencoder differs, any detector) and the claim no longer applies: its roles cover what it reads."""
+    full = _ctx(pd.DataFrame())
+    full = replace(full, registered=full.claim_detectors())
+    assert claim.applies(full)
+    read = claim.needs(full)
+    for role in ("trained_on", "denoiser_differs", "autoencoder_differs"):
+        if role == "trained_on" or any(g == getattr(full, role) for _, g, _ in read):
+            assert not claim.applies(replace(full, **{role: ""})), role
+    for detector in {d for d, _, _ in read}:
+        others = tuple(d for d in full.claim_detectors() if d != detector)
+        assert not claim.applies(replace(full, registered=others)), detector
+
+
+WEBP_ROLE = "aligned-webp-resnet50, trained with WebP"
+
+
+@pytest.mark.parametrize("world, lacking", [
+    ("mini", {"C7": [WEBP_ROLE]}),
+    ("lite", {}),
+    ("mini-smoke", {"C6": ["aligned-shader-resnet50, trained on procedural reals"], "C7": [WEBP_ROLE]}),
+    ("taef2", {**{c: ["baseline-resnet50-nodown, the baseline recipe's detector"] for c in ("C0", "C2a", "C2b")},
+               "C1": ["generator whose denoiser differs", "baseline-resnet50-nodown, the baseline recipe's detector"],
+               "C7": ["aligned-webp-resnet50-nodown, trained with WebP"]}),
+])
+def test_a_world_judges_the_claims_whose_roles_it_has(world, lacking):
+    """The roles a run records (run.json, through JSON) say which claims its world can judge; every detector
+    a claim it can judge reads is one the world registers."""
+    from fakebench.benchmark.session import world_claim_roles
+
+    roles = json.loads(json.dumps(world_claim_roles(load_world(world))))
+    ctx = ClaimContext.from_roles(pd.DataFrame(), roles)
+    assert not_applicable(ctx) == {c: lacking[c] for c in CLAIMS_BY_ID if c in lacking}
+    for claim in CLAIMS:
+        if claim.applies(ctx):
+            assert {d for d, _, _ in claim.needs(ctx)} <= set(roles["registered"]), claim.id
+
+
+def test_a_world_of_ones_own_images_has_no_claim_to_judge(tmp_path):
+    """A world on one's own folder (examples/my-world.toml: no training generator) lacks every claim's roles,
+    C5's too (it would count a model the world never names)."""
+    from fakebench.benchmark.session import world_claim_roles
+
+    path = tmp_path / "own.toml"
+    path.write_text('[detectors]\nrt-ratio = { params = { generator = "taef2" } }\n')
+    ctx = ClaimContext.from_roles(pd.DataFrame(), world_claim_roles(load_world(str(path))))
+    assert list(not_applicable(ctx)) == [c.id for c in CLAIMS]
+    assert not_applicable_line(not_applicable(ctx)).endswith("C6, C7 (no training generator)")
+
+
+def test_an_older_run_json_names_the_roles_in_its_world_settings():
+    """A run.json written before the roles were recorded names them in its world: a report rebuilt from it
+    judges the cases its run judged."""
+    old = json.loads((Path(__file__).parent / "data" / "mini_smoke_run" / "run.json").read_text())
+    assert "roles" not in old
+    roles = recorded_roles(old)
+    assert roles == {"trained_on": "mini-sd", "denoiser_differs": "mini-playground",
+                     "autoencoder_differs": "mini-othervae", "backbone": "resnet50"}
+    ctx = ClaimContext.from_roles(pd.DataFrame(), roles)
+    assert needs_of(ctx) == needs_of(_ctx(pd.DataFrame())) and not not_applicable(ctx)
+    assert recorded_roles({"roles": {"trained_on": "x"}}) == {"trained_on": "x"}
+    assert recorded_roles(None) is None and recorded_roles({"settings": {}}) is None
+
+
+# ------------------------------------------------------------------------------------ predicted failures
+
+
+def test_predicted_failures_are_declared_once_with_the_claim_that_predicts_them():
+    assert [p.claim for p in PREDICTED_FAILURES] == ["C4b", "C1", "C2a", "C4a"]
+    webp = PREDICTED_FAILURES[-1]
+    assert CLAIMS_BY_ID["C4a"].paper in webp.reason  # the claim's statement is its cases' reason
+    facts = CaseFacts("aligned", other_autoencoder=False, other_generator=False, downscales=True, webp=True,
+                      webp_trained=True)
+    assert predicted_failure(facts) == ""  # trained with WebP: not expected to fail on it (C7); aligned: no resolution
+    assert predicted_failure(replace(facts, webp_trained=False)) == webp.reason
+    assert predicted_failure(replace(facts, recipe="baseline")) == PREDICTED_FAILURES[2].reason
+    assert predicted_failure(replace(facts, recipe="")) == ""  # untrained detectors get no prediction
+    # C4a and C7 share one margin: C7 calls removed the limit C4a calls shown
+    empty = _ctx(pd.DataFrame())
+    assert evaluate(CLAIMS_BY_ID["C4a"], empty).margin == evaluate(CLAIMS_BY_ID["C7"], empty).margin \
+        == WEBP_LIMIT_MARGIN

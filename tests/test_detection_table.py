@@ -7,7 +7,7 @@ import pandas as pd
 
 from fakebench.core.version import __version__
 from fakebench.leaderboard.detection import REALS_ROW, detection_tables, headline_perturbations
-from fakebench.leaderboard.protocol import augment_brief, protocol_markdown
+from fakebench.leaderboard.run_record import augment_brief, run_record_markdown
 
 
 def _rows(case, generator, perturbation, split, labels, scores, seed=0, image_ids=None):
@@ -61,7 +61,7 @@ def test_headline_perturbations_fall_back_to_the_first_three():
 
 
 def test_protocol_markdown_flattens_whatever_the_configs_hold():
-    text = protocol_markdown({
+    text = run_record_markdown({
         "kind": "pytest benchmark", "argv": ["pytest", "benchmark/"], "versions": {"fakebench": "0.1.0"},
         "settings": {"world": {"name": "mini", "train": {"epochs": 5, "augment": {"preset": "paper"}}}},
         "detectors": [{"label": "aligned-resnet50", "seed": 0, "checkpoint": "abc",

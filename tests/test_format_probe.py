@@ -76,9 +76,11 @@ def test_a_world_can_store_its_test_round_trips_like_their_reals(tiny_corpus):
     "png" keeps them as the autoencoder writes them."""
     from fakebench.benchmark.session import BenchSession
 
-    world = replace(load_world("mini-smoke"), corpus=tiny_corpus, n_test_reconstructions=None)
+    smoke = load_world("mini-smoke")
+    world = replace(smoke, reals=replace(smoke.reals, corpus=tiny_corpus),
+                    test=replace(smoke.test, reconstructions=None))
     png = BenchSession(world).test_fakes("taef2")
-    like = BenchSession(replace(world, test_round_trips="like-reals")).test_fakes("taef2")
+    like = BenchSession(replace(world, test=replace(world.test, round_trips="like-reals"))).test_fakes("taef2")
     reals = real_split("test", tiny_corpus)
     assert [r.image_id for r in like.records] == [r.image_id for r in png.records] == \
         [r.image_id + "-recon" for r in reals.records]

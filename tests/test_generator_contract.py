@@ -11,6 +11,7 @@ import pytest
 
 from fakebench.benchmark.cases import Case, WorldConfig
 from fakebench.benchmark.session import BenchSession
+from fakebench.benchmark.world import Reals, TestSets
 from fakebench.cli import main
 from fakebench.core.cache import artifact_dir, home
 from fakebench.data.corpus import CorpusConfig
@@ -93,7 +94,8 @@ def test_a_good_plugin_generator_is_cached_as_before(plugins):
 
 def test_the_benchmark_counts_a_generators_failed_fakes_in_its_case(plugins):
     world = WorldConfig("contract", ("contract-gen-g-nan", "contract-gen-r-raiseall"), "contract-gen-good",
-                        n_test_fakes=5, corpus=CorpusConfig(crops_per_photo={"train": 1, "val": 1, "test": 1}))
+                        test=TestSets(fakes=5),
+                        reals=Reals(CorpusConfig(crops_per_photo={"train": 1, "val": 1, "test": 1})))
     session = BenchSession(world, calibration=None)
     spec = DetectorSpec("contract-good", "", "")
     for generator, n_failed in (("contract-gen-g-nan", 1), ("contract-gen-r-raiseall", None)):
@@ -121,8 +123,8 @@ def test_fakebench_reconstruct_lists_the_failed_images_and_writes_no_broken_png(
 
 def test_plugin_generators_misbehave_in_a_pytest_run_without_traceback(plugins, tmp_path):
     """The session's reports still come out when a world generator fails images (scored + failed = given)."""
-    world = WorldConfig("contract", ("contract-gen-g-raiseall",), "contract-gen-good", n_test_fakes=3,
-                        corpus=CorpusConfig(crops_per_photo={"train": 1, "val": 1, "test": 1}))
+    world = WorldConfig("contract", ("contract-gen-g-raiseall",), "contract-gen-good", test=TestSets(fakes=3),
+                        reals=Reals(CorpusConfig(crops_per_photo={"train": 1, "val": 1, "test": 1})))
     session = BenchSession(world, calibration=None, store_path=tmp_path / "out" / "scores.csv")
     result = session.run_case(Case(DetectorSpec("contract-good", "", ""), "contract-gen-g-raiseall", "identity"))
     assert result.failures.failed == 3 and result.metrics.n_fake == 0 and "no fakes" in result.metrics.note

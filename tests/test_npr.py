@@ -8,8 +8,9 @@ from fakebench.core.errors import FakebenchError
 from fakebench.detectors import create_detector
 from fakebench.detectors.augment import AugmentConfig
 from fakebench.detectors.npr import NPRResidual, npr_residual
-from fakebench.detectors.train import DetectorSpec, TrainConfig, trained_detector
-from fakebench.detectors.trained import WorldReals
+from fakebench.detectors.spec import DetectorSpec
+from fakebench.detectors.trained import WorldReals, trained_detector
+from fakebench.detectors.training_loop import TrainConfig
 from fakebench.generators import create_generator
 
 

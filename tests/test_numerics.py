@@ -18,7 +18,7 @@ from fakebench.cli import main
 from fakebench.core import numerics
 from fakebench.core.errors import FakebenchError
 from fakebench.leaderboard.compare import numerics_warnings
-from fakebench.leaderboard.protocol import protocol_markdown
+from fakebench.leaderboard.run_record import run_record_markdown
 from tests.golden.regenerate import PROCESS_KNOBS, fresh_process_env, selection_store
 from tests.jobs_helpers import TINY_DETECTOR, reals_folder
 
@@ -99,8 +99,8 @@ def test_compare_warns_and_the_protocol_says_machine_specific():
     assert numerics_warnings(old, old) == []
     (warning,) = numerics_warnings(old, new)
     assert "threads: 2 -> 8" in warning
-    assert "numerics: portable" in protocol_markdown(old)
-    assert "numerics: machine-specific" in protocol_markdown(new)
+    assert "numerics: portable" in run_record_markdown(old)
+    assert "numerics: machine-specific" in run_record_markdown(new)
 
 
 def test_run_json_records_the_fingerprint():

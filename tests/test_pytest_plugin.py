@@ -14,6 +14,7 @@ import pytest
 
 from fakebench.cli import main
 from fakebench.evaluation.store import read_store
+from tests.folder_layouts import write_image
 from tests.jobs_helpers import benchmark_in_process
 
 pytestmark = pytest.mark.integration  # inner pytest runs of the benchmark (pytester)
@@ -90,7 +91,7 @@ def test_k_selection_writes_the_leaderboard_and_a_warm_rerun_rebuilds_nothing(py
     (["--generators", "sd-xl"], ["sd-xl", "mini-sd"]),
     (["--perturbations", "identity,jpeg101"], ["101", "1-100"]),
     (["--seeds", "0,x"], ["'0,x'"]),
-    (["--batch-size", "0"], ["--batch-size must be >= 1"]),
+    (["--batch-size", "0"], ["--batch-size", "expected a number >= 1, got 0"]),
 ])
 def test_bad_options_are_usage_errors(pytester, tmp_path, args, needles):
     result = benchmark_in_process(pytester, "--world", "mini-smoke", *args)
@@ -141,27 +142,33 @@ def test_seeds_train_each_detector_per_seed_and_the_leaderboard_aggregates(pytes
     assert set(scores["seed"]) == {0, 1} and set(scores["bench_seed"]) == {0}
 
 
+NOT_JUDGED_C6_C7 = ("claims not judged, the world lacks their roles: C6, C7 (no aligned-shader-resnet50, trained on "
+                    "procedural reals: C6; no aligned-webp-resnet50, trained with WebP: C7)")
+
+
 def test_claims_run_what_they_need_and_land_in_the_reports(pytester, mini_smoke_home, tmp_path, capsys):
     """On mini-smoke with one training seed the claims run end to end but are not judged: every claim
     read from detectors is skipped as indicative with its numbers; C5 (FLOP counts) is judged; C6 has
-    no procedural-trained detector in this world, C7 no WebP-trained one, and they say so; C0 reads the audit
-    of the training sets."""
+    no procedural-trained detector in this world, C7 no WebP-trained one: both are skipped, and one line of
+    the summary names them instead of two `no data` rows; C0 reads the audit of the training sets."""
     out = tmp_path / "out"
     result = benchmark_in_process(pytester, "--world", "mini-smoke", "-k", "claims", "--detectors",
                                   "aligned-resnet50,baseline-resnet50", "--leaderboard-dir", str(out), "-rsxX")
     assert result.ret == 0, _failure(result)
     stdout = result.stdout.str()
     assert stdout.count("indicative (1 training seed; judging needs 3)") == 6, _failure(result)
-    assert "C6 needs aligned-shader-resnet50, which the mini-smoke world does not register" in stdout
-    assert "C7 needs aligned-webp-resnet50, which the mini-smoke world does not register" in stdout
-    # C5 judged; six indicative, C6 and C7 not registered; C0 judged from the training sets' audit, expected to miss
+    assert "the mini-smoke world lacks what C6 reads: no aligned-shader-resnet50, trained on procedural reals" in stdout
+    assert "the mini-smoke world lacks what C7 reads: no aligned-webp-resnet50, trained with WebP" in stdout
+    # C5 judged; six indicative, C6 and C7 lack roles; C0 judged from the training sets' audit, expected to miss
     # in a world this small (its aligned set still leaks format: JPEG reals, PNG reconstructions)
     result.assert_outcomes(passed=1, skipped=8, xfailed=1)
     # the terminal summary: one line per claim, the indicative ones with their numbers, within 120 columns
     summary = stdout[stdout.index("fakebench leaderboard"):].split("\n=")[0].splitlines()[1:]  # to pytest's next
     assert max(map(len, summary)) <= 120
-    for claim in ("C0", "C1", "C2a", "C2b", "C3", "C4a", "C4b", "C5", "C6", "C7"):
+    for claim in ("C0", "C1", "C2a", "C2b", "C3", "C4a", "C4b", "C5"):
         assert any(line.startswith(claim + " ") for line in summary), claim
+    assert not any(line.startswith(("C6 ", "C7 ")) for line in summary)
+    assert NOT_JUDGED_C6_C7 in " ".join(" ".join(summary).split())  # one line, wrapped to the width
     assert any(line.startswith("C5 ") and line.endswith("holds") for line in summary)
     md = (out / "leaderboard.md").read_text()
     claims_md = md.split("### Claims (the paper's findings)")[1].split("\n### ")[0]
@@ -169,7 +176,8 @@ def test_claims_run_what_they_need_and_land_in_the_reports(pytester, mini_smoke_
     assert "C0: the baseline's training set" in md and "Training-set audit" in md
     assert {e["recipe"] for e in json.loads((out / "run.json").read_text())["training_audit"]} == {"aligned",
                                                                                                   "baseline"}
-    assert [line.split("|")[1].strip()[:3] for line in claims_md.splitlines() if "no data" in line] == ["C6:", "C7:"]
+    assert not [line for line in claims_md.splitlines() if "no data" in line]
+    assert NOT_JUDGED_C6_C7 in md
     cost = json.loads((out / "cost.json").read_text())
     assert cost["flops"]["sd15"]["ratio"] > 10 and cost["flops"]["mini-sd"]["denoiser_calls"] == 20
     wall = cost["wallclock"]
@@ -205,3 +213,47 @@ def test_folder_dataset_generators_join_the_benchmark(pytester, mini_smoke_home,
     assert board.loc["aligned-small-cnn-cnndet-progan-identity", "n_fake"] == 2
     skipped = pd.read_csv(out / "skipped.csv")
     assert sorted(p.rsplit("/", 1)[-1] for p in skipped["path"]) == ["cut.png", "notes.md"]
+
+
+def test_a_world_without_the_claims_roles_skips_them_in_one_line_and_exits_on_its_cases(pytester, mini_smoke_home,
+                                                                                      tmp_path):
+    """A world on one's own folder of reals and fakes (examples/my-world.toml, with a training-free built-in
+    detector in place of the example plugin) has no training generator: every claim is skipped, none fails
+    or reads `no data`, the run exits on its cases alone, and one line names the claims and what is missing."""
+    for i in range(3):
+        write_image(tmp_path / "own" / "real" / f"r{i}.jpg", i, (64, 64))
+        write_image(tmp_path / "own" / "fake" / f"f{i}.png", 100 + i, (64, 64))
+    world = tmp_path / "own.toml"
+    world.write_text('data = ["folder:own"]\nfloor = 0.0\n'
+                     '[detectors]\nrt-ratio = { params = { generator = "taef2" } }\n'
+                     '[reals]\ncorpus = { crops_per_photo = { train = 3, val = 2, test = 2 } }\n'  # mini-smoke's
+                     '[[score]]\nperturbations = "identity"\n')
+    out = tmp_path / "out"
+    result = benchmark_in_process(pytester, "--world", str(world), "--leaderboard-dir", str(out), "-rs")
+    assert result.ret == 0, _failure(result)
+    result.assert_outcomes(passed=1, skipped=10)
+    stdout = result.stdout.str()
+    line = ("claims not judged, the world lacks their roles: C0, C1, C2a, C2b, C3, C4a, C4b, C5, C6, C7 "
+            "(no training generator)")
+    summary = " ".join(stdout[stdout.index("fakebench leaderboard"):].split())  # one line, wrapped to the width
+    assert summary.count(line) == 1 and "no data" not in summary and "unknown generator" not in stdout
+    assert "the own world lacks what C5 reads: no training generator" in stdout  # each skip says why
+    doc = json.loads((out / "leaderboard.json").read_text())
+    assert doc["claims"] == [] and doc["claims_not_judged"] == line
+    assert line in (out / "leaderboard.md").read_text()
+
+
+def test_a_claim_whose_data_cannot_be_built_skips_as_its_cases_do(pytester, mini_smoke_home, tmp_path, monkeypatch):
+    """The real world has C0's roles, but sd15's weights are not on this machine: the audit of the training
+    sets sd15 would make cannot be built, so C0 skips with the `hf download` line, as sd15's cases do."""
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.delenv("FAKEBENCH_MODELS_DIR", raising=False)
+    result = benchmark_in_process(pytester, "--world", "real", "--generators", "sd15,playground-v2.5", "-k",
+                                  "claims-C0 or aligned-resnet50-sd15-identity", "--leaderboard-dir",
+                                  str(tmp_path / "out"), "-rs")
+    assert result.ret == 0, _failure(result)
+    result.assert_outcomes(skipped=2)
+    stdout = result.stdout.str()
+    assert stdout.count("hf download stable-diffusion-v1-5/stable-diffusion-v1-5") == 2, _failure(result)
+    assert "C0 audits the " in stdout and "unknown generator" not in stdout

@@ -10,7 +10,7 @@ from fakebench.benchmark.world_files import load_world
 from fakebench.cli import main
 from fakebench.core import provenance as prov
 from fakebench.core.version import __version__
-from fakebench.evaluation.claims import ClaimContext
+from fakebench.evaluation.claims import CLAIMS, ClaimContext, needs, not_applicable
 from fakebench.evaluation.store import default_store_name
 
 
@@ -26,12 +26,15 @@ def test_one_record_holds_the_header_and_the_runs_sections(tmp_path, monkeypatch
 
 
 def test_roles_round_trip_through_json():
-    ctx = ClaimContext(pd.DataFrame(), trained_on="taef2", backbone="resnet50-nodown", robustness=("jpeg75",))
+    ctx = ClaimContext(pd.DataFrame(), trained_on="taef2", backbone="resnet50-nodown", robustness=("jpeg75",),
+                       registered=("aligned-resnet50-nodown",))
     roles = json.loads(json.dumps(ctx.roles()))
     assert "scores" not in roles and "cost" not in roles and roles["robustness"] == ["jpeg75"]
     back = ClaimContext.from_roles(pd.DataFrame(), roles)
     assert back.roles() == ctx.roles() and back.aligned == "aligned-resnet50-nodown"
-    assert back.needs() == ctx.needs()
+    assert needs(back) == needs(ctx) and not_applicable(back) == not_applicable(ctx)
+    # a run.json older than `registered` counts every detector as registered
+    assert ClaimContext.from_roles(pd.DataFrame(), {"trained_on": "taef2"}).registered is None
 
 
 def _taef2_store(n=40, seeds=(0, 1, 2)) -> pd.DataFrame:
@@ -59,7 +62,7 @@ def test_a_report_rebuilt_from_a_taef2_store_judges_the_claims_the_run_judged(tm
     session = BenchSession(world, store_path=tmp_path / "run" / default_store_name(), calibration=None)
     session.store.add(_taef2_store())
     _, paths = session.write_outputs(tmp_path / "run")
-    run = json.loads(paths["protocol"].read_text())
+    run = json.loads(paths["run_record"].read_text())
     assert run["roles"]["trained_on"] == "taef2" and run["roles"]["backbone"] == "resnet50-nodown"
     written = _claims(tmp_path / "run")
     assert written["C4a"]["outcome"] != "no data" and "taef2" in written["C4a"]["metric"]
@@ -69,8 +72,12 @@ def test_a_report_rebuilt_from_a_taef2_store_judges_the_claims_the_run_judged(tm
     assert _claims(tmp_path / "rebuilt") == written
     assert "claim roles: " in (tmp_path / "rebuilt" / "leaderboard.md").read_text()
 
-    # without the recorded roles a rebuild reads the mini world's names, which this store does not hold
-    paths["protocol"].unlink()
+    # without the recorded roles a rebuild has none: no claim applies, and one line says why
+    paths["run_record"].unlink()
     assert main(["report", str(paths["scores"]), "--out", str(tmp_path / "no-roles")]) == 0
     capsys.readouterr()
-    assert _claims(tmp_path / "no-roles") == {}  # no claim has evidence under the mini names
+    assert _claims(tmp_path / "no-roles") == {}
+    doc = json.loads((tmp_path / "no-roles" / "leaderboard.json").read_text())
+    assert list(doc["claims_not_applicable"]) == [c.id for c in CLAIMS]
+    assert doc["claims_not_judged"].endswith("(no training generator); no run.json beside the store records the "
+                                             "world's roles")

@@ -17,6 +17,7 @@ from PIL import Image
 from fakebench.cli import main
 from fakebench.core.errors import FakebenchError
 from fakebench.core.version import __version__
+from fakebench.evaluation.claims import ClaimContext
 from fakebench.evaluation.metrics import BootstrapConfig
 from fakebench.evaluation.store import (
     STORE_COLUMNS,
@@ -120,8 +121,18 @@ def test_bad_stores_name_the_problem(tmp_path):
     assert set(STORE_COLUMNS) >= {"case_id", "checkpoint", "split", "seed", "label", "score", "error"}
 
 
-def test_reports_are_written_from_the_store_alone(scores, tmp_path):
-    board, paths = write_reports(scores, tmp_path, BootstrapConfig(resamples=50))
+@pytest.fixture(scope="module")
+def mini_roles() -> dict:
+    """The mini world's claim roles, as a run of it records them (run.json `roles`): the names these stores use."""
+    from fakebench.benchmark.session import world_claim_roles
+    from fakebench.benchmark.world_files import load_world
+
+    return world_claim_roles(load_world("mini"))
+
+
+def test_reports_are_written_from_the_store_alone(scores, mini_roles, tmp_path):
+    board, paths = write_reports(scores, tmp_path, BootstrapConfig(resamples=50),
+                                 claims=ClaimContext.from_roles(scores, mini_roles))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["leaderboard.csv", "leaderboard.json", "leaderboard.md",
                                                           "report.html"]
     assert len(board) == len(DETECTORS) * len(GENERATORS) * len(PERTURBATIONS)
@@ -209,7 +220,7 @@ def _chromium() -> str | None:
 
 
 PLOTS = ("claims", "resize_probability", "resize", "jpeg", "webp", "real_fpr")
-SECTIONS = ["ranking", "table3", "claims", "plots", "in-full", "protocol"]  # the page's h2 ids, in reading order
+SECTIONS = ["ranking", "table3", "claims", "plots", "in-full", "run_record"]  # the page's h2 ids, in reading order
 # run in the page once it has loaded: the h2 ids in order, each image's decoded and laid-out size, and
 # how far the page is wider than its window (tables scroll inside their own box, the page does not);
 # posted to the harness page, which holds the report in an iframe of the width under test (headless
@@ -239,13 +250,13 @@ def _chromium_or_skip() -> str:
 
 
 @pytest.mark.integration
-def test_report_page_renders_in_headless_chromium(scores, tmp_path):
+def test_report_page_renders_in_headless_chromium(scores, mini_roles, tmp_path):
     """What a reader needs, at a desktop and a phone width: the sections in reading order, every plot
     decoded and laid out with something drawn in it, and no page-wide horizontal scrolling."""
     chromium = _chromium_or_skip()
-    protocol = {"kind": "test", "argv": ["pytest", "benchmark"], "settings": {"seeds": [0]}, "detectors": [],
-                "datasets": []}
-    _, paths = write_reports(scores, tmp_path, BootstrapConfig(resamples=20), protocol=protocol)
+    run_record = {"kind": "test", "argv": ["pytest", "benchmark"], "settings": {"seeds": [0]}, "detectors": [],
+                "datasets": [], "roles": mini_roles}
+    _, paths = write_reports(scores, tmp_path, BootstrapConfig(resamples=20), run_record=run_record)
     page = paths["html"].read_text()
     (tmp_path / "probed.html").write_text(page.replace("</body>", PROBE + "</body>"))
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--hide-scrollbars",

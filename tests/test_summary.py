@@ -17,9 +17,9 @@ from fakebench.core.version import __version__
 from fakebench.evaluation.claims import CLAIMS, ClaimContext
 from fakebench.evaluation.metrics import BootstrapConfig
 from fakebench.evaluation.store import read_store
-from fakebench.leaderboard.protocol import read_protocol
 from fakebench.leaderboard.reports import write_reports
 from fakebench.leaderboard.results import read_results
+from fakebench.leaderboard.run_record import read_run_record
 from fakebench.leaderboard.summary import (
     FLOOR_MISS,
     POST_PROCESSED,
@@ -45,7 +45,7 @@ def results(tmp_path_factory) -> Path:
               FloorMiss("baseline-resnet50", "mini-playground", "resize0.75", 0, 0.4, 0.6)]
     write_reports(read_store(store), out, BootstrapConfig(resamples=50),
                   cost=json.loads((STORED_RUN / "cost.json").read_text()),
-                  protocol=read_protocol(STORED_RUN / "scores.parquet"), floors=floors)
+                  run_record=read_run_record(STORED_RUN / "scores.parquet"), floors=floors)
     return out
 
 
@@ -99,8 +99,8 @@ def test_leaderboard_md_leads_with_the_summary_then_the_grids_then_the_protocol_
     order = ["## Overall ranking", "## Results like the paper's Table 3", "## Claims", "## Failed floors",
              "## In full", "### Detection per generator", "### mini-sd", "<details>", "## Protocol", "</details>"]
     assert [md.index(mark) for mark in order] == sorted(md.index(mark) for mark in order)
-    protocol = md[md.index("<details>"):]
-    assert "augment=light (crop=32)" in protocol and "augment.blur_prob" not in protocol  # preset + what differs
+    run_record = md[md.index("<details>"):]
+    assert "augment=light (crop=32)" in run_record and "augment.blur_prob" not in run_record  # preset + what differs
     doc = json.loads((results / "leaderboard.json").read_text())
     assert doc["roles"]["backbone"] == "resnet50" and len(doc["failed_floors"]) == 2
 
@@ -197,8 +197,11 @@ def _default_run_store(seed: int = 0) -> tuple[pd.DataFrame, list[FloorMiss]]:
 
 def test_the_default_runs_summary_fits_120_columns_and_60_lines(tmp_path):
     scores, misses = _default_run_store()
+    from fakebench.benchmark.session import world_claim_roles
+    from fakebench.benchmark.world_files import load_world
+
     write_reports(scores, tmp_path, BootstrapConfig(resamples=10), floors=misses,
-                  claims=ClaimContext(scores, trained_on="mini-sd"))
+                  claims=ClaimContext.from_roles(scores, world_claim_roles(load_world("mini"))))
     summary = read_results(tmp_path)
     text = summary_text(summary, 120)
     lines = text.splitlines()

@@ -17,7 +17,7 @@ def test_taef2_world_trains_the_paper_recipe_on_taef2_and_tests_the_mini_generat
     assert {c.detector.label for c in cases} == {"aligned-resnet50-nodown", "aligned-sync-resnet50-nodown",
                                                  "aligned-shader-resnet50-nodown"}
     shader = next(c.detector for c in cases if c.detector.procedural)
-    assert shader.reals == f"procedural:{TAEF2_WORLD.procedural_reals}" and shader.recipe == "aligned"
+    assert shader.reals == f"procedural:{TAEF2_WORLD.reals.procedural}" and shader.recipe == "aligned"
     assert TAEF2_WORLD.train.schedule == "paper" and TAEF2_WORLD.train.augment.preset == "paper"
     assert all(c.detector.generator == "taef2" for c in cases)
     assert {c.generator for c in cases} == {"taef2", "mini-sd", "mini-playground", "mini-othervae"}
@@ -26,7 +26,7 @@ def test_taef2_world_trains_the_paper_recipe_on_taef2_and_tests_the_mini_generat
     assert by_id["aligned-resnet50-nodown-taef2-jpeg75"].expected_failure == ""
     assert "WebP" in by_id["aligned-resnet50-nodown-taef2-webp50"].expected_failure
     assert "autoencoder" in by_id["aligned-resnet50-nodown-mini-sd-identity"].expected_failure
-    assert TAEF2_WORLD.corpus.min_side == 96 and TAEF2_WORLD.corpus.max_side == 256
+    assert TAEF2_WORLD.reals.corpus.min_side == 96 and TAEF2_WORLD.reals.corpus.max_side == 256
     assert TAEF2_WORLD.cpu_warning and "taef2-smoke" in TAEF2_WORLD.cpu_warning
 
 
@@ -37,12 +37,12 @@ def test_reconstruction_only_generator_tests_on_the_held_out_reals_round_trips(t
     assert [f.image_id for f in fakes.records] == [f"{r.image_id}-recon" for r in reals.records]
     assert [(f.width, f.height) for f in fakes.records] == [(r.width, r.height) for r in reals.records]
     # a world can test on the round trips of an evenly spaced part of the held-out reals
-    session = BenchSession(replace(TAEF2_SMOKE_WORLD, n_test_reconstructions=3))
+    session = BenchSession(replace(TAEF2_SMOKE_WORLD, test=replace(TAEF2_SMOKE_WORLD.test, reconstructions=3)))
     part = session.test_fakes("taef2")
     assert len(part) == 3 and {r.image_id for r in part.records} <= {f"{r.image_id}-recon" for r in reals.records}
     assert len({r.image_id.rsplit("-", 2)[0] for r in part.records}) == 3  # one from each test photo
     # a generating generator still gets fresh samples
-    assert len(BenchSession(MINI_SMOKE_WORLD).test_fakes("mini-sd")) == MINI_SMOKE_WORLD.n_test_fakes
+    assert len(BenchSession(MINI_SMOKE_WORLD).test_fakes("mini-sd")) == MINI_SMOKE_WORLD.test.fakes
 
 
 @pytest.mark.integration

@@ -47,11 +47,11 @@ def test_decoding_workers_do_not_change_scores(tiny_corpus):
 
 def test_reconstruction_is_the_same_with_workers_and_writer_threads(tiny_corpus, tmp_path, monkeypatch):
     import fakebench.core.pngwriter
-    import fakebench.data.imagesets
+    import fakebench.generators.fakesets
     reals = real_split("test", tiny_corpus)
     generator = create_generator("mini-sd")
     reconstruct_into(generator, reals, lambda r: tmp_path / "inline" / f"{r.image_id}.png", batch_size=3)
-    monkeypatch.setattr(fakebench.data.imagesets, "default_workers", lambda: 2)
+    monkeypatch.setattr(fakebench.generators.fakesets, "default_workers", lambda: 2)
     monkeypatch.setattr(fakebench.core.pngwriter, "default_writer_threads", lambda: 3)
     reconstruct_into(generator, reals, lambda r: tmp_path / "parallel" / f"{r.image_id}.png", batch_size=3)
     inline, parallel = _files(tmp_path / "inline"), _files(tmp_path / "parallel")

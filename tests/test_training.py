@@ -4,19 +4,15 @@ import pytest
 import torch
 
 from fakebench.core.errors import FakebenchError
+from fakebench.data.reals import corpus_reals
 from fakebench.detectors import create_detector
 from fakebench.detectors.augment import AugmentConfig
-from fakebench.detectors.train import (
-    DetectorSpec,
-    TrainConfig,
-    corpus_reals,
-    fit_network,
-    trained_detector,
-    training_data,
-    validate,
-)
+from fakebench.detectors.recipes import training_data
+from fakebench.detectors.spec import DetectorSpec
 from fakebench.detectors.trainable import sidecar_path
-from fakebench.detectors.trained import WorldReals
+from fakebench.detectors.trained import WorldReals, trained_detector
+from fakebench.detectors.training_loop import TrainConfig, fit_network
+from fakebench.detectors.validation import validate
 from fakebench.evaluation.scoring import score_images
 from fakebench.generators import create_generator
 

@@ -95,6 +95,11 @@ def _case(detector: str, pert: str, fake_acc: float, seed: int) -> pd.DataFrame:
     })
 
 
+def _mini(scores: pd.DataFrame) -> ClaimContext:
+    """C7's context in the mini world: its detectors trained on mini-sd (the world's training generator)."""
+    return ClaimContext(scores, trained_on=load_world("mini").train_generator)
+
+
 def _store(plain_webp_acc: float, webp_trained_webp_acc: float) -> pd.DataFrame:
     parts = [_case(det, pert, acc, seed) for seed in (0, 1, 2)
              for det, pert, acc in (("aligned-resnet50", "identity", 1.0),
@@ -105,7 +110,7 @@ def _store(plain_webp_acc: float, webp_trained_webp_acc: float) -> pd.DataFrame:
 
 
 def test_c7_reads_the_webp_trained_detector_and_needs_c4as_cases():
-    needs = CLAIMS_BY_ID["C7"].needs(ClaimContext(pd.DataFrame()))
+    needs = CLAIMS_BY_ID["C7"].needs(_mini(pd.DataFrame()))
     assert ("aligned-webp-resnet50", "mini-sd", "webp50") in needs
     assert ("aligned-resnet50", "mini-sd", "webp50") in needs
     other = CLAIMS_BY_ID["C7"].needs(ClaimContext(pd.DataFrame(), backbone="npr", trained_on="taef2"))
@@ -113,19 +118,19 @@ def test_c7_reads_the_webp_trained_detector_and_needs_c4as_cases():
 
 
 def test_c7_holds_when_webp_training_removes_a_shown_limit():
-    r = evaluate(CLAIMS_BY_ID["C7"], ClaimContext(_store(plain_webp_acc=0.5, webp_trained_webp_acc=1.0)))
+    r = evaluate(CLAIMS_BY_ID["C7"], _mini(_store(plain_webp_acc=0.5, webp_trained_webp_acc=1.0)))
     assert r.judged and r.outcome == "holds" and r.value == pytest.approx(0.0, abs=1e-9) and r.margin == 0.05
     assert re.search(r"aligned-resnet50 \(C4a\) drops \+0\.2\d\d \[", r.detail) and "shows the limit" in r.detail
 
 
 def test_c7_fails_when_the_webp_trained_detector_still_drops():
-    r = evaluate(CLAIMS_BY_ID["C7"], ClaimContext(_store(plain_webp_acc=0.5, webp_trained_webp_acc=0.6)))
+    r = evaluate(CLAIMS_BY_ID["C7"], _mini(_store(plain_webp_acc=0.5, webp_trained_webp_acc=0.6)))
     assert r.judged and r.outcome == "fails" and r.value == pytest.approx(0.2, abs=0.03)
 
 
 def test_c7_says_when_there_was_no_limit_to_remove_and_when_its_detector_is_missing():
-    r = evaluate(CLAIMS_BY_ID["C7"], ClaimContext(_store(plain_webp_acc=1.0, webp_trained_webp_acc=1.0)))
+    r = evaluate(CLAIMS_BY_ID["C7"], _mini(_store(plain_webp_acc=1.0, webp_trained_webp_acc=1.0)))
     assert r.outcome == "holds" and "there was none to remove" in r.detail
     store = _store(0.5, 1.0)
-    r = evaluate(CLAIMS_BY_ID["C7"], ClaimContext(store[store["detector"] == "aligned-resnet50"]))
+    r = evaluate(CLAIMS_BY_ID["C7"], _mini(store[store["detector"] == "aligned-resnet50"]))
     assert r.verdict == "no data" and "aligned-webp-resnet50" in r.detail

@@ -8,8 +8,19 @@ import pytest
 from PIL import Image
 
 from fakebench.benchmark.cases import build_cases
-from fakebench.benchmark.world_files import builtin_worlds, load_world, world_lines
+from fakebench.benchmark.world_files import (
+    DETECTOR_KEYS,
+    RULE_KEYS,
+    SCHEMA,
+    builtin_dir,
+    builtin_worlds,
+    load_world,
+    tomllib,
+    world_keys,
+    world_lines,
+)
 from fakebench.core.errors import FakebenchError
+from fakebench.evaluation.perturbations import GRID_PERTURBATIONS, GRID_RESIZES, GRID_REST, grid_perturbations
 from tests.installed_plugins import activate
 from tests.jobs_helpers import benchmark_in_process
 from tests.test_plugin_example import _install
@@ -34,14 +45,55 @@ def test_builtin_worlds_are_short_files_listed_one_line_each():
     assert world_lines("taef2*")[1].startswith("taef2-smoke")
 
 
+def _schema_paths(schema: dict, prefix: str = ""):
+    for key, kind in schema.items():
+        yield prefix + key
+        if isinstance(kind, dict):
+            yield from _schema_paths(kind, f"{prefix}{key}.")
+
+
+def _written(table: dict, schema: dict = SCHEMA, prefix: str = ""):
+    """The key paths a world file writes, as world_keys names them."""
+    for key, value in table.items():
+        yield prefix + key
+        if not prefix and key == "detectors":
+            yield from (f"detectors.<name>.{k}" for entry in value.values() for k in entry)
+        elif not prefix and key == "score":
+            yield from (f"score[].{k}" for rule in value for k in rule)
+        elif isinstance(schema.get(key), dict):
+            yield from _written(value, schema[key], f"{prefix}{key}.")
+
+
+def test_every_world_key_is_described_once_and_is_what_the_schema_checks():
+    keys = list(world_keys())
+    assert [k.path for k in keys if not k.doc.strip()] == []  # a key without a description fails here
+    assert all(k.words and "\n" not in k.doc for k in keys)
+    paths = [k.path for k in keys]
+    assert len(set(paths)) == len(paths)
+    entries = {*(f"detectors.<name>.{k}" for k in DETECTOR_KEYS), *(f"score[].{k}" for k in RULE_KEYS)}
+    assert set(paths) == set(_schema_paths(SCHEMA)) | entries
+    by_path = {k.path: k for k in keys}
+    assert (by_path["test.fakes"].words, by_path["test.fakes"].default) == ("whole number", 300)
+    assert (by_path["test.reconstructions"].default, by_path["reals.train"].default) == ("all", "corpus")
+    assert by_path["detectors.<name>.runs"].default == ["baseline", "aligned"]
+    for file in builtin_dir().rglob("*.toml"):  # every key a built-in world writes is a described one
+        assert set(_written(tomllib.loads(file.read_text()))) <= set(paths), file.name
+
+
+def test_the_grid_puts_a_worlds_short_sides_after_the_resizes_by_a_scale():
+    assert load_world("lite").perturbation_ids("grid") == [*GRID_RESIZES, "short64", "short96", "short192",
+                                                           *GRID_REST]
+    assert grid_perturbations() == GRID_PERTURBATIONS == (*GRID_RESIZES, *GRID_REST)
+
+
 def test_smoke_worlds_extend_their_full_world():
     mini, smoke = load_world("mini"), load_world("mini-smoke")
-    assert smoke.generators == mini.generators and smoke.same_autoencoder == mini.same_autoencoder
-    assert smoke.floor == 0.0 and not smoke.judges_claims and smoke.procedural_reals == 0
+    assert smoke.generators == mini.generators and smoke.roles.same_autoencoder == mini.roles.same_autoencoder
+    assert smoke.floor == 0.0 and not smoke.claims.judged and smoke.reals.procedural == 0
     assert dict(next(d.params for d in smoke.detectors if d.name == "small-cnn"))["channels"] == (8, 8, 16, 16)
-    assert smoke.n_test_reconstructions is None and mini.n_test_reconstructions == 75
+    assert smoke.test.reconstructions is None and mini.test.reconstructions == 75
     taef2, taef2_smoke = load_world("taef2"), load_world("taef2-smoke")
-    assert taef2_smoke.unjudged_claims == taef2.unjudged_claims and not taef2_smoke.cpu_warning
+    assert taef2_smoke.claims.unjudged == taef2.claims.unjudged and not taef2_smoke.cpu_warning
     assert taef2_smoke.train.schedule == "paper" and taef2_smoke.train.augment.crop == 32
     assert "hours" in taef2.cpu_warning and "\n" not in taef2.cpu_warning
 
@@ -52,7 +104,7 @@ def test_a_world_file_extending_a_builtin_by_path_changes_only_what_it_says(tmp_
     (tmp_path / "mini-smoke.toml").write_text(smoke_file.replace('extends = "mini"',
                                                                  f'extends = "{ROOT}/benchmark/worlds/mini.toml"'))
     world, smoke = load_world(str(path)), load_world("mini-smoke")
-    assert world.name == "w" and world.n_test_fakes == 2 and world.denoiser_differs == ""
+    assert world.name == "w" and world.test.fakes == 2 and world.roles.denoiser_differs == ""
     assert world.description == ""  # a description is the world's own, not inherited
     assert world.aligned_storage == "png" and load_world("lite").aligned_storage == "like-reals"
     assert [c.id for c in build_cases(world)] == [c.id for c in build_cases(smoke)]

@@ -76,10 +76,10 @@ def test_a_world_mixture_trains_its_own_checkpoint_named_by_its_source(tiny_corp
 
 def test_the_training_set_audit_reads_the_reals_training_reads(tmp_path, monkeypatch, tiny_corpus):
     world = load_world(str(_world(tmp_path, f'extends = "mini-smoke"\n[reals]\ntrain = "{MIXTURE}"\n')))
-    assert world.train_reals == MIXTURE
+    assert world.reals.train == MIXTURE
     monkeypatch.setattr("fakebench.generators.create_generator", lambda name, **kw: DimmingAutoencoder())
     audited = recipe_source("aligned", "corpus", world)
-    train, _ = source_reals(MIXTURE, world.corpus, world.train.seed)
+    train, _ = source_reals(MIXTURE, world.reals.corpus, world.train.seed)
     assert sorted(f.where.rsplit("/", 1)[-1] for f in audited.files if f.label == 0) == \
         sorted(Path(r.file).name for r in train.records)
     assert MIXTURE in audited.note
@@ -92,12 +92,12 @@ def test_the_session_trains_a_worlds_detectors_on_its_mixture(tmp_path, monkeypa
     session = BenchSession(world)
     spec = DetectorSpec("freq-lr", "aligned", world.train_generator)
     session.detector(spec)
-    protocol = session.protocol()
-    [entry] = protocol["detectors"]
+    run_record = session.run_record()
+    [entry] = run_record["detectors"]
     sidecar = session._sidecars[spec, 0]
     assert entry["label"] == "aligned-freq-lr" and sidecar["reals"] == MIXTURE
-    assert protocol["settings"]["world"]["train_reals"] == MIXTURE
-    [audit] = protocol["training_audit"]  # the set it trained on, audited from the same reals
+    assert run_record["settings"]["world"]["reals"]["train"] == MIXTURE
+    [audit] = run_record["training_audit"]  # the set it trained on, audited from the same reals
     assert (audit["reals"], audit["source"], audit["n_real"]) == ("corpus", MIXTURE, sidecar["training"]["train_reals"])
 
 
@@ -106,10 +106,10 @@ def test_a_folder_source_is_relative_to_the_world_file_and_holds_out_validation(
         write_image(tmp_path / "mine" / "my-reals" / f"{i:02d}.png", i)
     world = load_world(str(_world(tmp_path / "mine", '[reals]\ntrain = ["folder:my-reals", "procedural:2"]\n')))
     folder = (tmp_path / "mine" / "my-reals").resolve()
-    assert world.train_reals == f"folder:{folder} + procedural:2"
+    assert world.reals.train == f"folder:{folder} + procedural:2"
     train, val = source_reals(f"folder:{folder}", seed=0)
     assert len(train) + len(val) == 40 and len(val) >= 1 and not set(_ids(train)) & set(_ids(val))
-    mixed_train, _ = source_reals(world.train_reals)
+    mixed_train, _ = source_reals(world.reals.train)
     assert len(mixed_train) == len(train) + 2
 
 
@@ -131,7 +131,7 @@ def test_fakebench_train_takes_the_same_source_texts(capsys):
 
 def test_run_json_names_a_world_by_builtin_name_or_given_path_and_hashes_it(tmp_path, monkeypatch):
     session = BenchSession(load_world("mini-smoke"))
-    world = session.protocol()["settings"]["world"]
+    world = session.run_record()["settings"]["world"]
     assert world["source"] == "builtin:mini-smoke" and len(world["sha256"]) == 64
     text = 'extends = "mini-smoke"\n[test]\nfakes = 2\n'
     for clone in ("a", "b"):  # two clones of one world file: same source as given, same hash
@@ -144,11 +144,11 @@ def test_run_json_names_a_world_by_builtin_name_or_given_path_and_hashes_it(tmp_
     changed = load_world(str(_world(tmp_path / "c", text.replace("2", "3"))))
     assert changed.sha256 != a.sha256
 
-    def protocol(w):
+    def run_record(w):
         return {"settings": {"world": {"source": w.source, "sha256": w.sha256}}}
 
-    assert world_warnings(protocol(a), protocol(b)) == []
-    [warning] = world_warnings(protocol(a), protocol(changed))
+    assert world_warnings(run_record(a), run_record(b)) == []
+    [warning] = world_warnings(run_record(a), run_record(changed))
     assert "worlds differ" in warning and a.sha256[:12] in warning
 
 

@@ -2,7 +2,7 @@
 ranks meet. One process without torchrun is rank 0 of 1, so every code path is the same.
 
 Work is sharded by *unit* (a batch of images formed in image-id order, see `fakebench.core.workunits`),
-unit i going to rank i % world. A unit is computed the same way whatever the number of ranks, so a
+unit i going to rank i % world_size. A unit is computed the same way whatever the number of ranks, so a
 2-process run writes the same scores as a 1-process run."""
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ V = TypeVar("V")
 @dataclass(frozen=True)
 class Rank:
     rank: int = 0
-    world: int = 1
+    world_size: int = 1
     local_rank: int = 0
 
     @property
@@ -35,7 +35,7 @@ class Rank:
 
     @property
     def distributed(self) -> bool:
-        return self.world > 1
+        return self.world_size > 1
 
 
 def launched_by_torchrun() -> bool:
@@ -69,7 +69,7 @@ def current() -> Rank:
 def shard(units: Sequence[T], rank: Rank | None = None) -> list[tuple[int, T]]:
     """(index, unit) pairs this rank owns: unit i belongs to rank i % world."""
     rank = rank or current()
-    return [(i, u) for i, u in enumerate(units) if i % rank.world == rank.rank]
+    return [(i, u) for i, u in enumerate(units) if i % rank.world_size == rank.rank]
 
 
 def barrier() -> None:
@@ -82,7 +82,7 @@ def all_gather(obj: Any) -> list[Any]:
     rank = current()
     if not rank.distributed:
         return [obj]
-    out: list[Any] = [None] * rank.world
+    out: list[Any] = [None] * rank.world_size
     dist.all_gather_object(out, obj)
     return out
 
@@ -94,15 +94,6 @@ def gather_merged(part: dict[K, V]) -> dict[K, V]:
     for other in all_gather(part):
         merged.update(other)
     return merged
-
-
-def broadcast(obj: Any, src: int = 0) -> Any:
-    """Rank `src`'s `obj` on every rank."""
-    if not current().distributed:
-        return obj
-    box = [obj]
-    dist.broadcast_object_list(box, src=src)
-    return box[0]
 
 
 def shutdown() -> None:

@@ -48,7 +48,6 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 
-from fakebench.core.cache import atomic_write_bytes
 from fakebench.core.errors import BadImageError, FakebenchError
 
 log = logging.getLogger(__name__)
@@ -324,10 +323,3 @@ def decode(data: bytes) -> Image.Image:
     with Image.open(io.BytesIO(data)) as im:
         im.load()
         return to_rgb(im)
-
-
-def save_atomic(im: Image.Image, path: Path, fmt: str = "PNG", quality: int | None = None) -> bytes:
-    """Write `im` to `path` atomically and return the bytes written (for hashing)."""
-    data = encode(im, fmt, quality)
-    atomic_write_bytes(path, data)
-    return data

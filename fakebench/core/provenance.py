@@ -40,7 +40,7 @@ def versions() -> dict[str, str]:
 RECORDED: dict[str, Callable[[], Any]] = {
     "argv": lambda: list(sys.argv),
     "versions": versions,
-    "world_size": lambda: distributed.current().world,
+    "world_size": lambda: distributed.current().world_size,
     "numerics": numerics.fingerprint,  # CPU, ISA in use, threads, library versions, pinned or not
 }
 

@@ -63,8 +63,9 @@ class _Entry:
 
 
 @dataclass
-class FolderDataset:
-    """A folder's images as image sets: fakes per generator, reals per generator ("" = shared)."""
+class LabelledDataset:
+    """A labelled dataset's images as image sets (a `folder:` layout, a CSV manifest or an `hf:` dataset):
+    fakes per generator, reals per generator ("" = shared)."""
 
     name: str
     root: Path
@@ -238,7 +239,7 @@ def labelled_files(spec: str | Path, name: str | None = None) -> LabelledFiles:
     return LabelledFiles(dataset, root, entries, skipped)
 
 
-def load_folder_dataset(spec: str | Path, name: str | None = None) -> FolderDataset:
+def load_folder_dataset(spec: str | Path, name: str | None = None) -> LabelledDataset:
     """Scan `folder:PATH` (a folder or a CSV manifest) into image sets, every file accounted for."""
     listed = labelled_files(spec, name)
     dataset, root, entries, skipped = listed.name, listed.root, listed.entries, listed.skipped
@@ -248,7 +249,7 @@ def load_folder_dataset(spec: str | Path, name: str | None = None) -> FolderData
         info.get(root / e.rel)
         groups.setdefault((e.label, e.generator), []).append(e)
     info.save()
-    out = FolderDataset(dataset, root, skipped=skipped)
+    out = LabelledDataset(dataset, root, skipped=skipped)
     for (label, generator), group in sorted(groups.items()):
         gen_name = generator or (dataset if label == FAKE else "")
         target = out.fakes if label == FAKE else out.reals

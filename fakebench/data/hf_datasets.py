@@ -41,7 +41,7 @@ from fakebench.core.cache import (
 )
 from fakebench.core.errors import FakebenchError
 from fakebench.core.imageio import load_rgb
-from fakebench.data.folders import FolderDataset, SkippedFile
+from fakebench.data.folders import LabelledDataset, SkippedFile
 from fakebench.data.hf_cache import hf_cache_dir
 from fakebench.data.imagesets import FAKE, ImageRecord, ImageSet
 from fakebench.data.labels import parse_label
@@ -76,10 +76,6 @@ class HFSpec:
     @property
     def download_command(self) -> str:
         return f"hf download --repo-type dataset {self.repo_id}"
-
-
-def is_hf_spec(spec: str) -> bool:
-    return str(spec).startswith(PREFIX)
 
 
 def parse_hf_spec(spec: str) -> HFSpec:
@@ -329,7 +325,7 @@ def _sets(spec: HFSpec, rows: list[_Row], images: Path, key: str) -> tuple[dict[
     return reals, fakes
 
 
-def load_hf_dataset(spec: str, name: str | None = None) -> FolderDataset:
+def load_hf_dataset(spec: str, name: str | None = None) -> LabelledDataset:
     """Scan an `hf:` source into image sets (the shape `folder:` gives), every row accounted for."""
     parsed = parse_hf_spec(spec)
     ds_lib = _datasets()
@@ -354,19 +350,8 @@ def load_hf_dataset(spec: str, name: str | None = None) -> FolderDataset:
                              + (f" ({len(skipped)} rows left out, e.g. {skipped[0].path}: {skipped[0].reason})"
                                 if skipped else ""),
                              fix=f"check the label column ({parsed.label!r}): 0/1 or real/fake")
-    out = FolderDataset(name or parsed.name, parsed.path or Path(parsed.repo_id), skipped=skipped)
+    out = LabelledDataset(name or parsed.name, parsed.path or Path(parsed.repo_id), skipped=skipped)
     out.reals, out.fakes = _sets(parsed, rows, images, key)
     if skipped:
         log.warning("%s: %d row(s) left out (see the skipped report)", parsed.text, len(skipped))
     return out
-
-
-def datasets_version() -> str:
-    """The installed `datasets` version, or "" (for run records)."""
-    try:
-        from importlib.metadata import version
-
-        return version("datasets")
-    except Exception:  # noqa: BLE001 - not installed
-        return ""
-

@@ -139,7 +139,7 @@ def own_share(root: Path, what: str):
     """The lock a rank holds while building its share of a set: two runs sharing a cache then build
     each file once; no collective runs under it, so ranks of one run never wait on each other."""
     rank = distributed.current()
-    return artifact_lock(root / f".build-rank{rank.rank}of{rank.world}", what)
+    return artifact_lock(root / f".build-rank{rank.rank}of{rank.world_size}", what)
 
 
 def _jpeg_set(name: str, key: str, root: Path, items: list[tuple[str, Callable[[], bytes]]], desc: str,

@@ -20,7 +20,7 @@ from fakebench.evaluation.store import TEST_SPLIT
 
 RESAMPLES = 1000
 
-Case = tuple[str, str, str]  # (detector, generator, perturbation)
+CaseKey = tuple[str, str, str]  # (detector, generator, perturbation): a case as the store names it
 # statistic(series by role, weights (R x n) or (n,), training seed) -> value(s)
 Statistic = Callable[[dict[str, pd.Series], np.ndarray, int], np.ndarray]
 
@@ -56,7 +56,7 @@ def case_rows(scores: pd.DataFrame, detector: str, generator: str, perturbation:
     return {int(seed): g.set_index(["label", "image_id"])["score"].sort_index() for seed, g in rows.groupby("seed")}
 
 
-def describe(case: Case) -> str:
+def describe(case: CaseKey) -> str:
     return " / ".join(case)
 
 
@@ -97,7 +97,7 @@ def real_fpr(series: pd.Series, weights: np.ndarray, threshold: float) -> np.nda
     return _class_mean((series.to_numpy() > threshold).astype(float), labels_of(series), weights, 0)
 
 
-def paired(scores: pd.DataFrame, cases: dict[str, Case], statistic: Statistic, key: str) -> Estimate:
+def paired(scores: pd.DataFrame, cases: dict[str, CaseKey], statistic: Statistic, key: str) -> Estimate:
     """`statistic` on the full data and on paired resamples, per shared training seed, averaged.
 
     `cases` maps a role to its case; every role is aligned on the image ids all of them scored.
@@ -120,7 +120,7 @@ def paired(scores: pd.DataFrame, cases: dict[str, Case], statistic: Statistic, k
     return Estimate(float(np.mean(values)), np.mean(replicates, axis=0), len(seeds))
 
 
-def unpaired_drop(scores: pd.DataFrame, ref: Case, other: Case, key: str) -> Estimate:
+def unpaired_drop(scores: pd.DataFrame, ref: CaseKey, other: CaseKey, key: str) -> Estimate:
     """Balanced-accuracy drop between two cases with different fakes: each bootstrapped on its own."""
     ref_rows, other_rows = case_rows(scores, *ref), case_rows(scores, *other)
     missing = [describe(c) for c, rows in ((ref, ref_rows), (other, other_rows)) if not rows]

@@ -2,10 +2,15 @@
 cost, the FLOP record of the real architectures).
 
 Each entry names the paper's statement and number, the cases it reads (declared once, under role
-names, by its `cases_*` function: its judge reads those roles and a run scores exactly those cases),
-its judge, and whether it is a known limit of alignment; metric, comparison and margin are fixed in
-the judge before any run.
+names, by its `cases_*` function in `fakebench.evaluation.judges`: its judge reads those roles and a
+run scores exactly those cases), its judge, the roles it needs of a world, and whether it is a known
+limit of alignment; metric, comparison and margin are fixed in the judge before any run.
 The pytest plugin, the reports and `fakebench report` all read `CLAIMS`.
+
+A claim applies where the world has its roles (`Claim.roles`: a training generator, a generator whose
+denoiser or autoencoder differs, the detectors it compares): where one is missing the claim is not
+judged, neither failed nor listed as `no data`, and one line (`not_applicable_line`) names those
+claims and what the world lacks.
 
 Verdicts: `holds` (the value clears the margin and so does the whole 95% interval), `not significant`
 (the value clears it, the interval straddles it), `fails (not significant)`, `fails`, and `no data`
@@ -13,436 +18,72 @@ Verdicts: `holds` (the value clears the margin and so does the whole 95% interva
 / `limit not shown`. A claim read from detectors is *judged* only on at least `MIN_SEEDS` training
 seeds: one seed's detector is a coin the machine flips (float rounding differs between CPUs and a
 short training turns it into a different detector), so with fewer seeds the verdict reads
-`indicative (...)`, the numbers are shown, and the run neither passes nor fails on it."""
+`indicative (...)`, the numbers are shown, and the run neither passes nor fails on it.
+
+The paper's predicted failures of single cases (`PREDICTED_FAILURES`: the benchmark's expected
+failures) are declared here too, each with the claim whose finding predicts it."""
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from fakebench.detectors.spec import WEBP, DetectorSpec
-from fakebench.evaluation.calibration import calibration_thresholds
-from fakebench.evaluation.claim_stats import (
-    Case,
-    Estimate,
-    bal_acc,
-    fake_acc,
-    paired,
-    real_fpr,
-    unpaired_drop,
-    verdict,
+from fakebench.evaluation.claim_stats import CaseKey, verdict
+from fakebench.evaluation.claim_types import (
+    ALIGNED,
+    BASELINE,
+    MIN_SEEDS,
+    OTHER_AUTOENCODER,
+    OTHER_DENOISER,
+    PROCEDURAL,
+    TRAINING,
+    WEBP_RUN,
+    Claim,
+    ClaimContext,
+    ClaimResult,
+    Judgement,
+    Role,
+)
+from fakebench.evaluation.judges import (
+    C0_ALIGNED_CEILING,
+    C0_MARGIN,
+    FLOPS_GENERATOR,
+    PAPER_GMACS,
+    WEBP_LIMIT_MARGIN,
+    audit_by_recipe,
+    cases_c0,
+    cases_c1,
+    cases_c2a,
+    cases_c2b,
+    cases_c3,
+    cases_c4a,
+    cases_c4b,
+    cases_c5,
+    cases_c6,
+    cases_c7,
+    judge_c0,
+    judge_c1,
+    judge_c2a,
+    judge_c2b,
+    judge_c3,
+    judge_c4a,
+    judge_c4b,
+    judge_c5,
+    judge_c6,
+    judge_c7,
 )
 
-MIN_SEEDS = 3  # training seeds a detector claim needs to be judged rather than indicative
-FLOPS_GENERATOR = "sd15"  # C5 is the paper's count: Stable Diffusion 1.5 at 512 px
-PAPER_GMACS = (25.2, 2.32)  # the paper's generation and reconstruction GMACs per image (SD, 512 px)
-
-
-@dataclass(frozen=True)
-class ClaimResult:
-    id: str
-    title: str
-    paper: str
-    metric: str
-    comparison: str
-    margin: float
-    value: float
-    lo: float
-    hi: float
-    verdict: str  # what the run reports; `indicative (...)` when it does not judge
-    detail: str
-    outcome: str = ""  # what the numbers say against the margin, judged or not
-    seeds: int = 0  # training seeds the value averages (0: not read from detectors)
-    judged: bool = False  # whether this verdict passes or fails a run
-    known_limit: bool = False
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class ClaimContext:
-    """What claims read: the store's test and calibration rows, the FLOP record, the world's names."""
-
-    scores: pd.DataFrame
-    cost: dict | None = None  # {"flops": {generator: count row}, "wallclock": {...}} (cost.json)
-    trained_on: str = "mini-sd"
-    denoiser_differs: str = "mini-playground"
-    autoencoder_differs: str = "mini-othervae"
-    backbone: str = "resnet50"
-    downscale: str = "resize0.5"
-    upscale: str = "resize2"
-    webp: str = "webp50"
-    robustness: tuple[str, ...] = ("resize0.5", "resize0.75", "resize1.5", "jpeg75", "jpeg50", "resize0.5+jpeg75")
-    # the detector trained aligned on procedural reals (the paper's shader experiment); empty: by its
-    # naming convention, aligned-shader-<backbone>
-    procedural_detector: str = ""
-    # C0: recipe -> the shortcut score of its training set ({auc, lo, hi, leading}), from the run's audit
-    audit: dict | None = None
-
-    @property
-    def aligned(self) -> str:
-        return DetectorSpec.label_of(self.backbone, "aligned")
-
-    @property
-    def baseline(self) -> str:
-        return DetectorSpec.label_of(self.backbone, "baseline")
-
-    @property
-    def aligned_sync(self) -> str:
-        return DetectorSpec.label_of(self.backbone, "aligned-sync")
-
-    @property
-    def procedural(self) -> str:
-        return self.procedural_detector or DetectorSpec.label_of(self.backbone, "aligned", procedural=True)
-
-    def needs(self) -> dict[str, list[Case]]:
-        """Per claim, the (detector, generator, perturbation) cases it reads: what a run must score."""
-        return {claim.id: claim.needs(self) for claim in CLAIMS}
-
-    def roles(self) -> dict[str, Any]:
-        """The world's names the claims read (every field but the data), as run.json records them, so
-        a report rebuilt from the store judges the same cases as the run that wrote it."""
-        roles = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _DATA_FIELDS}
-        return {name: list(value) if name in _LIST_ROLES else value for name, value in roles.items()}
-
-    @classmethod
-    def from_roles(cls, scores: pd.DataFrame, roles: dict[str, Any], cost: dict | None = None) -> ClaimContext:
-        """The context of a recorded run: its `roles()` (read back from run.json) over `scores`."""
-        known = {f.name for f in fields(cls)} - _DATA_FIELDS
-        kept = {k: tuple(v) if k in _LIST_ROLES else v for k, v in roles.items() if k in known}
-        return cls(scores, cost=cost, **kept)
-
-
-_DATA_FIELDS = {"scores", "cost"}  # what a ClaimContext reads; every other field is a role
-_LIST_ROLES = {"robustness"}  # roles held as tuples, recorded as JSON lists
-
-
-@dataclass(frozen=True)
-class Judgement:
-    """What a judge finds; `evaluate` turns it into a ClaimResult with the registry's fields."""
-
-    metric: str
-    comparison: str
-    margin: float
-    estimate: Estimate
-    higher_is_claim: bool = True
-    detail: str = ""
-    interval: bool = True  # False: a count, not a sample (C5), so no bootstrap interval
-    unmet: str = ""  # a further condition of the claim that the run does not meet (C0): the claim fails
-
-
-@dataclass(frozen=True)
-class Claim:
-    id: str
-    slug: str  # the pytest id: claims-<id>-<slug>
-    title: str
-    paper: str  # the paper's statement and number
-    # the cases it reads, each under a role name, declared once: the judge reads these roles and a run
-    # scores exactly these cases (`needs`), so the two cannot drift apart
-    cases: Callable[[ClaimContext], dict[str, Case]]
-    judge: Callable[[ClaimContext, dict[str, Case]], Judgement]
-    known_limit: bool = False
-    reads_detectors: bool = True  # False: judged from configs (C5), so training seeds do not apply
-    reads_audit: bool = False  # True: judged from the audit of the training sets (C0), no training involved
-
-    @property
-    def test_id(self) -> str:
-        return f"claims-{self.id}-{self.slug}"
-
-    def needs(self, ctx: ClaimContext) -> list[Case]:
-        """The (detector, generator, perturbation) cases a run must score for this claim, in declared order."""
-        return list(dict.fromkeys(self.cases(ctx).values()))
-
-
-# --------------------------------------------------------------------------------------- judges
-# Each claim is a pair: `cases_cX(ctx)` declares the cases it reads under role names (once), and
-# `judge_cX(ctx, cases)` reads those roles. A new claim follows the same pattern.
-
-
-def _drop(a: str, b: str) -> Callable:
-    """Balanced accuracy of role `a` minus role `b`."""
-    return lambda s, w, seed: bal_acc(s[a], w) - bal_acc(s[b], w)
-
-
-def _fmt(e: Estimate) -> str:
-    lo, hi = e.interval()
-    return f"{e.value:+.3f} [{lo:+.3f}, {hi:+.3f}]" if not math.isnan(e.value) else "n/a"
-
-
-def _level(ctx: ClaimContext, case: Case, tag: str) -> Estimate:
-    """One case's balanced accuracy (over seeds, with its interval): the level a claim's difference starts from."""
-    return paired(ctx.scores, {"x": case}, lambda s, w, seed: bal_acc(s["x"], w), tag)
-
-
-def _roles(cases: dict[str, Case], *roles: str) -> dict[str, Case]:
-    """The named roles of a claim's declared cases, for a judge that compares some of them."""
-    return {role: cases[role] for role in roles}
-
-
-def cases_c1(ctx: ClaimContext) -> dict[str, Case]:
-    return {"a": (ctx.aligned, ctx.denoiser_differs, "identity"), "b": (ctx.baseline, ctx.denoiser_differs, "identity")}
-
-
-def judge_c1(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
-    gen = ctx.denoiser_differs
-    est = paired(ctx.scores, cases, _drop("a", "b"), "C1")
-    return Judgement(metric=f"balanced accuracy, {ctx.aligned} minus {ctx.baseline}, on {gen} (clean)",
-                     comparison="difference > margin", margin=0.0, estimate=est, detail=est.missing)
-
-
-def _resolution_cases(ctx: ClaimContext, key: str, perturbation: str) -> dict[str, Case]:
-    """The four cases a resolution claim reads, on the training generator: `a`ligned and `b`aseline,
-    each clean and under `perturbation` (roles `aclean`, `a<key>`, `bclean`, `b<key>`)."""
-    return {f"{d}{p}": (det, ctx.trained_on, pert) for d, det in (("a", ctx.aligned), ("b", ctx.baseline))
-            for p, pert in (("clean", "identity"), (key, perturbation))}
-
-
-def _each_detector(ctx: ClaimContext, cases: dict[str, Case], stat_of: Callable[[str], Callable], tag: str) -> str:
-    """Each detector's own change (its statistic over its own two cases), for a claim's detail line."""
-    parts = [paired(ctx.scores, {k: v for k, v in cases.items() if k.startswith(d)}, stat_of(d), f"{tag}{d}")
-             for d in ("b", "a")]
-    return f"{ctx.baseline} {_fmt(parts[0])}, {ctx.aligned} {_fmt(parts[1])}"
-
-
-def cases_c2a(ctx: ClaimContext) -> dict[str, Case]:
-    return _resolution_cases(ctx, "down", ctx.downscale)
-
-
-def judge_c2a(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
-    """Fake accuracy drop from clean to 0.5x on the training generator: baseline's minus aligned's."""
-    gen, down = ctx.trained_on, ctx.downscale
-
-    def drop(det: str) -> Callable:
-        return lambda s, w, seed: fake_acc(s[f"{det}clean"], w) - fake_acc(s[f"{det}down"], w)
-
-    est = paired(ctx.scores, cases, lambda s, w, seed: drop("b")(s, w, seed) - drop("a")(s, w, seed), "C2a")
-    detail = est.missing
-    if not detail:
-        detail = f"fake accuracy drop: {_each_detector(ctx, cases, drop, 'C2a')}"
-    return Judgement(metric=f"fake accuracy on {gen}, clean minus {down}: {ctx.baseline}'s drop minus "
-                            f"{ctx.aligned}'s", comparison="difference > margin", margin=0.10, estimate=est,
-                     detail=detail)
-
-
-def cases_c2b(ctx: ClaimContext) -> dict[str, Case]:
-    return _resolution_cases(ctx, "up", ctx.upscale)
-
-
-def judge_c2b(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
-    """Real FPR at the clean-calibrated threshold, 2x minus clean: baseline's rise minus aligned's."""
-    gen, up = ctx.trained_on, ctx.upscale
-    thresholds: dict[tuple[str, int], float] = {(d, int(s)): t for (d, _, s), t in
-                                                 calibration_thresholds(ctx.scores).items()} if len(ctx.scores) else {}
-    uncalibrated = [d for d in (ctx.baseline, ctx.aligned) if not any(k[0] == d for k in thresholds)]
-    names = {"b": ctx.baseline, "a": ctx.aligned}
-
-    def rise(det: str) -> Callable:
-        def stat(s, w, seed):
-            thr = thresholds.get((names[det], seed), math.nan)
-            return real_fpr(s[f"{det}up"], w, thr) - real_fpr(s[f"{det}clean"], w, thr)
-        return stat
-
-    est = paired(ctx.scores, cases, lambda s, w, seed: rise("b")(s, w, seed) - rise("a")(s, w, seed), "C2b")
-    if uncalibrated and not est.missing:
-        est = Estimate.absent("the store lacks the clean calibration reals of " + ", ".join(uncalibrated))
-    detail = est.missing
-    if not detail:
-        detail = f"real FPR rise: {_each_detector(ctx, cases, rise, 'C2b')}"
-    return Judgement(metric=f"real FPR at the threshold calibrated for 5% FPR on clean held-out reals, {up} minus "
-                            f"clean, on {gen}: {ctx.baseline}'s rise minus {ctx.aligned}'s",
-                     comparison="difference > margin", margin=0.05, estimate=est, detail=detail)
-
-
-def cases_c3(ctx: ClaimContext) -> dict[str, Case]:
-    """The clean case, then one role per perturbation of the robustness sweep (named by it)."""
-    return {"clean": (ctx.aligned, ctx.trained_on, "identity"),
-            **{p: (ctx.aligned, ctx.trained_on, p) for p in ctx.robustness}}
-
-
-def judge_c3(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
-    """The aligned detector's worst balanced-accuracy drop from clean over resizing and JPEG."""
-    gen, margin = ctx.trained_on, 0.10
-    sweep = [role for role in cases if role != "clean"]
-    metric = (f"largest drop of {ctx.aligned}'s balanced accuracy on {gen} from clean, over "
-              f"{', '.join(sweep)}")
-    worst, worst_p, missing = None, "", []
-    for p in sweep:
-        est = paired(ctx.scores, {"clean": cases["clean"], "p": cases[p]}, _drop("clean", "p"), f"C3{p}")
-        if est.missing:
-            missing.append(est.missing)
-        elif worst is None or est.value > worst.value:
-            worst, worst_p = est, p
-    if missing or worst is None:
-        why = "; ".join(missing) or "no perturbation to judge"
-        return Judgement(metric, "worst drop < margin", margin, Estimate.absent(why), higher_is_claim=False, detail=why)
-    # the level the drops start from: a detector near chance clean has nothing to lose (a vacuous hold)
-    clean = _level(ctx, cases["clean"], "C3clean")
-    return Judgement(metric, "worst drop < margin", margin, worst, higher_is_claim=False,
-                     detail=f"worst: {worst_p}; clean balanced accuracy {clean.value:.3f}")
-
-
-def cases_c4a(ctx: ClaimContext) -> dict[str, Case]:
-    return {"ref": (ctx.aligned, ctx.trained_on, "identity"), "b": (ctx.aligned, ctx.trained_on, ctx.webp)}
-
-
-def judge_c4a(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
-    gen = ctx.trained_on
-    est = paired(ctx.scores, cases, _drop("ref", "b"), "C4a")
-    return Judgement(f"drop of {ctx.aligned}'s balanced accuracy from {gen} clean to {gen} / {ctx.webp}",
-                     "drop > margin", 0.05, est, detail=est.missing)
-
-
-def cases_c4b(ctx: ClaimContext) -> dict[str, Case]:
-    return {"ref": (ctx.aligned, ctx.trained_on, "identity"),
-            "other": (ctx.aligned, ctx.autoencoder_differs, "identity")}
-
-
-def judge_c4b(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
-    # other generator: different fakes, so the two cases are bootstrapped each on its own
-    est = unpaired_drop(ctx.scores, cases["ref"], cases["other"], "C4b")
-    return Judgement(f"drop of {ctx.aligned}'s balanced accuracy from {ctx.trained_on} clean to "
-                     f"{ctx.autoencoder_differs} / identity", "drop > margin", 0.10, est, detail=est.missing)
-
-
-def _gmacs(flops: float) -> str:
-    return f"{flops / 2e9:,.1f}"
-
-
-def cases_c5(ctx: ClaimContext) -> dict[str, Case]:
-    return {}  # a count from the configs: no detector case
-
-
-def judge_c5(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
-    """Generation vs reconstruction FLOPs per image of SD 1.5 at 512 px, counted from its configs."""
-    metric = (f"FLOPs per image of {FLOPS_GENERATOR} at its native size, generation (steps x denoiser calls + "
-              "decode) / reconstruction (encode + decode), counted from its configs on the meta device")
-    row = ((ctx.cost or {}).get("flops") or {}).get(FLOPS_GENERATOR)
-    if not row or row.get("error"):
-        why = (f"no FLOP count of {FLOPS_GENERATOR}" + (f": {row['error']}" if row else "")
-               + " (run pytest benchmark/ -k claims, or fakebench bench cost --flops --out DIR/cost.json)")
-        return Judgement(metric, "ratio >= margin", 10.0, Estimate.absent(why), detail=why, interval=False)
-    value = float(row["generate_flops"]) / float(row["reconstruct_flops"])
-    detail = (f"generate {_gmacs(row['generate_flops'])} GMACs = {row['denoiser_calls']} denoiser calls x "
-              f"{_gmacs(row['denoiser_flops'])} + decode {_gmacs(row['decode_flops'])}; reconstruct "
-              f"{_gmacs(row['reconstruct_flops'])} GMACs = encode {_gmacs(row['encode_flops'])} + decode; paper "
-              f"(its own count): {PAPER_GMACS[0]} vs {PAPER_GMACS[1]} GMACs, "
-              f"{PAPER_GMACS[0] / PAPER_GMACS[1]:.1f}x")
-    wall = (ctx.cost or {}).get("wallclock")
-    if wall and not wall.get("error"):
-        detail += (f". Information, not judged: {wall['generator']} measured {wall['ratio']:.1f}x by wall clock "
-                   f"({wall['steps']} steps, batch {wall['batch_size']}, {wall['device']})")
-    # a count, not a sample: the interval is the value itself
-    return Judgement(metric, "ratio >= margin", 10.0, Estimate(value, np.array([value]), 0), detail=detail,
-                     interval=False)
-
-
-def cases_c6(ctx: ClaimContext) -> dict[str, Case]:
-    return {"photo": (ctx.aligned, ctx.trained_on, "identity"), "proc": (ctx.procedural, ctx.trained_on, "identity")}
-
-
-def judge_c6(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
-    """Photo-trained minus procedural-trained aligned detector, balanced accuracy on the world's photos
-    against the training generator's fakes."""
-    gen = ctx.trained_on
-    est = paired(ctx.scores, cases, _drop("photo", "proc"), "C6")
-    detail = est.missing
-    if est.missing:
-        detail += (f" (C6 reads the detector trained aligned on procedural reals, {ctx.procedural}; train it with "
-                   "the procedural real source)")
-    else:
-        parts = [_level(ctx, cases[role], f"C6{cases[role][0]}") for role in ("photo", "proc")]
-        detail = f"balanced accuracy: {ctx.aligned} {_fmt(parts[0])}, {ctx.procedural} {_fmt(parts[1])}"
-    return Judgement(f"balanced accuracy on {gen} (clean photos vs its fakes), {ctx.aligned} (photos) minus "
-                     f"{ctx.procedural} (procedural reals)", "difference < margin", 0.05, est,
-                     higher_is_claim=False, detail=detail)
-
-
-# ------------------------------------------------------------------------------- C0 (audit)
-
-C0_MARGIN = 0.3  # shortcut AUC, baseline set minus aligned set
-C0_ALIGNED_CEILING = 0.6  # the aligned set's interval must contain 0.5 or lie below this
-
-
-def audit_by_recipe(entries: list[dict] | None) -> dict | None:
-    """C0's input from the run's training-set audit (run.json `training_audit`): recipe -> entry, for
-    the sets built on the world's own reals (not procedural ones)."""
-    found = {e["recipe"]: e for e in entries or [] if e.get("reals") == "corpus"}
-    return found or None
-
-
-def judge_c0(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
-    """Shortcut AUC (metadata-only classifier, fakebench.audit.shortcut) of the baseline recipe's training
-    set minus the aligned recipe's. The interval of the difference is the conservative one of two
-    independent intervals, [lo_b - hi_a, hi_b - lo_a]; and the aligned set must itself look aligned."""
-    metric = ("shortcut AUC of the training set (a classifier on file metadata alone, 5-fold CV), baseline set "
-              "minus aligned set")
-    audit = ctx.audit or {}
-    b, a = audit.get("baseline") or {}, audit.get("aligned") or {}
-    missing = [name for name, r in (("baseline", b), ("aligned", a)) if r.get("auc") is None]
-    if missing:
-        error = b.get("error") or a.get("error")
-        why = "no audit of the " + " and ".join(missing) + " training set" + (f": {error}" if error else "")
-        return Judgement(metric, "difference > margin", C0_MARGIN, Estimate.absent(why), detail=why)
-    value = b["auc"] - a["auc"]
-    lo, hi = b["lo"] - a["hi"], b["hi"] - a["lo"]
-    est = Estimate(value, np.array([lo, lo, hi, hi]), 0)  # quantiles 2.5% / 97.5% of these four are lo / hi
-    aligned_ok = a["lo"] <= 0.5 <= a["hi"] or a["hi"] < C0_ALIGNED_CEILING
-    detail = (f"baseline set {b['auc']:.3f} [{b['lo']:.3f}, {b['hi']:.3f}] (leading cue: {b.get('leading', '?')}), "
-              f"aligned set {a['auc']:.3f} [{a['lo']:.3f}, {a['hi']:.3f}] (leading cue: {a.get('leading', '?')})")
-    unmet = "" if aligned_ok else (f"the aligned set's interval neither contains 0.5 nor lies below "
-                                   f"{C0_ALIGNED_CEILING}: it offers the {a.get('leading', '?')} shortcut")
-    return Judgement(metric, "difference > margin", C0_MARGIN, est, detail=detail + (f"; {unmet}" if unmet else ""),
-                     unmet=unmet)
-
-
-# --- C7: WebP among the training augmentations removes the WebP limit (self-contained: the detector it
-# reads is named here, `aligned-webp-<backbone>`, trained with the world's augmentation plus WebP, the
-# `webp` DetectorSpec variant a world's detector runs as `aligned-webp`; margin fixed before any run: C4a's)
-
-C7_MARGIN = 0.05  # C4a calls a drop above this a shown limit; removed means the WebP-trained drop is below it
-
-
-def webp_trained(ctx: ClaimContext) -> str:
-    """The aligned detector trained with WebP among its augmentations (fakebench.detectors.spec, augment=webp)."""
-    return DetectorSpec.label_of(ctx.backbone, "aligned", augment=WEBP)
-
-
-def cases_c7(ctx: ClaimContext) -> dict[str, Case]:
-    """The WebP-trained detector clean and under WebP, and C4a's cases (the plain aligned detector on the
-    same images): whether there was a limit to remove is part of the verdict's reading."""
-    det = webp_trained(ctx)
-    return {"ref": (det, ctx.trained_on, "identity"), "b": (det, ctx.trained_on, ctx.webp),
-            **{f"plain_{role}": case for role, case in cases_c4a(ctx).items()}}
-
-
-def judge_c7(ctx: ClaimContext, cases: dict[str, Case]) -> Judgement:
-    """The WebP-trained aligned detector's balanced-accuracy drop from clean to WebP on the training
-    generator, below C4a's margin. The detail shows C4a's drop (the plain aligned detector) on the same
-    images: the claim says something only where that one shows the limit."""
-    gen, det = ctx.trained_on, webp_trained(ctx)
-    plain = paired(ctx.scores, {"ref": cases["plain_ref"], "b": cases["plain_b"]}, _drop("ref", "b"), "C7plain")
-    est = paired(ctx.scores, {"ref": cases["ref"], "b": cases["b"]}, _drop("ref", "b"), "C7")
-    if plain.missing:  # without C4a's drop there is no reading of a removed limit
-        est = Estimate.absent(plain.missing)
-    detail = est.missing
-    if not detail:
-        lo, _ = plain.interval()
-        shown = "shows the limit" if plain.value > C7_MARGIN and lo > C7_MARGIN else \
-            "does not show the limit here, so there was none to remove (no evidence either way)"
-        detail = f"{ctx.aligned} (C4a) drops {_fmt(plain)}: it {shown}"
-    return Judgement(f"drop of {det}'s balanced accuracy from {gen} clean to {gen} / {ctx.webp}",
-                     "drop < margin", C7_MARGIN, est, higher_is_claim=False, detail=detail)
-
-
-C7 = Claim("C7", "webp-augmentation-removes-webp-limit", "WebP among the training augmentations removes the WebP limit",
-           "the paper's suggested mitigation of its WebP limit: add WebP to the training augmentations (Sec. 5)",
-           cases_c7, judge_c7)
-
+__all__ = [  # what the benchmark, the reports and the tests import from here
+    "C0_ALIGNED_CEILING", "C0_MARGIN", "CLAIMS", "CLAIMS_BY_ID", "FLOPS_GENERATOR", "LIMIT_VERDICTS", "MIN_SEEDS",
+    "PAPER_GMACS", "PREDICTED_FAILURES", "WEBP_LIMIT_MARGIN", "CaseFacts", "Claim", "ClaimContext", "ClaimResult",
+    "Judgement", "PredictedFailure", "Role", "audit_by_recipe", "claim_line", "claim_value", "claims_table",
+    "evaluate", "evaluate_claims", "has_evidence", "needs", "not_applicable", "not_applicable_line",
+    "predicted_failure", "recorded_roles",
+]
+
+WEBP_LIMIT = "WebP compression, absent from training augmentations, hurts the aligned detector"  # C4a, and its cases
 
 # ------------------------------------------------------------------------------------- registry
 
@@ -450,39 +91,147 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("C0", "baseline-set-offers-shortcuts",
           "the baseline's training set offers shortcuts, the aligned set does not",
           "Grommelt et al., Fake or JPEG? (GenImage): reals JPEG of every size vs fakes PNG at fixed sizes; "
-          "removing both biases raised cross-generator accuracy by more than 11 points", lambda ctx: {}, judge_c0,
+          "removing both biases raised cross-generator accuracy by more than 11 points", cases_c0, judge_c0,
+          roles=(TRAINING, BASELINE, ALIGNED),  # the two recipes' training sets, audited
           reads_detectors=False, reads_audit=True),
     Claim("C1", "aligned-beats-baseline-other-denoiser", "aligned beats baseline on a generator whose denoiser differs",
           "Playground v2.5 (a denoiser unlike SD's), Table 3 accuracy: baseline 86.25 -> aligned 98.80 "
-          "clean, 24.11 -> 63.83 post-processed", cases_c1, judge_c1),
+          "clean, 24.11 -> 63.83 post-processed", cases_c1, judge_c1,
+          roles=(TRAINING, OTHER_DENOISER, BASELINE, ALIGNED)),
     Claim("C2a", "baseline-calls-downscaled-fakes-real", "the baseline calls downscaled fakes real",
           "resize sweep: the baseline's fake probability falls to about 0.05 at 0.5x; the aligned detector still "
-          "catches downscaled fakes (about 0.6-0.8)", cases_c2a, judge_c2a),
+          "catches downscaled fakes (about 0.6-0.8)", cases_c2a, judge_c2a, roles=(TRAINING, BASELINE, ALIGNED)),
     Claim("C2b", "baseline-calls-upscaled-reals-fake", "the baseline calls upscaled reals fake",
           "resize sweep: the baseline's fake probability on reals rises to about 0.59 at 2x; the aligned detector "
-          "keeps reals below about 0.07", cases_c2b, judge_c2b),
+          "keeps reals below about 0.07", cases_c2b, judge_c2b, roles=(TRAINING, BASELINE, ALIGNED)),
     Claim("C3", "aligned-robust-to-jpeg-and-resizing", "the aligned detector stays robust to JPEG and resizing",
           "aligned detectors stay robust to resizing and JPEG compression (Table 3, post-processed)", cases_c3,
-          judge_c3),
-    Claim("C4a", "limit-webp", "known limit: WebP compression",
-          "WebP compression, absent from training augmentations, hurts the aligned detector", cases_c4a, judge_c4a,
-          known_limit=True),
+          judge_c3, roles=(TRAINING, ALIGNED)),
+    Claim("C4a", "limit-webp", "known limit: WebP compression", WEBP_LIMIT, cases_c4a, judge_c4a,
+          roles=(TRAINING, ALIGNED), known_limit=True),
     Claim("C4b", "limit-other-autoencoder", "known limit: a generator whose autoencoder differs",
           "alignment ties the detector to one autoencoder: other autoencoders' images are missed", cases_c4b,
-          judge_c4b, known_limit=True),
+          judge_c4b, roles=(TRAINING, OTHER_AUTOENCODER, ALIGNED), known_limit=True),
+    # C5 counts the paper's generator (FLOPS_GENERATOR) beside the world's training generator: what it
+    # needs of a world is a generator that generates, which a world without a training generator lacks
     Claim("C5", "reconstruction-10x-cheaper", "reconstruction costs at least 10x fewer FLOPs than generation",
           f"about 10x cheaper per image: {PAPER_GMACS[0]} GMACs to generate (UNet 23.6 + autoencoder 1.6) vs "
-          f"{PAPER_GMACS[1]} to reconstruct", cases_c5, judge_c5, reads_detectors=False),
+          f"{PAPER_GMACS[1]} to reconstruct", cases_c5, judge_c5, roles=(TRAINING,), reads_detectors=False),
     Claim("C6", "alignment-not-content", "alignment, not content: procedural reals train as well as photos",
           "a detector trained on OpenGL-shader images and their reconstructions is comparable to one trained on "
-          "natural images", cases_c6, judge_c6),
-    C7,
+          "natural images", cases_c6, judge_c6, roles=(TRAINING, ALIGNED, PROCEDURAL)),
+    Claim("C7", "webp-augmentation-removes-webp-limit", "WebP among the training augmentations removes the WebP limit",
+          "the paper's suggested mitigation of its WebP limit: add WebP to the training augmentations (Sec. 5)",
+          cases_c7, judge_c7, roles=(TRAINING, ALIGNED, WEBP_RUN)),
 )
 
 CLAIMS_BY_ID: dict[str, Claim] = {c.id: c for c in CLAIMS}
 
 LIMIT_VERDICTS = {"holds": "limit shown", "not significant": "limit shown (not significant)",
                   "fails": "limit not shown", "fails (not significant)": "limit not shown (not significant)"}
+
+
+# ----------------------------------------------------------------------- predicted failures
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the paper's predictions read of one benchmark case (a detector trained by `recipe`)."""
+
+    recipe: str
+    other_autoencoder: bool  # the generator's autoencoder differs from the training generator's
+    other_generator: bool  # not the training generator (same autoencoder, so its denoiser differs)
+    downscales: bool  # the perturbation shrinks the image below the training generator's size
+    webp: bool  # the perturbation compresses as WebP
+    webp_trained: bool  # the detector trained with WebP among its augmentations (C7)
+
+
+@dataclass(frozen=True)
+class PredictedFailure:
+    """A case the paper predicts a trained detector to miss, from the finding of claim `claim`: the
+    benchmark marks it an expected failure, `reason` its text."""
+
+    claim: str
+    reason: str
+    applies: Callable[[CaseFacts], bool]
+
+
+PREDICTED_FAILURES: tuple[PredictedFailure, ...] = (  # the first that applies gives a case its reason
+    PredictedFailure("C4b", "known limit: the generator's autoencoder differs from the training generator's "
+                            "(paper, Sec. 5)", lambda f: f.other_autoencoder),
+    PredictedFailure("C1", "paper: the baseline degrades on a generator whose denoiser differs (Playground, "
+                           "aligned +36.98/+52.09)", lambda f: f.recipe == "baseline" and f.other_generator),
+    PredictedFailure("C2a", "paper: the baseline learns resolution, so downscaled images fool it",
+                     lambda f: f.recipe == "baseline" and f.downscales),
+    # a detector trained with WebP is not expected to fail on it: that is claim C7
+    PredictedFailure("C4a", f"known limit: {WEBP_LIMIT} (paper)",
+                     lambda f: f.recipe.startswith("aligned") and f.webp and not f.webp_trained),
+)
+
+
+def predicted_failure(facts: CaseFacts) -> str:
+    """The paper's reason to expect this case to miss its floor ("" when it predicts nothing); only
+    detectors trained by a recipe are predicted."""
+    if not facts.recipe:
+        return ""
+    return next((p.reason for p in PREDICTED_FAILURES if p.applies(facts)), "")
+
+
+# ---------------------------------------------------------------------------- roles of a world
+
+
+def needs(ctx: ClaimContext) -> dict[str, list[CaseKey]]:
+    """Per claim, the (detector, generator, perturbation) cases it reads: what a run must score."""
+    return {claim.id: claim.needs(ctx) for claim in CLAIMS}
+
+
+def not_applicable(ctx: ClaimContext) -> dict[str, list[str]]:
+    """Claim id -> what the world lacks of it (the words of its missing roles), for the claims it cannot judge."""
+    return {claim.id: missing for claim in CLAIMS if (missing := ctx.missing(claim.roles))}
+
+
+def not_applicable_line(missing: dict[str, list[str]], why: str = "") -> str:
+    """The one line that names the claims a world cannot judge and what it lacks ("" when it judges
+    them all); `why` is added when it says more (a store with no recorded roles).
+
+    It names the fewest missing roles that account for every such claim (the role most claims lack
+    first: a world with no training generator lacks everything else too); each skipped test's reason
+    names all of that claim's."""
+    if not missing:
+        return ""
+    ids = list(missing)
+    by_role: dict[str, list[str]] = {}
+    for claim_id, words in missing.items():
+        for w in words:
+            by_role.setdefault(w, []).append(claim_id)
+    shown, covered = [], set()
+    for words, who in sorted(by_role.items(), key=lambda item: -len(item[1])):  # stable: declared order on ties
+        if not covered >= set(who):
+            shown.append((words, who))
+            covered |= set(who)
+    lacks = "; ".join(f"no {w}" + (f": {', '.join(who)}" if len(shown) > 1 else "") for w, who in shown)
+    return f"claims not judged, the world lacks their roles: {', '.join(ids)} ({lacks})" + (
+        f"; {why}" if why else "")
+
+
+_OLD_WORLD_ROLES = {"trained_on": "train_generator", "denoiser_differs": "denoiser_differs",
+                    "autoencoder_differs": "autoencoder_differs", "backbone": "claims_backbone"}
+
+
+def recorded_roles(protocol: dict | None) -> dict | None:
+    """The claim roles a run.json records (`ClaimContext.roles`); one written before it recorded them
+    names them in its world settings (train_generator, denoiser_differs, ...); None: no record."""
+    if not protocol:
+        return None
+    if "roles" in protocol:
+        return protocol["roles"]
+    world = (protocol.get("settings") or {}).get("world")
+    if not isinstance(world, dict):
+        return None
+    return {role: world[key] for role, key in _OLD_WORLD_ROLES.items() if key in world} or None
+
+
+# ------------------------------------------------------------------------------------- verdicts
 
 
 def evaluate(claim: Claim, ctx: ClaimContext) -> ClaimResult:
@@ -509,8 +258,9 @@ def evaluate(claim: Claim, ctx: ClaimContext) -> ClaimResult:
 
 
 def evaluate_claims(ctx: ClaimContext, ids: list[str] | None = None) -> list[ClaimResult]:
-    """Every claim (or those named), in the registry's order."""
-    return [evaluate(c, ctx) for c in CLAIMS if ids is None or c.id in ids]
+    """Every claim the world has the roles of (or those of them named), in the registry's order; the
+    others are `not_applicable`."""
+    return [evaluate(c, ctx) for c in CLAIMS if (ids is None or c.id in ids) and c.applies(ctx)]
 
 
 def claim_line(r: ClaimResult) -> str:
@@ -519,10 +269,6 @@ def claim_line(r: ClaimResult) -> str:
     value = "n/a" if math.isnan(r.value) else f"{r.value:+.3f}{ci}"
     return (f"{r.id} {r.title}: {r.verdict}. {r.metric}: {value}, {r.comparison}, margin {r.margin:g}"
             + (f". {r.detail}" if r.detail else ""))
-
-
-def claims_frame(results: list[ClaimResult]) -> pd.DataFrame:
-    return pd.DataFrame([r.as_dict() for r in results])
 
 
 def claim_value(r: ClaimResult, seeds: bool = True, interval: bool = True) -> str:

@@ -1,6 +1,6 @@
 """Per-case detection metrics (fake = positive class), computed with scikit-learn where it has them.
 
-Definitions (docs/architecture.md, "Metrics"):
+Definitions (docs/explanation/architecture.md, "Metrics"):
 - accuracies at threshold 0.5 (fake iff score >= 0.5); balanced accuracy = mean of real and fake accuracy;
 - AUC and average precision (scikit-learn);
 - TPR at 1% / 5% FPR: the highest true-positive rate on the ROC curve whose FPR does not exceed the target;

@@ -145,20 +145,41 @@ register_perturbation("jpeg", lambda param=None: Compress("JPEG", _needs_param("
 register_perturbation("webp", lambda param=None: Compress("WEBP", _needs_param("webp", param)))
 register_perturbation("blur", lambda param=None: Blur(_needs_param("blur", param)))
 
-_ID = re.compile(r"^([a-z_]+?)(-?[0-9]*\.?[0-9]+)?$")
+# The id grammar, here and nowhere else: a step is a registered name and an optional number (`jpeg75`,
+# `resize0.5`, `identity`); a chain joins steps with "+" (`resize0.5+jpeg75`), applied left to right.
+CLEAN = "identity"  # the unperturbed images
+CHAIN = "+"
+_STEP = re.compile(r"^([a-z_]+?)(-?[0-9]*\.?[0-9]+)?$")
+
+
+def id_steps(pid: str) -> list[tuple[str, float | None]]:
+    """`resize0.5+jpeg75` -> [("resize", 0.5), ("jpeg", 75.0)]; an id outside the grammar is one line."""
+    out = []
+    for part in pid.strip().split(CHAIN):
+        m = _STEP.match(part)
+        if not m:
+            raise FakebenchError(f"cannot parse perturbation id {part!r} in {pid!r}",
+                                 fix="write a name and a number, e.g. jpeg75, resize0.5, resize0.5+jpeg75")
+        out.append((m.group(1), float(m.group(2)) if m.group(2) is not None else None))
+    return out
+
+
+def sweep_value(pid: str, name: str) -> float | None:
+    """The number of a one-step id of perturbation `name` (`jpeg75`, "jpeg" -> 75.0); None for any other
+    id (a chain, another name, no number, or outside the grammar)."""
+    if CHAIN in pid or not (m := _STEP.match(pid)) or m.group(1) != name or m.group(2) is None:
+        return None
+    return float(m.group(2))
+
+
+def family(pid: str) -> str:
+    """`resize0.5` -> `resize`, `resize0.5+jpeg75` -> `resize+jpeg`, `identity` -> `clean`."""
+    return "clean" if pid == CLEAN else CHAIN.join(name for name, _ in id_steps(pid))
 
 
 def parse_perturbation(pid: str) -> Perturbation:
     """`resize0.5+jpeg75` -> the chain of those perturbations. Unknown ids list the known ones."""
-    steps = []
-    for part in pid.strip().split("+"):
-        m = _ID.match(part)
-        if not m:
-            raise FakebenchError(f"cannot parse perturbation id {part!r} in {pid!r}",
-                                 fix="write a name and a number, e.g. jpeg75, resize0.5, resize0.5+jpeg75")
-        name, number = m.group(1), m.group(2)
-        param = float(number) if number is not None else None
-        steps.append(PERTURBATIONS.create(name, param=param))
+    steps = [PERTURBATIONS.create(name, param=param) for name, param in id_steps(pid)]
     return steps[0] if len(steps) == 1 else Chain(tuple(steps))
 
 
@@ -170,18 +191,26 @@ def apply(perturbation: Perturbation, im: Image.Image, seed: int, image_id: str)
     return perturbation(im, perturbation_rng(seed, image_id, perturbation.id))
 
 
-QUICK_PERTURBATIONS: tuple[str, ...] = ("identity", "resize0.5", "jpeg75")
+# `--perturbations quick`, and the headline columns of the detection tables: clean, downscaled, compressed
+QUICK_PERTURBATIONS: tuple[str, ...] = (CLEAN, "resize0.5", "jpeg75")
 
-# The robustness grid of docs/architecture.md ("Perturbations"). Fixed short sides depend on the world's
-# image sizes (the mini world's images are 64-128 px; real generators' 512-1024 px), so each world adds its own.
-GRID_PERTURBATIONS: tuple[str, ...] = (
-    "identity",
-    "resize0.25", "resize0.5", "resize0.75", "resize1.5", "resize2",
+# The robustness grid of docs/explanation/architecture.md ("Perturbations"), in two parts: the clean image and the
+# resizes by a scale, then the rest. Fixed short sides depend on the world's image sizes (the mini world's
+# images are 64-128 px; real generators' 512-1024 px), so each world adds its own between the two
+# (grid_perturbations).
+GRID_RESIZES: tuple[str, ...] = ("identity", "resize0.25", "resize0.5", "resize0.75", "resize1.5", "resize2")
+GRID_REST: tuple[str, ...] = (
     "jpeg95", "jpeg75", "jpeg50", "jpeg30",
     "webp95", "webp75", "webp50",
     "blur1", "blur2",
     "resize0.5+jpeg75", "resize0.75+jpeg50", "jpeg75+webp75",
 )
+GRID_PERTURBATIONS: tuple[str, ...] = (*GRID_RESIZES, *GRID_REST)  # a world's that adds no short side
+
+
+def grid_perturbations(short_sides: tuple[int, ...] = ()) -> tuple[str, ...]:
+    """The grid with a world's fixed short sides (`short<side>`) after the resizes by a scale."""
+    return (*GRID_RESIZES, *(f"short{side}" for side in short_sides), *GRID_REST)
 
 
 def steps(perturbation: Perturbation) -> tuple[Perturbation, ...]:

@@ -92,7 +92,7 @@ def cached_scores(detector: Detector, checkpoint: str, imageset: ImageSet, pertu
     if path.is_file():
         return read_scores_csv(path)
     rank = distributed.current()
-    partial = folder / f"{key}.rank{rank.rank}of{rank.world}.partial.csv"
+    partial = folder / f"{key}.rank{rank.rank}of{rank.world_size}.partial.csv"
     with artifact_lock(partial, f"scores of {imageset.name} [{perturbation.id}]"):
         units = distributed.shard(units_of(imageset, cfg.batch_size), rank)
         mine = score_units(detector, imageset, units, cfg, PerturbationTransform(perturbation, seed),

@@ -33,7 +33,7 @@ from fakebench.leaderboard.ablation_table import AblationRun, write_ablation_tab
 log = logging.getLogger(__name__)
 
 FOLDER = "ablation"  # under the built-in worlds: `--world ablation/<name>` names one
-BENCHMARK_DIR = Path(__file__).resolve().parent  # the pytest suite: benchmark/ (fakebench.benchmark)
+BENCHMARK_DIR = builtin_dir().parent  # the pytest suite: benchmark/ (fakebench.benchmark)
 RECORD = "ablation-run.json"  # in a world's folder: how its pytest run ended (what resuming reads)
 FINISHED = (0, 1)  # pytest's exit status of a run that ran to the end (1: some case or claim failed)
 SEEDS = (0, 1, 2)
@@ -42,7 +42,8 @@ SEEDS = (0, 1, 2)
 @dataclass(frozen=True)
 class Ablation:
     """One row: its world file (`benchmark/worlds/ablation/<world>.toml`), what it changes in words, the key
-    its file sets, and the WorldConfig fields that differ from the reference world (the tests check them)."""
+    its file sets, and the WorldConfig fields that differ from the reference world, a table's as dotted
+    paths (`roles.same_autoencoder`; the tests check them)."""
 
     world: str
     change: str
@@ -56,11 +57,12 @@ ABLATIONS: tuple[Ablation, ...] = (
     REFERENCE,
     Ablation("old-autoencoder", "TAEF2 -> the mini autoencoder (mini-sd, mini-playground)",
              "generators, train_generator, [roles]",
-             ("generators", "train_generator", "same_autoencoder", "denoiser_differs", "autoencoder_differs")),
+             ("generators", "train_generator", "roles.same_autoencoder", "roles.denoiser_differs",
+              "roles.autoencoder_differs")),
     Ablation("npr-input", "raw pixels -> NPR residual input", "detectors.resnet50.params.input", ("detectors",)),
     Ablation("no-stride", "stem stride 2 -> 1", "detectors.resnet50.params.stem_stride", ("detectors",)),
-    # `[reals] train` (WorldConfig.train_reals) is issue 29's: the world loads once the schema reads it
-    Ablation("photos-procedural", "photo reals -> photos + 700 procedural", "reals.train", ("train_reals",)),
+    # `[reals] train` (WorldConfig.reals.train) is issue 29's: the world loads once the schema reads it
+    Ablation("photos-procedural", "photo reals -> photos + 700 procedural", "reals.train", ("reals.train",)),
     Ablation("paper-augment", "light -> paper augmentation", "train.augment.preset", ("train",)),
     Ablation("png-fakes", "round trips stored like their reals -> as PNG", "aligned_storage", ("aligned_storage",)),
 )

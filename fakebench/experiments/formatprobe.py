@@ -42,7 +42,7 @@ def format_table(world: WorldConfig, labels: list[str], perturbations: list[str]
         raise FakebenchError(f"unknown detector(s) {', '.join(unknown)} in the {world.name} world",
                              fix=f"use some of {', '.join(sorted(specs))}")
     bench = BenchSession(world)
-    real, val = source_reals(world.train_reals, world.corpus, world.train.seed)
+    real, val = source_reals(world.reals.train, world.reals.corpus, world.train.seed)
     data = training_data("aligned", bench.generator(world.train_generator), real, val, world.train.seed)
     fakes = {"png": data.val_fake, "stored like reals": stored_like(data.val_fake, data.val_real)}
     rows = []

@@ -7,7 +7,6 @@ SHA256SUMS manifest, ready to commit.
 """
 from __future__ import annotations
 
-import copy
 import logging
 import shutil
 import time
@@ -25,7 +24,7 @@ from fakebench.core.imageio import decode
 from fakebench.core.pixels import pil_to_tensor
 from fakebench.core.schedules import warmup_cosine
 from fakebench.data.corpus import CorpusConfig, crop_jpeg_bytes, crop_specs
-from fakebench.generators.denoiser_training import denoiser_step
+from fakebench.generators.denoiser_training import denoiser_step, training_start
 from fakebench.generators.mini.architectures import (
     IMAGE_SIDE,
     MINI_SPECS,
@@ -98,12 +97,7 @@ def encode_latents(vae, images: list[torch.Tensor], cfg: MiniTrainConfig, seed: 
 
 def train_unet(name: str, spec: UNetSpec, latents: torch.Tensor, scaling: float,
                cfg: MiniTrainConfig, seed: int):
-    torch.manual_seed(seed)
-    unet = spec.build()
-    ema = copy.deepcopy(unet).requires_grad_(False)
-    sched = spec.train_scheduler()
-    opt = torch.optim.AdamW(unet.parameters(), lr=cfg.unet_lr, weight_decay=0.0)
-    g = torch.Generator().manual_seed(seed)
+    unet, ema, sched, opt, g = training_start(spec, cfg.unet_lr, seed)
     bar = tqdm(range(cfg.unet_steps), desc=f"train {name}")
     for step in bar:
         for pg in opt.param_groups:

@@ -75,7 +75,6 @@ SPECS: tuple[DenoiserSpec, ...] = (
         description="same autoencoder (TAEF2), another denoiser: Playground v2.5's role",
     ),
 )
-SPEC_BY_NAME = {s.name: s for s in SPECS}
 
 
 @dataclass(frozen=True)

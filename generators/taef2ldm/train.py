@@ -10,7 +10,6 @@ diffusers components, `latent_stats.json` and a SHA256SUMS manifest, ready to co
 """
 from __future__ import annotations
 
-import copy
 import logging
 import shutil
 import time
@@ -27,7 +26,7 @@ from fakebench.core.imageio import decode
 from fakebench.core.pixels import pil_to_tensor
 from fakebench.core.schedules import warmup_cosine
 from fakebench.data.corpus import crop_jpeg_bytes
-from fakebench.generators.denoiser_training import denoiser_step
+from fakebench.generators.denoiser_training import denoiser_step, training_start
 from fakebench.generators.manifest import write_manifest
 from fakebench.generators.taef2.architecture import COMPONENTS
 from fakebench.generators.taef2.weights import load_component
@@ -54,12 +53,7 @@ def training_latents(seed: int, batch: int = 50) -> torch.Tensor:
 
 def train_denoiser(spec: DenoiserSpec, latents: torch.Tensor, cfg: DenoiserTrainConfig, seed: int) -> tuple:
     """Train one denoiser on normalised latents; return (EMA model, steps done, final loss)."""
-    torch.manual_seed(seed)
-    unet = spec.build()
-    ema = copy.deepcopy(unet).requires_grad_(False)
-    sched = spec.train_scheduler()
-    opt = torch.optim.AdamW(unet.parameters(), lr=cfg.lr, weight_decay=0.0)
-    g = torch.Generator().manual_seed(seed)
+    unet, ema, sched, opt, g = training_start(spec, cfg.lr, seed)
     started = time.perf_counter()
     bar = tqdm(range(spec.train_steps), desc=f"train {spec.name}")
     steps, loss_avg = 0, float("nan")
