@@ -137,11 +137,12 @@ def _estimates(frame: pd.DataFrame, metric: str, interval: bool = True, spread: 
     return [_estimate(m, a, b, s) for m, a, b, s in zip(frame[metric], lo, hi, std)]
 
 
+CASE_COLUMNS = ("detector", "generator", "perturbation")  # what names a case in every table
+
+
 def seed_display_frame(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
-        "detector": summary["detector"],
-        "generator": summary["generator"],
-        "perturbation": summary["perturbation"],
+        **{c: summary[c] for c in CASE_COLUMNS},
         "seeds": summary["seeds"],
         "bal. acc mean ± std [95% CI]": _estimates(summary, "bal_acc", spread=True),
         "AUC mean ± std [95% CI]": _estimates(summary, "auc", spread=True),
@@ -152,9 +153,7 @@ def seed_display_frame(summary: pd.DataFrame) -> pd.DataFrame:
 def display_frame(board: pd.DataFrame) -> pd.DataFrame:
     """The per-case table as people read it: intervals next to their estimate, short headers."""
     return pd.DataFrame({
-        "detector": board["detector"],
-        "generator": board["generator"],
-        "perturbation": board["perturbation"],
+        **{c: board[c] for c in CASE_COLUMNS},
         "seed": board["seed"],
         "n real/fake/failed": [f"{r}/{f}/{x}" for r, f, x in zip(board["n_real"], board["n_fake"], board["n_failed"])],
         "real acc": board["real_acc"],
