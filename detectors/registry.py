@@ -18,10 +18,12 @@ def register_detector(name: str, factory: Callable[..., Detector] | None = None,
 
 
 def list_detectors(pattern: str | Iterable[str] | None = None) -> list[str]:
+    """Registered detector names (built-ins and installed plugins), sorted; `pattern`: glob(s) like "*-cnn"."""
     return DETECTORS.names(pattern)
 
 
 def create_detector(name: str, **kwargs) -> Detector:
+    """The detector registered as `name`, built with its factory's `kwargs`; an unknown name lists the known."""
     return DETECTORS.create(name, **kwargs)
 
 

@@ -1,5 +1,6 @@
-"""The `fakebench` command: data jobs (reconstruct, train, score), reports, benchmarks, listings and
-mini-world maintenance.
+"""The `fakebench` command: data jobs, reports, benchmarks, listings and mini-world maintenance.
+
+The data jobs are reconstruct, train, score, predict and audit.
 
 The benchmark itself runs through pytest (`pytest benchmark/`), so that any pytest selection works.
 """
@@ -78,7 +79,8 @@ def _add_data_commands(sub) -> None:
                                     "same augmentation) or vs generated fakes (baseline). Defaults to the paper's "
                                     "augmentations and schedule. Resumes from the last epoch; DDP under torchrun.")
     tr.add_argument("--recipe", required=True, type=_recipe, help="baseline, aligned or aligned-sync")
-    tr.add_argument("--generator", required=True)
+    tr.add_argument("--generator", required=True, help="registered generator whose fakes (baseline) or autoencoder "
+                    "(aligned recipes) the detector learns from (fakebench list generators)")
     tr.add_argument("--real", required=True, help="folder of real training images, procedural:N (N procedural "
                                                    "images, the paper's shader experiment), corpus, hf:NAME, or "
                                                    "a mixture as a world's [reals] train: 'corpus + procedural:700'")
@@ -93,7 +95,7 @@ def _add_data_commands(sub) -> None:
                     help="augmentation preset: light, paper (default), light-webp or paper-webp")
     tr.add_argument("--schedule", default="paper",
                     help="cosine (AdamW, warm-up cosine) or paper (Adam 1e-4, lr/10 on plateau, early stop; default)")
-    tr.add_argument("--detector", default="resnet50")
+    tr.add_argument("--detector", default="resnet50", help="registered trainable detector (fakebench list detectors)")
     tr.add_argument("--detector-arg", action="append", metavar="KEY=VALUE", help="factory argument, e.g. width=16")
     tr.add_argument("--pretrained", default="", help="'imagenet' (torchvision's file in the torch cache) or a file")
     tr.add_argument("--epochs", type=at_least_one, default=None,
@@ -106,7 +108,7 @@ def _add_data_commands(sub) -> None:
                     help="paper schedule: epochs without improvement before lr / 10 (default 10)")
     tr.add_argument("--crop", type=at_least_one, default=None,
                     help="final random crop side (default: the preset's: light 48, paper 96)")
-    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--seed", type=int, default=0, help="training seed (initialisation, batches, augmentation)")
     tr.add_argument("--workers", type=positive_int, default=None,
                     help="DataLoader workers (default: none on 2 cores, else half the cores up to 8)")
     tr.add_argument("--out", type=Path, default=None, help="copy model.safetensors and its sidecar here")
@@ -120,7 +122,7 @@ def _add_data_commands(sub) -> None:
     _add_detector_choice(sc, "scored as it comes")
     add_shared(sc.add_argument, "--perturbations", default="identity")
     sc.add_argument("--calibration", default=None, help="folder of clean reals for the 5%%-FPR threshold")
-    sc.add_argument("--out", default="results")
+    sc.add_argument("--out", default="results", help="folder for the score store and the reports")
     for shared in ("--bench-seed", "--batch-size", "--workers"):
         add_shared(sc.add_argument, shared)
     sc.add_argument("--compile", action="store_true",
@@ -135,7 +137,7 @@ def _add_data_commands(sub) -> None:
     pr.add_argument("images", nargs="+", help="image files (JPEG, PNG, WebP, ...)")
     _add_detector_choice(pr, "used as it comes")
     pr.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    pr.add_argument("--batch-size", type=at_least_one, default=16)
+    pr.add_argument("--batch-size", type=at_least_one, default=16, help="images per model call")
     _add_device(pr)
     pr.set_defaults(func=cmd_predict)
 
@@ -166,11 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     mini = sub.add_parser("mini", help="the embedded mini world").add_subparsers(dest="mini_command", required=True)
     train = mini.add_parser("train", help="retrain every mini-world model from a seed")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=int, default=0, help="seed of every component's training")
     train.add_argument("--out", default=None, help="output folder (default: the committed weights folder)")
     train.set_defaults(func=cmd_mini_train)
     train_taef2 = mini.add_parser("train-taef2", help="retrain the two denoisers in TAEF2's latent space from a seed")
-    train_taef2.add_argument("--seed", type=int, default=0)
+    train_taef2.add_argument("--seed", type=int, default=0, help="seed of both denoisers' training")
     train_taef2.add_argument("--out", default=None, help="output folder (default: the committed weights folder)")
     train_taef2.add_argument("--wall-seconds", type=float, default=None,
                              help="stop a denoiser early when it has trained this long (default 720; a busy machine)")
@@ -182,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--quality-crops", type=at_least_one, default=4, help="crops per test photo")
     verify.set_defaults(func=cmd_mini_verify)
     lst = sub.add_parser("list", help="list registered detectors, generators or perturbations, or the built-in worlds")
-    lst.add_argument("what", choices=["detectors", "generators", "perturbations", "worlds"])
+    lst.add_argument("what", choices=["detectors", "generators", "perturbations", "worlds"], help="what to list")
     lst.add_argument("pattern", nargs="?", default=None, help="glob filter, e.g. 'mini-*'")
     lst.set_defaults(func=cmd_list)
     report = sub.add_parser("report", help="rebuild every leaderboard output from a score store, or compare two",
@@ -192,39 +194,40 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default=None, help="output folder (default: the store's folder)")
     report.add_argument("--compare", nargs=2, metavar=("OLD", "NEW"), help="compare two stores instead")
     report.add_argument("--bootstrap", type=positive_int, default=1000, help="bootstrap resamples (0: no intervals)")
-    report.add_argument("--bootstrap-seed", type=int, default=0)
+    report.add_argument("--bootstrap-seed", type=int, default=0, help="seed of the bootstrap confidence intervals")
     report.set_defaults(func=cmd_report)
 
     summ = sub.add_parser("summary", help="the summary of a results folder: ranking, Table-3-style table, claims",
                           description="Print what a run's results folder says, answer first, from its "
                                       "leaderboard.json (no recomputation); --markdown for a CI job summary.")
     summ.add_argument("results", nargs="?", default="results", help="the results folder (default: results)")
-    summ.add_argument("--detail", default="full", choices=("full", "short", "none"))
+    summ.add_argument("--detail", default="full", choices=("full", "short", "none"),
+                      help="full (ranking, Table-3-style table, claims, floors, paths), short or none (paths)")
     summ.add_argument("--markdown", action="store_true", help="markdown instead of terminal text")
     summ.set_defaults(func=cmd_summary)
     bench = sub.add_parser("bench", help="speed and memory benchmarks").add_subparsers(dest="bench_command",
                                                                                         required=True)
     bench_report = bench.add_parser("report", help="time `fakebench report` on a synthetic store of N rows")
-    bench_report.add_argument("--rows", type=positive_int, default=1_000_000)
-    bench_report.add_argument("--bootstrap", type=positive_int, default=1000)
+    bench_report.add_argument("--rows", type=positive_int, default=1_000_000, help="rows of the synthetic store")
+    bench_report.add_argument("--bootstrap", type=positive_int, default=1000, help="bootstrap resamples per case")
     bench_report.set_defaults(func=cmd_bench_report)
     bench_cost = bench.add_parser("cost", help="images/s (or, with --flops, FLOPs per image) of generation vs "
                                                "reconstruction, and their ratio")
     bench_cost.add_argument("--generators", default=None, help="comma-separated names or globs (default: all)")
     bench_cost.add_argument("--images", type=positive_int, default=32, help="images timed per capability")
-    bench_cost.add_argument("--batch-size", type=positive_int, default=8)
-    bench_cost.add_argument("--device", default="cpu")
+    bench_cost.add_argument("--batch-size", type=positive_int, default=8, help="images per timed generation batch")
+    add_shared(bench_cost.add_argument, "--device")
     bench_cost.add_argument("--flops", action="store_true",
                             help="count FLOPs and MACs per image from the models' configs (meta device, no weights) "
                                  "instead of timing")
     bench_cost.add_argument("--out", default=None, help="with --flops: write the counts to this JSON file (cost.json)")
     bench_cost.set_defaults(func=cmd_bench_cost)
     thr = bench.add_parser("throughput", help="pipeline vs bare-model images/s, and peak memory vs dataset size")
-    thr.add_argument("--detector", default="resnet50")
-    thr.add_argument("--generator", default="mini-sd")
+    thr.add_argument("--detector", default="resnet50", help="registered detector whose scoring is timed")
+    thr.add_argument("--generator", default="mini-sd", help="registered generator whose reconstruction is timed")
     thr.add_argument("--images", type=at_least_one, default=256, help="images per timed round (best of 5 rounds)")
-    thr.add_argument("--batch-size", type=at_least_one, default=32)
-    thr.add_argument("--workers", type=positive_int, default=None)
+    thr.add_argument("--batch-size", type=at_least_one, default=32, help="images per model call")
+    add_shared(thr.add_argument, "--workers")
     thr.add_argument("--side", type=at_least_one, default=224, help="side of the synthetic test images")
     thr.add_argument("--memory-sizes", type=at_least_one, nargs="*", default=[1000, 20000],
                      help="dataset sizes whose peak memory is compared (none: skip)")
@@ -238,8 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     hfb = bench.add_parser("hf", help="peak memory of fakebench score --data hf:PATH vs dataset rows")
     hfb.add_argument("--sizes", type=at_least_one, nargs="+", default=[1000, 20000], help="rows per dataset")
     hfb.add_argument("--side", type=at_least_one, default=32, help="side of the synthetic JPEGs")
-    hfb.add_argument("--detector", default="small-cnn")
-    hfb.add_argument("--batch-size", type=at_least_one, default=64)
+    hfb.add_argument("--detector", default="small-cnn", help="registered detector that scores the dataset")
+    add_shared(hfb.add_argument, "--batch-size")
     hfb.add_argument("--scratch", type=Path, default=None, help="folder for the datasets (default: system temp)")
     hfb.set_defaults(func=cmd_bench_hf)
     _add_data_commands(sub)

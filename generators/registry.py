@@ -23,6 +23,8 @@ def list_generators(pattern: str | Iterable[str] | None = None) -> list[str]:
 
 
 def create_generator(name: str, **kwargs) -> Generator:
+    """The generator registered as `name`, built with `device=...` and its factory's `kwargs`; an unknown
+    name lists the known ones."""
     return GENERATORS.create(name, **kwargs)
 
 

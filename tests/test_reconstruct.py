@@ -20,7 +20,7 @@ def test_reconstruction_keeps_size(h, w):
 def test_reconstruction_carries_the_image_but_is_not_identical(tiny_corpus):
     """On the photos the autoencoder was trained on, the round trip must beat a flat image of each
     crop's mean colour (it carries content) and must not be the identity (it leaves the decoder's
-    trace). Held-out photos are not held to this bar: see the README on the mini world's limits."""
+    trace). Held-out photos are not held to this bar: see docs/explanation/worlds.md on the mini world's limits."""
     from fakebench.core.imageio import load_rgb
     from fakebench.core.pixels import pil_to_tensor
 

@@ -142,7 +142,8 @@ def test_a_detector_without_training_methods_cannot_take_a_recipe(tiny_corpus):
 
 
 def test_a_reconstruct_only_generator_is_enough_for_the_aligned_recipe(tiny_corpus):
-    """The README's generator plugin: info, fingerprint and reconstruct, nothing else."""
+    """The documented generator plugin (docs/tutorials/plugin-detector.md): info, fingerprint and reconstruct,
+    nothing else."""
     from fakebench.generators.base import Generator, GeneratorInfo
 
     class BlurVAE(Generator):

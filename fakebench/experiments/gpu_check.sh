@@ -3,7 +3,7 @@
 #   pytest benchmark/ --world taef2 --device cuda
 # and write the leaderboard (markdown, CSV, JSON, HTML) to $OUT (default results-taef2/).
 # Meant to finish within 8 minutes on one modern GPU from an empty cache: on one H200 it took 7 min 0 s
-# (README, "TAEF2": three trainings of 70-77 s, then the claims and 40 cases).
+# (docs/lab-notes/gpu-runs.md: three trainings of 70-77 s, then the claims and 40 cases).
 # It prints the wall time of each step, the GPU, and where the leaderboard is. Extra arguments go to
 # pytest (-k ..., --seeds ...).
 # It runs with --fast-numerics: a GPU picks its own kernels (cuDNN, cuBLAS), so its numbers are machine-specific

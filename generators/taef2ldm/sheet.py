@@ -1,4 +1,4 @@
-"""A contact sheet of the TAEF2 denoisers' samples, for the README:
+"""A contact sheet of the TAEF2 denoisers' samples, for the documentation (docs/lab-notes/taef2.md):
 
     python -m fakebench.generators.taef2ldm.sheet --out docs/taef2_denoisers.png [--n 8] [--seed 0]
 
