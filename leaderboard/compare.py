@@ -62,21 +62,21 @@ def comparison_markdown(diff: pd.DataFrame) -> str:
     return "\n".join(parts)
 
 
-def numerics_warnings(old_protocol: dict | None, new_protocol: dict | None) -> list[str]:
+def numerics_warnings(old_record: dict | None, new_record: dict | None) -> list[str]:
     """Warnings when the two runs' numerics differ (fingerprints in their run.json): their bits may then
     differ for that reason alone, not because of what changed in code or data."""
-    old, new = ((p or {}).get("numerics") for p in (old_protocol, new_protocol))
+    old, new = ((p or {}).get("numerics") for p in (old_record, new_record))
     found = numerics.differences(old, new)
     if not found:
         return []
     return ["the two runs' numerics differ, so scores may differ for that reason alone: " + "; ".join(found)]
 
 
-def world_warnings(old_protocol: dict | None, new_protocol: dict | None) -> list[str]:
+def world_warnings(old_record: dict | None, new_record: dict | None) -> list[str]:
     """A warning when the two runs' worlds differ (their run.json's world sha256): a different world can
     move scores by itself. Two clones running the same world agree (run.json names a built-in world
     `builtin:<name>` and a world file by the path as given, and hashes the merged world, not its place)."""
-    old, new = (((p or {}).get("settings") or {}).get("world") or {} for p in (old_protocol, new_protocol))
+    old, new = (((p or {}).get("settings") or {}).get("world") or {} for p in (old_record, new_record))
     if not old.get("sha256") or not new.get("sha256") or old["sha256"] == new["sha256"]:
         return []
     return [f"the two runs' worlds differ ({old.get('source')} sha256 {old['sha256'][:12]} -> {new.get('source')} "

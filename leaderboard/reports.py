@@ -64,8 +64,8 @@ def write_reports(scores: pd.DataFrame, out_dir: Path, bootstrap: BootstrapConfi
     detection = detection_tables(scores)
     summary = build_summary(board, results, roles, floors, where=f"the score store ({len(scores)} rows)",
                             not_judged=not_judged)
-    protocol_md = run_record_markdown(run_record) if run_record else ""
-    atomic_write_bytes(paths["markdown"], to_markdown(board, results, cost, protocol_md, detection,
+    record_md = run_record_markdown(run_record) if run_record else ""
+    atomic_write_bytes(paths["markdown"], to_markdown(board, results, cost, record_md, detection,
                                                       summary_markdown(summary)).encode())
     atomic_write_bytes(paths["csv"], board.to_csv(index=False, float_format="%.6g").encode())
     extra = {"roles": roles_dict(roles), "failed_floors": floors_dict(floors),  # what the summary reads back

@@ -20,8 +20,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         from fakebench.leaderboard.run_record import read_run_record
         from fakebench.leaderboard.tables import leaderboard_frame
 
-        protocols = [read_run_record(Path(p)) for p in args.compare]
-        for warning in [*world_warnings(*protocols), *numerics_warnings(*protocols)]:
+        records = [read_run_record(Path(p)) for p in args.compare]
+        for warning in [*world_warnings(*records), *numerics_warnings(*records)]:
             print(f"fakebench: warning: {warning}", file=sys.stderr)
         old, new = (leaderboard_frame(read_store(Path(p)), bootstrap) for p in args.compare)
         print(comparison_markdown(compare_boards(old, new)))

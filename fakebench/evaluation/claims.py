@@ -218,14 +218,14 @@ _OLD_WORLD_ROLES = {"trained_on": "train_generator", "denoiser_differs": "denois
                     "autoencoder_differs": "autoencoder_differs", "backbone": "claims_backbone"}
 
 
-def recorded_roles(protocol: dict | None) -> dict | None:
+def recorded_roles(run_record: dict | None) -> dict | None:
     """The claim roles a run.json records (`ClaimContext.roles`); one written before it recorded them
     names them in its world settings (train_generator, denoiser_differs, ...); None: no record."""
-    if not protocol:
+    if not run_record:
         return None
-    if "roles" in protocol:
-        return protocol["roles"]
-    world = (protocol.get("settings") or {}).get("world")
+    if "roles" in run_record:
+        return run_record["roles"]
+    world = (run_record.get("settings") or {}).get("world")
     if not isinstance(world, dict):
         return None
     return {role: world[key] for role, key in _OLD_WORLD_ROLES.items() if key in world} or None
