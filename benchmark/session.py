@@ -269,14 +269,13 @@ class BenchSession:
     def measure_cost(self) -> dict:
         """The C5 cost record: FLOPs per image of sd15 (the paper's count) and of this world's training
         generator, counted from their configs; and, as information, the training generator's measured
-        wall-clock ratio in this run. Kept next to the store, so reports rebuilt from it judge C5 too."""
-        from fakebench.generators.cost import measure_cost
+        wall-clock ratio (measured once per machine and generator). Both cached in the results home;
+        kept next to the store, so reports rebuilt from it judge C5 too."""
+        from fakebench.generators.cost import wallclock_record
         from fakebench.generators.flops import flop_record
 
         try:
-            timed = measure_cost(self.generator(self.world.train_generator))
-            wallclock = {**asdict(timed), "ratio": timed.ratio, "breakdown": timed.breakdown(),
-                         "device": str(self.device), "threads": torch.get_num_threads()}
+            wallclock = wallclock_record(self.generator(self.world.train_generator), self.device)
         except FakebenchError as exc:  # e.g. a real model's weights are absent: the count does not need them
             wallclock = {"generator": self.world.train_generator, "error": str(exc)}
         self.cost = {**flop_record(list(dict.fromkeys([FLOPS_GENERATOR, self.world.train_generator]))),

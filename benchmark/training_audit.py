@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import math
 
-from fakebench.audit.shortcut import audit_source
+from fakebench.audit.shortcut import AUDIT_SCHEMA, audit_source
 from fakebench.audit.sources import SOURCE_FORMS, AuditSource, resolve_source, training_source
 from fakebench.benchmark.world import WorldConfig
 from fakebench.benchmark.world_files import load_world
+from fakebench.core.cache import cached_json, stable_hash
 from fakebench.core.errors import FakebenchError, WeightsMissingError
 from fakebench.data.procedural import PREFIX as PROCEDURAL_PREFIX
 from fakebench.data.reals import source_reals
-from fakebench.detectors.recipes import training_data
+from fakebench.detectors.recipes import TrainingData, training_data
 from fakebench.generators import create_generator
 
 MINI_PREFIX = "mini:"
@@ -31,16 +32,22 @@ def world_reals_text(world: WorldConfig, reals: str) -> str:
     return world.reals.train if reals == "corpus" else f"{PROCEDURAL_PREFIX}{world.reals.procedural}"
 
 
-def recipe_source(recipe: str, reals: str, world: WorldConfig, name: str = "") -> AuditSource:
-    """The training set (reals and fakes) a world's detector of `recipe` learns from, read as training
-    reads it (`source_reals`) and built through the benchmark's cache if absent; `reals` is "corpus" (the
-    world's training reals) or "procedural" (the shader experiment's)."""
-    text = world_reals_text(world, reals)
-    real, val = source_reals(text, world.reals.corpus, world.train.seed)
-    data = training_data(recipe, create_generator(world.train_generator), real, val, world.train.seed,
+def recipe_data(recipe: str, reals: str, world: WorldConfig) -> TrainingData:
+    """The training sets (reals and fakes) a world's detector of `recipe` learns from, read as training
+    reads them (`source_reals`) and built through the benchmark's cache if absent; `reals` is "corpus"
+    (the world's training reals) or "procedural" (the shader experiment's)."""
+    real, val = source_reals(world_reals_text(world, reals), world.reals.corpus, world.train.seed)
+    return training_data(recipe, create_generator(world.train_generator), real, val, world.train.seed,
                          storage=world.aligned_storage)
+
+
+def recipe_source(recipe: str, reals: str, world: WorldConfig, name: str = "",
+                  data: TrainingData | None = None) -> AuditSource:
+    """`recipe_data` as an audit source (`data`: those sets, when already built)."""
+    data = data or recipe_data(recipe, reals, world)
     return training_source(name or f"{world.name}:{recipe}", data,
-                           f"{world.name} world, {recipe} recipe on {world.train_generator}, reals {text}"
+                           f"{world.name} world, {recipe} recipe on {world.train_generator}, "
+                           f"reals {world_reals_text(world, reals)}"
                            + (f", fakes stored {data.fakes_stored}" if data.fakes_stored else ""))
 
 
@@ -69,20 +76,29 @@ def _number(value: float) -> float | None:
 def training_set_audit(world: WorldConfig, recipe: str, reals: str) -> dict:
     """The audit of the training set a world's `recipe` detector learns from (`reals`: "corpus", the
     world's training reals, whatever `[reals] train` names; or "procedural", the shader experiment's), at
-    the world's training seed; `source` is their source text. A set that cannot be built is an entry with
-    its error (and `weights_missing` when a real model's weights are not on this machine)."""
+    the world's training seed; `source` is their source text. Cached on the sets' content hashes (a warm
+    run re-audits nothing; a changed set is audited anew). A set that cannot be built is an entry with
+    its error (and `weights_missing` when a real model's weights are not on this machine), never cached."""
     entry = {"recipe": recipe, "reals": reals, "source": world_reals_text(world, reals),
              "generator": world.train_generator, "seed": world.train.seed}
     try:
-        r = audit_source(recipe_source(recipe, reals, world))
+        data = recipe_data(recipe, reals, world)
+        key = stable_hash("training-audit", AUDIT_SCHEMA, entry, data.real.content_hash, data.fake.content_hash)
+        return {**entry, **cached_json("audits", key, lambda: _audit_numbers(recipe_source(recipe, reals, world,
+                                                                                           data=data)))}
     except WeightsMissingError as exc:  # marked, so a claim reading this audit skips as a case would (C0)
         return {**entry, "error": str(exc), "weights_missing": True}
     except FakebenchError as exc:
         return {**entry, "error": str(exc)}
     except Exception as exc:  # noqa: BLE001 - an audit is information: it never stops a run's reports
         return {**entry, "error": f"{type(exc).__name__}: {exc}"}
+
+
+def _audit_numbers(source: AuditSource) -> dict:
+    """What run.json and C0 keep of a training set's audit."""
+    r = audit_source(source)
     s = r.shortcut
-    return {**entry, "n_real": r.n_real, "n_fake": r.n_fake, "n_unreadable": r.n_unreadable, "auc": _number(s.auc),
+    return {"n_real": r.n_real, "n_fake": r.n_fake, "n_unreadable": r.n_unreadable, "auc": _number(s.auc),
             "lo": _number(s.lo), "hi": _number(s.hi), "leading": s.leading,
             "families": {name: _number(auc) for name, auc in s.families}, "notes": r.notes,
             "psnr_db_median": (r.pairs or {}).get("psnr_db", {}).get("median"),

@@ -15,12 +15,14 @@ import json
 import logging
 from dataclasses import asdict, dataclass, field
 from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from fakebench.core.cache import cached_json, file_sha256, stable_hash
 from fakebench.generators.hub_models import SPECS_BY_NAME, HubModelSpec
 from fakebench.generators.mini.architectures import IMAGE_SIDE, UNETS, VAES
 from fakebench.generators.mini.architectures import MINI_SPECS as MINI_SPECS
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 
 CONFIGS_DIR = Path(__file__).with_name("configs")
 CLIP_TOKENS = 77  # CLIP's prompt length, what SD 1.x / 2.x / XL cross-attend to
+FLOPS_SCHEMA = 1  # bumped when a change in counting (or in the mini architectures' code) moves a count
 SD3_T5_TOKENS = 256  # StableDiffusion3Pipeline's default max_sequence_length
 
 
@@ -186,9 +189,23 @@ def count_generator(name: str) -> FlopCount:
     return FlopCount(name, error="no architecture config (FLOP counts cover the built-in generators)")
 
 
-def flop_record(names: list[str]) -> dict[str, Any]:
-    """The cost record's FLOP part (cost.json): per generator its counts, and what counted them."""
-    import diffusers
+def _count_inputs(name: str) -> Any:
+    """What a generator's count reads: its spec, and for a real model the bytes of its configs."""
+    if name in SPECS_BY_NAME:
+        spec = SPECS_BY_NAME[name]
+        configs = [file_sha256(CONFIGS_DIR / c) for c in (spec.denoiser_config, spec.autoencoder_config)
+                   if c and (CONFIGS_DIR / c).is_file()]
+        return [asdict(spec), configs]
+    mini = next((s for s in MINI_SPECS if s.name == name), None)
+    return [asdict(mini), asdict(VAES[mini.vae]), asdict(UNETS[mini.unet]), IMAGE_SIDE] if mini else name
 
-    return {"flops": {name: count_generator(name).as_dict() for name in names},
-            "counted_with": {"torch": torch.__version__, "diffusers": diffusers.__version__, "device": "meta"}}
+
+def flop_record(names: list[str]) -> dict[str, Any]:
+    """The cost record's FLOP part (cost.json): per generator its counts, and what counted them. Cached
+    on what the counts read (specs, configs, torch and diffusers versions): a warm run recounts nothing."""
+    versions = {"torch": torch.__version__, "diffusers": version("diffusers"), "device": "meta"}
+    key = stable_hash("flops", FLOPS_SCHEMA, versions, [[n, _count_inputs(n)] for n in names])
+    return cached_json("flops", key, lambda: {"flops": {n: count_generator(n).as_dict() for n in names},
+                                              "counted_with": versions},
+                       keep=lambda record: not any(c["error"].startswith("cannot count")
+                                                   for c in record["flops"].values()))

@@ -39,6 +39,7 @@ from fakebench.evaluation.metrics import BootstrapConfig, bootstrap_samples
 
 log = logging.getLogger(__name__)
 
+AUDIT_SCHEMA = 1  # bumped when a change here changes an audit's numbers: cached audits are then redone
 FOLDS = 5
 BOOTSTRAP_RESAMPLES = 1000
 LEAD_MIN = 0.6  # a family below this AUC is no cue worth naming

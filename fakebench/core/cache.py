@@ -10,16 +10,19 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from fakebench.core.errors import FakebenchError
 from fakebench.core.numerics import cache_suffix
 from fakebench.core.version import __version__
+
+log = logging.getLogger(__name__)
 
 # Bumped whenever a change in code changes what an artifact contains, so old caches are not reused.
 CACHE_SCHEMA = 4  # 2: training batches by DistributedSampler, scores by fixed work units; 3: channels-last models;
@@ -140,3 +143,28 @@ def atomic_write_json(path: Path, obj: Any) -> None:
 
 def read_json(path: Path) -> Any:
     return json.loads(Path(path).read_text())
+
+
+def cached_json(kind: str, key: str, compute: Callable[[], Any], keep: Callable[[Any], bool] = lambda _: True) -> Any:
+    """A JSON result computed once per `key` and kept at home()/kind/key.json, so a warm run reads
+    evidence that is not a score (an audit, a count) the way it reads scores. `key` must hash all the
+    result reads (stable_hash adds the code's cache schema). An entry that is unreadable or from
+    another key or schema is recomputed with one log line, never trusted and never fatal. `keep` says
+    whether a fresh result may be kept (an error is not). Fresh and cached results are the same JSON."""
+    path = home() / kind / f"{key}.json"
+    stamp = {"schema": CACHE_SCHEMA, "version": __version__, "key": key}
+    if path.is_file():
+        try:
+            entry = read_json(path)
+            if {k: entry.get(k) for k in stamp} == stamp:
+                return entry["value"]
+            log.info("%s cache entry %s is from another schema or key: recomputed", kind, path)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.info("%s cache entry %s is unreadable (%s): recomputed", kind, path, exc)
+    value = json.loads(json.dumps(_canonical(compute()), sort_keys=True))
+    if keep(value):
+        try:
+            atomic_write_json(path, {**stamp, "value": value})
+        except OSError as exc:  # a read-only home still gets its result, only not kept
+            log.info("%s cache entry %s not written (%s)", kind, path, exc)
+    return value
