@@ -3,6 +3,8 @@
 - `resnet50`: the paper's backbone (torchvision's ResNet-50 at width 64).
 - `resnet50-nodown`: the same without the stem's stride (Gragnaniello et al. 2021, Corvi et al. 2023,
   and the paper's code): early layers see every pixel, where generator artifacts live.
+- `mobilenetv2`, `mobilenetv2-nodown`: torchvision's MobileNetV2 with and without the stem's stride,
+  whose ImageNet weights ship with fakebench (fakebench.detectors.imagenet_files).
 - `small-cnn`: a four-stage CNN for fast runs.
 - `freq-lr`: spectral features + logistic regression (see fakebench.detectors.frequency), no deep learning.
 - `npr`: Tan et al.'s CNN on nearest-neighbour up-sampling residuals (see fakebench.detectors.npr).
@@ -21,6 +23,8 @@ from torch import nn
 from fakebench.core.errors import FakebenchError
 from fakebench.detectors.base import InputPolicy
 from fakebench.detectors.frequency import FrequencyDetector
+from fakebench.detectors.imagenet_files import ImagenetBackbone
+from fakebench.detectors.mobilenet import MobileNetV2Logit
 from fakebench.detectors.npr import NPRResidual, NPRResNet
 from fakebench.detectors.reconstruction import ReconstructionDetector
 from fakebench.detectors.registry import register_detector
@@ -37,17 +41,26 @@ def _jpeg_input(min_side: int, jpeg: int | None) -> tuple[InputPolicy, dict[str,
     return InputPolicy("native", min_side=min_side, jpeg=jpeg), ({} if jpeg is None else {"jpeg": jpeg})
 
 
-def _resnet(name: str, config: ResNetConfig, min_side: int, input: str, jpeg: int | None) -> NetworkDetector:
-    """A ScaledResNet detector on raw pixels or on the NPR residual (`input`); the config names the input
-    only when it is not raw, so raw checkpoints keep their cache keys."""
+def _network(name: str, network: nn.Module, config: dict[str, object], min_side: int, input: str,
+             jpeg: int | None, imagenet: str = "") -> NetworkDetector:
+    """A detector of `network` on raw pixels or on the NPR residual (`input`); the config names the input
+    only when it is not raw, so raw checkpoints keep their cache keys. `imagenet`: the torchvision
+    architecture whose known ImageNet files fit `network` ("": none)."""
     if input not in INPUTS:
         raise FakebenchError(f"detector {name!r} has no input {input!r}; inputs: {', '.join(INPUTS)}",
                              fix=f"use input={' or input='.join(repr(i) for i in INPUTS)}")
-    network: nn.Module = ScaledResNet(config)
     policy, extra = _jpeg_input(min_side, jpeg)
+    prefix = ""
     if input == "npr":
-        network, extra = nn.Sequential(NPRResidual(), network), {"input": input, **extra}
-    return NetworkDetector(name, network, policy, {"arch": "resnet", **asdict(config), **extra})
+        network, extra, prefix = nn.Sequential(NPRResidual(), network), {"input": input, **extra}, "1."
+    backbone = ImagenetBackbone.of(imagenet, prefix) if imagenet else None
+    return NetworkDetector(name, network, policy, {**config, **extra}, backbone)
+
+
+def _resnet(name: str, config: ResNetConfig, min_side: int, input: str, jpeg: int | None) -> NetworkDetector:
+    """A ScaledResNet detector; at width 64 it is torchvision's ResNet-50, so its ImageNet files fit."""
+    return _network(name, ScaledResNet(config), {"arch": "resnet", **asdict(config)}, min_side, input, jpeg,
+                    "resnet50" if (config.depth, config.width) == (50, 64) else "")
 
 
 @register_detector("resnet50")
@@ -64,6 +77,24 @@ def resnet50_nodown(width: int = 64, min_side: int = 16, input: str = "raw", jpe
     """ResNet-50 without the stem's downsampling (stride-1 first conv), as Corvi et al. train it; `width`
     scales it for a CPU (16: 1/16 of the compute). `jpeg`: see `InputPolicy`."""
     return _resnet("resnet50-nodown", ResNetConfig(depth=50, width=width, stem_stride=1), min_side, input, jpeg)
+
+
+@register_detector("mobilenetv2")
+def mobilenetv2(stem_stride: int = 2, min_side: int = 32, input: str = "raw", jpeg: int | None = None
+                ) -> NetworkDetector:
+    """torchvision's MobileNetV2 with a 1-logit head (2.2 M parameters; 0.3 GFLOPs at 224 px, the ResNet-50 4.1);
+    its ImageNet weights are committed, so `--pretrained imagenet` needs no network. `input`: "raw" or "npr",
+    as the ResNets; `jpeg`: see `InputPolicy`."""
+    return _network("mobilenetv2", MobileNetV2Logit(stem_stride), {"arch": "mobilenetv2", "stem_stride": stem_stride},
+                    min_side, input, jpeg, "mobilenet_v2")
+
+
+@register_detector("mobilenetv2-nodown")
+def mobilenetv2_nodown(min_side: int = 16, input: str = "raw", jpeg: int | None = None) -> NetworkDetector:
+    """MobileNetV2 without the stem's downsampling (stride-1 first conv), as `resnet50-nodown`; the same
+    ImageNet weights fit it. `input`, `jpeg`: as `mobilenetv2`."""
+    return _network("mobilenetv2-nodown", MobileNetV2Logit(stem_stride=1), {"arch": "mobilenetv2", "stem_stride": 1},
+                    min_side, input, jpeg, "mobilenet_v2")
 
 
 class SmallCNN(nn.Module):

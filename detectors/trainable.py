@@ -17,6 +17,7 @@ from fakebench.core.cache import atomic_path, atomic_write_json, file_sha256
 from fakebench.core.errors import FakebenchError
 from fakebench.core.execution import channels_last, nhwc
 from fakebench.detectors.base import Detector, InputPolicy, TorchDetector
+from fakebench.detectors.imagenet_files import ImagenetBackbone
 from fakebench.detectors.recipes import TrainingData
 from fakebench.detectors.training_loop import TrainConfig, fit_network
 
@@ -96,15 +97,18 @@ def load_checkpoint(path: Path) -> tuple[dict[str, torch.Tensor], CheckpointInfo
 
 class NetworkDetector(TorchDetector, Trainable):
     """Wraps a logit network with ImageNet normalisation and a sigmoid for `score`. The network and
-    its inputs live in channels-last memory (see `fakebench.core.execution`)."""
+    its inputs live in channels-last memory (see `fakebench.core.execution`). `imagenet` declares the
+    known ImageNet files its backbone can start from (`--pretrained imagenet`; None: none fit it)."""
 
-    def __init__(self, name: str, network: nn.Module, policy: InputPolicy, config: dict[str, Any]) -> None:
+    def __init__(self, name: str, network: nn.Module, policy: InputPolicy, config: dict[str, Any],
+                 imagenet: ImagenetBackbone | None = None) -> None:
         super().__init__()
         self.name = name
         self.network = channels_last(network)
         self.compiled = False
         self.policy = policy
         self.config = config
+        self.imagenet = imagenet
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
         self.checkpoint_hash = "untrained"

@@ -45,7 +45,7 @@ class TrainConfig:
     seed: int = 0
     num_workers: int | None = None  # training loader workers; None: `default_workers()` (0 on 2 cores)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
-    pretrained: str = ""  # "", "imagenet" (torch cache) or a weights file (.pth via weights_only / .safetensors)
+    pretrained: str = ""  # "", "imagenet" (fakebench.detectors.imagenet_files) or a weights file (.safetensors/.pth)
     schedule: str = "cosine"  # "cosine" or "paper"
     plateau: PlateauConfig = field(default_factory=PlateauConfig)  # the paper schedule's counters
 

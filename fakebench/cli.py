@@ -97,7 +97,8 @@ def _add_data_commands(sub) -> None:
                     help="cosine (AdamW, warm-up cosine) or paper (Adam 1e-4, lr/10 on plateau, early stop; default)")
     tr.add_argument("--detector", default="resnet50", help="registered trainable detector (fakebench list detectors)")
     tr.add_argument("--detector-arg", action="append", metavar="KEY=VALUE", help="factory argument, e.g. width=16")
-    tr.add_argument("--pretrained", default="", help="'imagenet' (torchvision's file in the torch cache) or a file")
+    tr.add_argument("--pretrained", default="", help="'imagenet' (the detector's known ImageNet file: committed, or "
+                    "torchvision's in the torch cache; never downloaded) or a weights file")
     tr.add_argument("--epochs", type=at_least_one, default=None,
                     help="epochs (cosine, default 5) or the most epochs (paper, default 100)")
     tr.add_argument("--batch-size", type=at_least_one, default=128,

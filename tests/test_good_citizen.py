@@ -75,7 +75,8 @@ def test_the_wheel_installs_one_top_level_name_with_its_weights_inside(tmp_path)
     modules = [rel for rel in tracked if rel.endswith(".py") and rel.split("/")[0] in folders]
     expected = {rel if rel.startswith("fakebench/") else f"fakebench/{rel}" for rel in modules}
     assert not expected - set(names), sorted(expected - set(names))
-    weights = [rel for rel in tracked if rel.startswith(("generators/mini/weights/", "generators/taef2/weights/"))]
+    weights = [rel for rel in tracked if rel.startswith((
+        "generators/mini/weights/", "generators/taef2/weights/", "detectors/weights/"))]
     assert any(w.endswith(".safetensors") for w in weights) and any(w.endswith("SHA256SUMS") for w in weights)
     assert not {f"fakebench/{w}" for w in weights} - set(names)
     assert "fakebench/generators/prompts.txt" in names
