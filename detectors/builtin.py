@@ -11,6 +11,9 @@
 
 The ResNets take `input="npr"` to see the NPR residual instead of raw pixels (the ablation "raw vs NPR
 input"); `resnet50` vs `resnet50-nodown` is the ablation "stem stride vs no stride".
+
+`fakebench.detectors.catalog` registers them by name, with what `fakebench list detectors` shows of
+them, and imports this module (and torch) only when one is built.
 """
 from __future__ import annotations
 
@@ -23,7 +26,6 @@ from fakebench.detectors.base import InputPolicy
 from fakebench.detectors.frequency import FrequencyDetector
 from fakebench.detectors.npr import NPRResidual, NPRResNet
 from fakebench.detectors.reconstruction import ReconstructionDetector
-from fakebench.detectors.registry import register_detector
 from fakebench.detectors.resnet import ResNetConfig, ScaledResNet
 from fakebench.detectors.trainable import NetworkDetector
 
@@ -50,7 +52,6 @@ def _resnet(name: str, config: ResNetConfig, min_side: int, input: str, jpeg: in
     return NetworkDetector(name, network, policy, {"arch": "resnet", **asdict(config), **extra})
 
 
-@register_detector("resnet50")
 def resnet50(width: int = 64, stem_stride: int = 2, min_side: int = 32, input: str = "raw",
              jpeg: int | None = None) -> NetworkDetector:
     """The paper's ResNet-50 (width 64). The mini world uses width 16 to train on a laptop CPU. `jpeg`: see
@@ -58,7 +59,6 @@ def resnet50(width: int = 64, stem_stride: int = 2, min_side: int = 32, input: s
     return _resnet("resnet50", ResNetConfig(depth=50, width=width, stem_stride=stem_stride), min_side, input, jpeg)
 
 
-@register_detector("resnet50-nodown")
 def resnet50_nodown(width: int = 64, min_side: int = 16, input: str = "raw", jpeg: int | None = None
                     ) -> NetworkDetector:
     """ResNet-50 without the stem's downsampling (stride-1 first conv), as Corvi et al. train it; `width`
@@ -82,20 +82,17 @@ class SmallCNN(nn.Module):
         return self.head(self.features(x).mean(dim=(2, 3))).squeeze(1)
 
 
-@register_detector("small-cnn")
 def small_cnn(channels: tuple[int, ...] = (16, 32, 64, 64), min_side: int = 16) -> NetworkDetector:
     """A four-stage CNN (about 0.07 M parameters): trains in seconds, for fast runs."""
     return NetworkDetector("small-cnn", SmallCNN(tuple(channels)), InputPolicy("native", min_side=min_side),
                            {"arch": "small-cnn", "channels": list(channels)})
 
 
-@register_detector("freq-lr")
 def freq_lr(c: float = 1.0) -> FrequencyDetector:
     """Spectral + block-DCT features and a logistic regression: what a non-deep detector gets."""
     return FrequencyDetector(c=c)
 
 
-@register_detector("npr")
 def npr(width: int = 64, min_side: int = 16, jpeg: int | None = None) -> NetworkDetector:
     """Tan et al.'s NPR network (width 64: the paper's, 1.44 M parameters; 16: 0.09 M, for a CPU), trained
     by any recipe like the ResNets. `jpeg`: re-encode every input as a JPEG of that quality (`InputPolicy`)."""
@@ -103,14 +100,12 @@ def npr(width: int = 64, min_side: int = 16, jpeg: int | None = None) -> Network
     return NetworkDetector("npr", NPRResNet(width), policy, {"arch": "npr", "width": width, **extra})
 
 
-@register_detector("aeroblade")
 def aeroblade(generator: str = "taef2") -> ReconstructionDetector:
     """Ricker et al.'s AEROBLADE with L2: the closer an image to its round trip through `generator`'s
     autoencoder, the likelier that autoencoder decoded it. Training-free."""
     return ReconstructionDetector("aeroblade", generator)
 
 
-@register_detector("rt-ratio")
 def rt_ratio(generator: str = "taef2") -> ReconstructionDetector:
     """The content-normalised reconstruction score -log(|x - RT(x)|^2 / |RT(x) - RT(RT(x))|^2). Training-free."""
     return ReconstructionDetector("rt-ratio", generator)
