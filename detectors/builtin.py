@@ -13,21 +13,25 @@ The ResNets take `input="npr"` to see the NPR residual instead of raw pixels (th
 input"); `resnet50` vs `resnet50-nodown` is the ablation "stem stride vs no stride".
 
 `fakebench.detectors.catalog` registers them by name, with what `fakebench list detectors` shows of
-them, and imports this module (and torch) only when one is built.
+them, and imports this module (and torch) only when one is built; the logistic regression (scikit-learn)
+the ResNets and NPR (torchvision, which imports scikit-learn through torch._dynamo) and the reconstruction
+detectors (a generator) are imported by their own factories, so building `small-cnn` imports none of them.
 """
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from torch import nn
 
 from fakebench.core.errors import FakebenchError
 from fakebench.detectors.base import InputPolicy
-from fakebench.detectors.frequency import FrequencyDetector
-from fakebench.detectors.npr import NPRResidual, NPRResNet
-from fakebench.detectors.reconstruction import ReconstructionDetector
-from fakebench.detectors.resnet import ResNetConfig, ScaledResNet
 from fakebench.detectors.trainable import NetworkDetector
+
+if TYPE_CHECKING:
+    from fakebench.detectors.frequency import FrequencyDetector
+    from fakebench.detectors.reconstruction import ReconstructionDetector
+    from fakebench.detectors.resnet import ResNetConfig
 
 INPUTS = ("raw", "npr")
 
@@ -45,6 +49,9 @@ def _resnet(name: str, config: ResNetConfig, min_side: int, input: str, jpeg: in
     if input not in INPUTS:
         raise FakebenchError(f"detector {name!r} has no input {input!r}; inputs: {', '.join(INPUTS)}",
                              fix=f"use input={' or input='.join(repr(i) for i in INPUTS)}")
+    from fakebench.detectors.npr import NPRResidual
+    from fakebench.detectors.resnet import ScaledResNet
+
     network: nn.Module = ScaledResNet(config)
     policy, extra = _jpeg_input(min_side, jpeg)
     if input == "npr":
@@ -56,6 +63,8 @@ def resnet50(width: int = 64, stem_stride: int = 2, min_side: int = 32, input: s
              jpeg: int | None = None) -> NetworkDetector:
     """The paper's ResNet-50 (width 64). The mini world uses width 16 to train on a laptop CPU. `jpeg`: see
     `InputPolicy`."""
+    from fakebench.detectors.resnet import ResNetConfig
+
     return _resnet("resnet50", ResNetConfig(depth=50, width=width, stem_stride=stem_stride), min_side, input, jpeg)
 
 
@@ -63,6 +72,8 @@ def resnet50_nodown(width: int = 64, min_side: int = 16, input: str = "raw", jpe
                     ) -> NetworkDetector:
     """ResNet-50 without the stem's downsampling (stride-1 first conv), as Corvi et al. train it; `width`
     scales it for a CPU (16: 1/16 of the compute). `jpeg`: see `InputPolicy`."""
+    from fakebench.detectors.resnet import ResNetConfig
+
     return _resnet("resnet50-nodown", ResNetConfig(depth=50, width=width, stem_stride=1), min_side, input, jpeg)
 
 
@@ -90,6 +101,8 @@ def small_cnn(channels: tuple[int, ...] = (16, 32, 64, 64), min_side: int = 16) 
 
 def freq_lr(c: float = 1.0) -> FrequencyDetector:
     """Spectral + block-DCT features and a logistic regression: what a non-deep detector gets."""
+    from fakebench.detectors.frequency import FrequencyDetector
+
     return FrequencyDetector(c=c)
 
 
@@ -97,15 +110,21 @@ def npr(width: int = 64, min_side: int = 16, jpeg: int | None = None) -> Network
     """Tan et al.'s NPR network (width 64: the paper's, 1.44 M parameters; 16: 0.09 M, for a CPU), trained
     by any recipe like the ResNets. `jpeg`: re-encode every input as a JPEG of that quality (`InputPolicy`)."""
     policy, extra = _jpeg_input(min_side, jpeg)
+    from fakebench.detectors.npr import NPRResNet
+
     return NetworkDetector("npr", NPRResNet(width), policy, {"arch": "npr", "width": width, **extra})
 
 
 def aeroblade(generator: str = "taef2") -> ReconstructionDetector:
     """Ricker et al.'s AEROBLADE with L2: the closer an image to its round trip through `generator`'s
     autoencoder, the likelier that autoencoder decoded it. Training-free."""
+    from fakebench.detectors.reconstruction import ReconstructionDetector
+
     return ReconstructionDetector("aeroblade", generator)
 
 
 def rt_ratio(generator: str = "taef2") -> ReconstructionDetector:
     """The content-normalised reconstruction score -log(|x - RT(x)|^2 / |RT(x) - RT(RT(x))|^2). Training-free."""
+    from fakebench.detectors.reconstruction import ReconstructionDetector
+
     return ReconstructionDetector("rt-ratio", generator)
