@@ -1,7 +1,10 @@
 """The benchmark's own training sets, audited (fakebench.audit.shortcut): one entry per recipe and real
 source, for run.json, the leaderboard's protocol section and claim C0; and `mini:NAME`, those sets as
 `fakebench audit` sources. No training is involved: the sets come from the benchmark's cache (built if
-absent), and only their file headers are read."""
+absent), and only their file headers are read.
+
+The world files and the generators are imported where a training set is built, so that `fakebench audit`
+of files (folder:, hf:, recon:) reads headers without importing a model (or torch)."""
 from __future__ import annotations
 
 import math
@@ -9,13 +12,11 @@ import math
 from fakebench.audit.shortcut import AUDIT_SCHEMA, audit_source
 from fakebench.audit.sources import SOURCE_FORMS, AuditSource, resolve_source, training_source
 from fakebench.benchmark.world import WorldConfig
-from fakebench.benchmark.world_files import load_world
 from fakebench.core.cache import cached_json, stable_hash
 from fakebench.core.errors import FakebenchError, WeightsMissingError
 from fakebench.data.procedural import PREFIX as PROCEDURAL_PREFIX
 from fakebench.data.reals import source_reals
 from fakebench.detectors.recipes import TrainingData, training_data
-from fakebench.generators import create_generator
 
 MINI_PREFIX = "mini:"
 MINI_SETS = {  # name -> (recipe, real source): the training sets of the mini world's detectors
@@ -36,6 +37,8 @@ def recipe_data(recipe: str, reals: str, world: WorldConfig) -> TrainingData:
     """The training sets (reals and fakes) a world's detector of `recipe` learns from, read as training
     reads them (`source_reals`) and built through the benchmark's cache if absent; `reals` is "corpus"
     (the world's training reals) or "procedural" (the shader experiment's)."""
+    from fakebench.generators import create_generator
+
     real, val = source_reals(world_reals_text(world, reals), world.reals.corpus, world.train.seed)
     return training_data(recipe, create_generator(world.train_generator), real, val, world.train.seed,
                          storage=world.aligned_storage)
@@ -58,6 +61,8 @@ def _mini(name: str, spec: str) -> AuditSource:
     if name not in MINI_SETS:
         raise FakebenchError(f"unknown mini-world training set {spec!r}",
                              fix=f"use one of {', '.join(MINI_PREFIX + n for n in MINI_SETS)}")
+    from fakebench.benchmark.world_files import load_world
+
     return recipe_source(*MINI_SETS[name], load_world("mini"), spec)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from fakebench.data.corpus import CorpusConfig
 from fakebench.detectors.recipes import RECIPES
-from fakebench.detectors.training_loop import TrainConfig
+from fakebench.detectors.train_config import TrainConfig
 from fakebench.evaluation.perturbations import QUICK_PERTURBATIONS, grid_perturbations, parse_perturbation
 
 FLOOR = 0.6  # balanced accuracy a detector must reach on a case it is expected to handle

@@ -61,7 +61,7 @@ from fakebench.detectors.augment import AugmentConfig, augment_preset
 from fakebench.detectors.recipes import ALIGNED_STORAGES, RECIPES
 from fakebench.detectors.registry import DETECTORS
 from fakebench.detectors.spec import frozen_kwargs
-from fakebench.detectors.training_loop import PlateauConfig, TrainConfig, train_config
+from fakebench.detectors.train_config import PlateauConfig, TrainConfig, train_config
 from fakebench.evaluation.claims import CLAIMS_BY_ID
 from fakebench.generators.registry import GENERATORS
 

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fakebench.core.errors import FakebenchError
 from fakebench.data.imagesets import RECON_SUFFIX, ImageSet, stored_like
-from fakebench.generators.base import Generator
-from fakebench.generators.fakesets import generated_set, reconstructed_set
+
+if TYPE_CHECKING:  # the recipes are named (RECIPES) by listings and the CLI without loading a generator
+    from fakebench.generators.base import Generator
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +94,8 @@ def _aligned_pair(generator: Generator, reals: ImageSet, given: ImageSet | None 
     """Reals and their reconstructions (made here, or taken from `given`), less any image that could
     not be decoded or reconstructed."""
     reals = reals.usable()
+    from fakebench.generators.fakesets import reconstructed_set  # torch: only when a set is built
+
     fakes = reconstructed_set(generator, reals) if given is None else _given_reconstructions(reals, given)
     left_out = {r.image_id for r in reals.records} & set(fakes.failed)
     if left_out:
@@ -137,6 +141,8 @@ def training_data(recipe: str, generator: Generator, real: ImageSet, val_real: I
         return TrainingData(real, fake, val_real, val_fake, paired=True, dropped_pairs=n_reals - len(real),
                             fakes_stored=storage)
     if recipe == "baseline":
+        from fakebench.generators.fakesets import generated_set  # torch: only when a set is built
+
         if not generator.can_generate:
             raise FakebenchError(f"generator {generator.info.name!r} cannot generate images, so the baseline recipe "
                                  "has no fakes to train on", fix="use the aligned recipe (it needs only reconstruct)")

@@ -1,15 +1,28 @@
-"""The detector registry: `register_detector`, `list_detectors`, `create_detector`."""
+"""The detector registry: `register_detector`, `list_detectors`, `create_detector`.
+
+It imports no model: the built-ins are declared with their metadata (`fakebench.detectors.catalog`) and
+the protocol check imports `fakebench.detectors.base` (and torch) when a detector is built."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from fakebench.core.registry import Registry
-from fakebench.detectors.base import Detector, as_detector
+
+if TYPE_CHECKING:
+    from fakebench.detectors.base import Detector
+
+
+def checked(product: Any) -> Detector:
+    """The registry's protocol check, `fakebench.detectors.base.as_detector`, imported when a detector is built."""
+    from fakebench.detectors.base import as_detector
+
+    return as_detector(product)
+
 
 # every detector built through the registry is checked against the protocol (and a duck-typed plugin
 # adapted to the `Detector` base) where it enters: see `fakebench.detectors.base.as_detector`
-DETECTORS: Registry[Detector] = Registry(kind="detector", entry_point_group="fakebench.detectors",
-                                         check=as_detector)
+DETECTORS: Registry[Detector] = Registry(kind="detector", entry_point_group="fakebench.detectors", check=checked)
 
 
 def register_detector(name: str, factory: Callable[..., Detector] | None = None, **kwargs):
@@ -25,5 +38,3 @@ def list_detectors(pattern: str | Iterable[str] | None = None) -> list[str]:
 def create_detector(name: str, **kwargs) -> Detector:
     """The detector registered as `name`, built with its factory's `kwargs`; an unknown name lists the known."""
     return DETECTORS.create(name, **kwargs)
-
-

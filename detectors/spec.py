@@ -10,8 +10,7 @@ from fakebench.core.errors import FakebenchError
 from fakebench.data.procedural import PREFIX as PROCEDURAL_PREFIX
 from fakebench.detectors.augment import with_webp
 from fakebench.detectors.registry import create_detector
-from fakebench.detectors.trainable import Trainable
-from fakebench.detectors.training_loop import TrainConfig
+from fakebench.detectors.train_config import TrainConfig
 
 WEBP = "webp"  # the one augmentation change a spec can name
 
@@ -76,5 +75,8 @@ class DetectorSpec:
 
 @functools.cache
 def is_trainable(name: str, kwargs: tuple[tuple[str, object], ...] = ()) -> bool:
-    """Whether the recipes can train this detector (it implements `Trainable`); builds it once to see."""
+    """Whether the recipes can train this detector (it implements `Trainable`); builds it once to see (so
+    torch is imported here, not where a spec is only named)."""
+    from fakebench.detectors.trainable import Trainable
+
     return isinstance(create_detector(name, **dict(kwargs)), Trainable)

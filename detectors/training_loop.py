@@ -11,7 +11,7 @@ best weights so far) goes to `state_path`, from which a killed run resumes and e
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -23,68 +23,20 @@ from fakebench.core import distributed
 from fakebench.core.cache import atomic_path
 from fakebench.core.errors import FakebenchError
 from fakebench.core.execution import nhwc
-from fakebench.core.schedules import SCHEDULES, PlateauConfig, PlateauState, warmup_cosine
-from fakebench.core.workunits import default_workers
-from fakebench.detectors.augment import AugmentConfig, augment_config
+from fakebench.core.schedules import PlateauState, warmup_cosine
 from fakebench.detectors.base import InputPolicy
 from fakebench.detectors.batches import training_loader
 from fakebench.detectors.recipes import TrainingData
+from fakebench.detectors.train_config import (  # noqa: F401  (the loop's config, named here too)
+    SCHEDULE_DEFAULTS,
+    PlateauConfig,
+    TrainConfig,
+    train_config,
+    train_config_from,
+)
 from fakebench.detectors.validation import validate
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything that shapes training but the data. Round-trips through JSON (`train_config_from`)."""
-
-    epochs: int = 5  # cosine: the epochs; paper: the most epochs (early stopping usually ends it first)
-    batch_size: int = 64  # global: images per step over all processes (pairs count as two)
-    lr: float = 2e-3
-    weight_decay: float = 1e-4
-    seed: int = 0
-    num_workers: int | None = None  # training loader workers; None: `default_workers()` (0 on 2 cores)
-    augment: AugmentConfig = field(default_factory=AugmentConfig)
-    pretrained: str = ""  # "", "imagenet" (fakebench.detectors.imagenet_files) or a weights file (.safetensors/.pth)
-    schedule: str = "cosine"  # "cosine" or "paper"
-    plateau: PlateauConfig = field(default_factory=PlateauConfig)  # the paper schedule's counters
-
-    def workers(self) -> int:
-        """Loader workers to use. They change no number (augmentation draws come from (seed, epoch, index)),
-        so checkpoint keys ignore them (`for_key`); on a GPU they keep the model fed."""
-        return default_workers() if self.num_workers is None else self.num_workers
-
-    def for_key(self) -> TrainConfig:
-        """This config as checkpoint keys hash it: without the worker count, which changes no weight."""
-        return replace(self, num_workers=0)
-
-    def __post_init__(self) -> None:
-        if self.schedule not in SCHEDULES:
-            raise FakebenchError(f"unknown schedule {self.schedule!r}; schedules: {', '.join(SCHEDULES)}",
-                                 fix=f"use --schedule {' or '.join(SCHEDULES)}")
-
-
-# what each schedule changes from TrainConfig's defaults (the paper's optimiser: Adam, lr 1e-4, no decay)
-SCHEDULE_DEFAULTS: dict[str, dict] = {"cosine": {}, "paper": {"lr": 1e-4, "weight_decay": 0.0, "epochs": 100}}
-
-
-def train_config(schedule: str = "cosine", **overrides) -> TrainConfig:
-    """A TrainConfig for a schedule, its defaults (SCHEDULE_DEFAULTS) under `overrides`."""
-    if schedule not in SCHEDULE_DEFAULTS:
-        raise FakebenchError(f"unknown schedule {schedule!r}; schedules: {', '.join(SCHEDULES)}",
-                             fix=f"use --schedule {' or '.join(SCHEDULES)}")
-    return TrainConfig(**{**SCHEDULE_DEFAULTS[schedule], **overrides, "schedule": schedule})
-
-
-def train_config_from(data: dict) -> TrainConfig:
-    """A TrainConfig back from a sidecar's `train_config`."""
-    known = {f.name for f in fields(TrainConfig)}
-    kw = {k: v for k, v in data.items() if k in known}
-    if "augment" in kw:
-        kw["augment"] = augment_config(kw["augment"])
-    if "plateau" in kw:
-        kw["plateau"] = PlateauConfig(**kw["plateau"])
-    return TrainConfig(**kw)
 
 
 class SGDTrainable(Protocol):

@@ -4,7 +4,6 @@ Kept to scikit-learn's metrics so that training (models layer) never reaches up 
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
 from fakebench.detectors.base import Detector
 from fakebench.detectors.inference import score_imageset
@@ -13,7 +12,10 @@ from fakebench.detectors.recipes import TrainingData
 
 def validation_metrics(labels: np.ndarray, scores: np.ndarray) -> dict[str, float]:
     """Balanced, real and fake accuracy at 0.5 (fake iff score >= 0.5, as
-    fakebench.evaluation.metrics counts) and AUC (NaN with one class)."""
+    fakebench.evaluation.metrics counts) and AUC (NaN with one class). scikit-learn is imported here, where
+    training validates, not where a network detector is only built (`fakebench predict`)."""
+    from sklearn.metrics import balanced_accuracy_score, roc_auc_score
+
     labels, pred = np.asarray(labels, dtype=int), np.asarray(scores) >= 0.5
     real, fake = labels == 0, labels == 1
     both = real.any() and fake.any()

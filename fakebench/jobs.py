@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import torch
 
 from fakebench.benchmark.cases import Case
 from fakebench.benchmark.run_record import checkpoint_sidecars
@@ -29,8 +28,8 @@ from fakebench.data.folders import (
 )
 from fakebench.data.imagesets import ImageSet
 from fakebench.data.sources import load_data_source
-from fakebench.detectors.base import Detector
 from fakebench.detectors.inference import ScoringConfig
+from fakebench.detectors.loading import load_detectors
 from fakebench.detectors.spec import DetectorSpec
 from fakebench.evaluation.store import default_store_name
 
@@ -211,32 +210,6 @@ class ScoreJob:
     bench_seed: int = 0
     device: str = "cpu"
     compile: bool = False  # torch.compile each network detector (pays back on large sets; see fakebench.core.execution)
-
-
-def load_detectors(checkpoints: list[Path], names: list[str], device: str = "cpu",
-                   compile: bool = False) -> list[tuple[DetectorSpec, Detector]]:
-    """The detectors of checkpoint files written by `fakebench train` (each under the spec it was
-    trained by) and of registered names (built as they come, the same on every rank and run); shared
-    by `score` and `predict`."""
-    from fakebench.detectors.registry import create_detector
-    from fakebench.detectors.trained import load_trained
-
-    found: list[tuple[DetectorSpec, Detector]] = []
-    for path in checkpoints:
-        detector, info = load_trained(path, device)
-        found.append((DetectorSpec.of(info.detector, info.recipe, info.generator, info.kwargs, reals=info.reals),
-                      detector))
-    for name in names:
-        torch.manual_seed(0)  # a detector built with random parts is built the same on every rank and run
-        detector = create_detector(name).to(device)
-        found.append((DetectorSpec(name, "", ""), detector))
-    if not found:
-        raise FakebenchError("nothing to score", fix="pass --checkpoint FILE or --detector NAME")
-    if compile:
-        for spec, detector in found:
-            if not detector.compile_network():
-                log.warning("--compile: %s has no torch network to compile; it runs as it is", spec.label)
-    return found
 
 
 FOLDER_WORLD = WorldConfig("folder")  # a score job's cases come from its dataset alone

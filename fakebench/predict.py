@@ -1,6 +1,6 @@
 """`fakebench predict IMAGE...`: one probability of "fake" per image, for a quick look at a few files.
 
-It goes through the same path as every score: `fakebench.jobs.load_detectors` (checkpoint files or
+It goes through the same path as every score: `fakebench.detectors.loading.load_detectors` (checkpoint files or
 registered names) and `fakebench.evaluation.scoring.score_images` (decode, input policy, batching by size), with
 no perturbation. Files that are missing or cannot be decoded are named, not fatal; none readable is
 an error (exit 2). A detector that fails an image (its score() misbehaves) is named with the reason,
@@ -26,13 +26,18 @@ class Prediction:
 def predict(images: list[str], checkpoints: list[Path], detectors: list[str], device: str = "cpu",
             batch_size: int = 16) -> list[Prediction]:
     """A prediction per image, in the order given (unreadable ones carry their error)."""
-    from fakebench.data.folders import image_files
+    from fakebench.data.folders import NO_SUCH_FILE, image_files
+    from fakebench.detectors.loading import load_detectors
     from fakebench.detectors.score_contract import is_score_failure
     from fakebench.evaluation.scoring import ScoringConfig, score_images
-    from fakebench.jobs import load_detectors
 
     imageset, skipped = image_files(images)
     if not len(imageset):
+        missing = [s.path for s in skipped if s.reason == NO_SUCH_FILE]
+        if len(missing) == len(skipped):
+            raise FakebenchError(f"no such image file: {', '.join(repr(p) for p in missing[:3])}"
+                                 + (f" and {len(missing) - 3} more" if len(missing) > 3 else ""),
+                                 fix="check the path")
         raise FakebenchError(f"none of the {len(images)} image(s) could be read: "
                              + "; ".join(f"{s.path}: {s.reason}" for s in skipped[:3]),
                              fix="pass image files Pillow can decode (JPEG, PNG, WebP, ...)")

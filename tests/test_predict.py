@@ -61,3 +61,10 @@ def test_predict_with_no_readable_image_exits_2(tmp_path, capsys):
     assert main(["predict", str(bad), "--detector", "small-cnn"]) == 2
     err = capsys.readouterr().err
     assert "none of the 1 image(s) could be read" in err and "x.png" in err and err.count("\n") == 1
+
+
+def test_predict_on_a_missing_file_says_so_in_one_line_with_one_fix(tmp_path, capsys):
+    missing = tmp_path / "nowhere.jpg"
+    assert main(["predict", str(missing), "--detector", "small-cnn"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"fakebench: error: no such image file: {str(missing)!r} (fix: check the path)\n"

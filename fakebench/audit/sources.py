@@ -13,12 +13,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from fakebench.core.errors import FakebenchError
 from fakebench.data.folders import SkippedFile, labelled_files, list_images
-from fakebench.data.imagesets import FAKE, REAL, ImageSet
+from fakebench.data.imagesets import FAKE, REAL, RECON_SUFFIX, ImageSet
 from fakebench.data.labels import LABEL_NAMES
-from fakebench.detectors.recipes import RECON_SUFFIX, TrainingData
+
+if TYPE_CHECKING:  # a header audit of files loads no model: the recipes (and torch) only type a training set
+    from fakebench.detectors.recipes import TrainingData
 
 RECON_RECORD = "reconstruct.json"  # what `fakebench reconstruct` writes beside its outputs
 SOURCE_FORMS = "folder:PATH, hf:NAME[:SPLIT] or hf:PATH, recon:PATH (a fakebench reconstruct output)"

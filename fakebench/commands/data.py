@@ -45,7 +45,7 @@ def cmd_reconstruct(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from fakebench.core import distributed
     from fakebench.detectors.augment import augment_preset
-    from fakebench.detectors.training_loop import train_config
+    from fakebench.detectors.train_config import train_config
     from fakebench.jobs import TrainJob, train_from_folders
 
     augment = augment_preset(args.augment, **({"crop": args.crop} if args.crop else {}))

@@ -8,13 +8,31 @@ def describe(factory) -> str:
     return ((factory.__doc__ or "").strip().splitlines() or [""])[0]
 
 
+def policy_text(policy) -> str:
+    """An input policy as the listing writes it (`fakebench.detectors.catalog` declares the built-ins' so)."""
+    return (policy.mode + (f" {policy.size}" if policy.size else "") + f", min side {policy.min_side}"
+            + (f", JPEG {policy.jpeg} first" if policy.jpeg is not None else ""))
+
+
+def parameters_text(count: int | None) -> str:
+    return f"{count / 1e6:.2f} M" if count is not None else "-"
+
+
 def detector_rows(pattern: str | None) -> list[list]:
+    """One row per detector: a built-in from its declared metadata (nothing built, no torch); a plugin,
+    whose metadata only its product knows, built as it comes."""
     from fakebench.detectors import DETECTORS
     from fakebench.detectors.recipes import RECIPES
-    from fakebench.detectors.trainable import Trainable
 
     rows = []
     for name in DETECTORS.names(pattern):
+        info = DETECTORS.info(name)
+        if info is not None:
+            rows.append([name, DETECTORS.origin(name), ", ".join(RECIPES) if info.trainable else "no", info.policy,
+                         parameters_text(info.parameters), info.description])
+            continue
+        from fakebench.detectors.trainable import Trainable
+
         try:
             det = DETECTORS.create(name)
         except Exception as exc:  # a plugin that cannot be built is listed with why, not fatal
@@ -22,13 +40,9 @@ def detector_rows(pattern: str | None) -> list[list]:
                 rows.append([name, DETECTORS.origin(name), "?", "?", "?",
                              f"cannot be built: {type(exc).__name__}: {exc}"])
             continue
-        count = det.parameter_count()
-        params = f"{count / 1e6:.2f} M" if count is not None else "-"
-        policy = det.policy
-        shown = (policy.mode + (f" {policy.size}" if policy.size else "") + f", min side {policy.min_side}"
-                 + (f", JPEG {policy.jpeg} first" if policy.jpeg is not None else ""))
         rows.append([name, DETECTORS.origin(name), ", ".join(RECIPES) if isinstance(det, Trainable) else "no",
-                     shown, params, describe(DETECTORS.factory(name))])
+                     policy_text(det.policy), parameters_text(det.parameter_count()),
+                     describe(DETECTORS.factory(name))])
     return rows
 
 
@@ -36,7 +50,7 @@ def training_options() -> str:
     """What `fakebench train` (and a world's config) can choose besides the detector."""
     from fakebench.detectors.augment import PRESETS
     from fakebench.detectors.recipes import RECIPES
-    from fakebench.detectors.training_loop import SCHEDULE_DEFAULTS, train_config
+    from fakebench.detectors.train_config import SCHEDULE_DEFAULTS, train_config
 
     def probs(cfg) -> str:
         ops = [("resized crop", cfg.resized_crop_prob), ("jitter", cfg.jitter_prob), ("gray", cfg.grayscale_prob),

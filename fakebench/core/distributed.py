@@ -3,19 +3,24 @@ ranks meet. One process without torchrun is rank 0 of 1, so every code path is t
 
 Work is sharded by *unit* (a batch of images formed in image-id order, see `fakebench.core.workunits`),
 unit i going to rank i % world_size. A unit is computed the same way whatever the number of ranks, so a
-2-process run writes the same scores as a 1-process run."""
+2-process run writes the same scores as a 1-process run.
+
+torch is imported by `init` alone: a process group exists only after it, so a process that never
+imported torch.distributed is rank 0 of 1, and commands that run no model (`fakebench audit`, `list`,
+`--help`) never load torch through the modules that ask which rank they are."""
 from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
-
-import torch
-import torch.distributed as dist
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fakebench.core.errors import FakebenchError
+
+if TYPE_CHECKING:
+    import torch
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,10 +47,18 @@ def launched_by_torchrun() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1")) > 1
 
 
+def _group():
+    """torch.distributed when this process imported it (the only way a group can exist), else None."""
+    return sys.modules.get("torch.distributed")
+
+
 def init(device: str | torch.device = "cpu") -> Rank:
     """Join the process group torchrun set up (gloo on CPU, nccl on CUDA); a no-op without torchrun."""
     if not launched_by_torchrun():
         return current()
+    import torch
+    import torch.distributed as dist
+
     if not dist.is_initialized():
         cuda = torch.device(device).type == "cuda"
         backend = os.environ.get("FAKEBENCH_DIST_BACKEND") or ("nccl" if cuda else "gloo")
@@ -61,7 +74,8 @@ def init(device: str | torch.device = "cpu") -> Rank:
 
 
 def current() -> Rank:
-    if dist.is_available() and dist.is_initialized():
+    dist = _group()
+    if dist is not None and dist.is_available() and dist.is_initialized():
         return Rank(dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", "0")))
     return Rank()
 
@@ -74,7 +88,7 @@ def shard(units: Sequence[T], rank: Rank | None = None) -> list[tuple[int, T]]:
 
 def barrier() -> None:
     if current().distributed:
-        dist.barrier()
+        _group().barrier()
 
 
 def all_gather(obj: Any) -> list[Any]:
@@ -83,7 +97,7 @@ def all_gather(obj: Any) -> list[Any]:
     if not rank.distributed:
         return [obj]
     out: list[Any] = [None] * rank.world_size
-    dist.all_gather_object(out, obj)
+    _group().all_gather_object(out, obj)
     return out
 
 
@@ -97,5 +111,6 @@ def gather_merged(part: dict[K, V]) -> dict[K, V]:
 
 
 def shutdown() -> None:
-    if dist.is_available() and dist.is_initialized():
+    dist = _group()
+    if dist is not None and dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()

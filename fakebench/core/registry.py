@@ -1,7 +1,10 @@
 """A name -> factory registry in the style of timm's `register_model` / `list_models`.
 
-Built-ins register with a decorator; other packages register through a Python entry-point group,
-loaded lazily on first lookup. What a factory builds passes the registry's `check` (the protocol of
+Built-ins are declared (`Registry.declare`): a name, where its factory lives ("module:attribute") and
+the metadata a listing shows, so that naming and listing them imports no model (and no torch); the
+factory's module is imported on first build, like timm's `list_models`. Other code registers a factory
+(`register`, also a decorator); other packages register through a Python entry-point group, loaded
+lazily on first lookup. What a factory builds passes the registry's `check` (the protocol of
 its kind: `fakebench.detectors.base.as_detector`, `fakebench.generators.base.as_generator`) where it enters.
 A plugin that
 fails to import, whose factory raises, or whose product lacks what the protocol needs is logged with
@@ -10,6 +13,7 @@ one line (plugin, distribution, reason), recorded for the run's report and left 
 from __future__ import annotations
 
 import fnmatch
+import importlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -50,6 +54,23 @@ class PluginFailure:
         return f"{self.group} {self.name!r}{source}: {self.error}"
 
 
+@dataclass(frozen=True)
+class Declared:
+    """A built-in known by name before its module is imported: where its factory lives and what a listing
+    shows of it (the kind's metadata, e.g. `fakebench.detectors.catalog.DetectorInfo`), read without building."""
+
+    target: str  # "package.module:attribute", imported on first build
+    info: Any = None
+
+    @property
+    def module(self) -> str:
+        return self.target.partition(":")[0]
+
+    def load(self) -> Callable[..., Any]:
+        module, _, attribute = self.target.partition(":")
+        return getattr(importlib.import_module(module), attribute)
+
+
 @dataclass
 class Registry(Generic[T]):
     """Maps names to factories (callables returning a T)."""
@@ -60,6 +81,7 @@ class Registry(Generic[T]):
     # product) or raises ProtocolError naming what it lacks
     check: Callable[[Any], T] | None = None
     _factories: dict[str, Callable[..., T]] = field(default_factory=dict)
+    _declared: dict[str, Declared] = field(default_factory=dict)  # built-ins, imported on first build
     _entry_points_loaded: bool = False
     _distributions: dict[str, str] = field(default_factory=dict)  # entry-point name -> distribution
     failures: list[PluginFailure] = field(default_factory=list)
@@ -71,15 +93,31 @@ class Registry(Generic[T]):
         """Register `factory` under `name`; usable as ``@registry.register("name")``."""
 
         def decorator(fn: Callable[..., T]) -> Callable[..., T]:
-            if not overwrite and name in self._factories and self._factories[name] is not fn:
+            taken = name in self._declared or name in self._factories
+            if not overwrite and taken and self._factories.get(name) is not fn:
                 raise ValueError(f"{self.kind} {name!r} is already registered")
+            self._declared.pop(name, None)  # a factory registered over a built-in replaces it, metadata too
             self._factories[name] = fn
             return fn
 
         return decorator(factory) if factory is not None else decorator
 
+    def declare(self, name: str, target: str, info: Any = None) -> None:
+        """Declare a built-in: its factory is `target` ("module:attribute"), imported on first build;
+        `info` is what a listing shows of it without building it."""
+        if name in self._declared or name in self._factories:
+            raise ValueError(f"{self.kind} {name!r} is already registered")
+        self._declared[name] = Declared(target, info)
+
+    def info(self, name: str) -> Any:
+        """The metadata a built-in was declared with; None for a factory registered or plugged in (whose
+        metadata is known only by building it)."""
+        declared = self._declared.get(name)
+        return declared.info if declared is not None else None
+
     def unregister(self, name: str) -> None:
         self._factories.pop(name, None)
+        self._declared.pop(name, None)
 
     def load_entry_points(self) -> None:
         """Import every plugin of this group once; failures are logged and recorded, not raised."""
@@ -87,7 +125,7 @@ class Registry(Generic[T]):
             return
         self._entry_points_loaded = True
         for ep in entry_points(group=self.entry_point_group):
-            if ep.name in self._factories:
+            if ep.name in self._factories or ep.name in self._declared:
                 continue
             self._distributions[ep.name] = ep.dist.name if ep.dist else ep.value
             try:
@@ -114,15 +152,18 @@ class Registry(Generic[T]):
         """"built-in", or "plugin <distribution or module>" for anything registered from outside."""
         if name in self._distributions:
             return f"plugin {self._distributions[name]}"
-        factory = self.factory(name)
-        factory = getattr(factory, "func", factory)  # a functools.partial names its function's module
-        module = getattr(factory, "__module__", "") or ""
+        if name in self._declared:
+            module = self._declared[name].module
+        else:
+            factory = self.factory(name)
+            factory = getattr(factory, "func", factory)  # a functools.partial names its function's module
+            module = getattr(factory, "__module__", "") or ""
         return "built-in" if module.split(".")[0] == "fakebench" else f"plugin {module}"
 
     def names(self, pattern: str | Iterable[str] | None = None) -> list[str]:
         """Sorted registered names, optionally filtered by glob pattern(s) like ``"mini-*"``."""
         self.load_entry_points()
-        names = sorted(self._factories)
+        names = sorted(self._factories.keys() | self._declared.keys())
         if pattern is None:
             return names
         patterns = [pattern] if isinstance(pattern, str) else list(pattern)
@@ -130,10 +171,12 @@ class Registry(Generic[T]):
 
     def factory(self, name: str) -> Callable[..., T]:
         self.load_entry_points()
+        if name not in self._factories and name in self._declared:
+            self._factories[name] = self._declared[name].load()
         try:
             return self._factories[name]
         except KeyError:
-            known = ", ".join(sorted(self._factories)) or "none"
+            known = ", ".join(sorted(self._factories.keys() | self._declared.keys())) or "none"
             raise UnknownNameError(
                 f"unknown {self.kind} {name!r}; known {self.kind}s: {known}",
                 fix=f"use one of the known names, or register yours with the "
@@ -156,7 +199,7 @@ class Registry(Generic[T]):
 
     def __contains__(self, name: str) -> bool:
         self.load_entry_points()
-        return name in self._factories
+        return name in self._factories or name in self._declared
 
 
 _ALL: list[Registry] = []

@@ -49,6 +49,9 @@ def image_suffixes() -> frozenset[str]:
     return frozenset(ext.lower() for ext in Image.registered_extensions())
 
 
+NO_SUCH_FILE = "no such file"  # `image_files`' reason for a path named that is not there
+
+
 @dataclass(frozen=True)
 class SkippedFile:
     path: str
@@ -298,18 +301,22 @@ def image_folder(path: str | Path, label: int = REAL, name: str | None = None) -
 
 def image_files(paths: list[str | Path], name: str = "images") -> tuple[ImageSet, list[SkippedFile]]:
     """Image files named one by one (e.g. on a command line) as one set of the readable ones, each
-    file's id its path as given; files that are missing or cannot be decoded are returned as skipped,
-    with why."""
+    file's id its path as given; files that are missing (reason NO_SUCH_FILE) or cannot be decoded are
+    returned as skipped, with why and without a fix: the caller, who knows where the paths came from,
+    says what to do."""
     records, skipped, seen = [], [], set()
     for given in paths:
         path = Path(given).expanduser().resolve()
         if str(path) in seen:
             continue
         seen.add(str(path))
+        if not path.exists():
+            skipped.append(SkippedFile(str(given), NO_SUCH_FILE))
+            continue
         try:
             w, h = load_rgb(path).size
         except FakebenchError as exc:
-            skipped.append(SkippedFile(str(given), str(exc)))
+            skipped.append(SkippedFile(str(given), exc.message))
             continue
         records.append(ImageRecord(str(given), str(path), file_sha256(path), w, h))
     key = stable_hash("files", [(r.file, r.sha256) for r in records])
