@@ -74,7 +74,8 @@ class Reals:
     corpus: CorpusConfig = key("the photo corpus: fakebench.data.corpus.CorpusConfig's fields", factory=CorpusConfig,
                                type=dict, left_out={})
     train: str = key("every trainable detector's training and validation reals: one source or a mixture (the union "
-                     "of its sources' sets) of corpus, procedural:N, folder:PATH (relative to the file), hf:...",
+                     "of its sources' sets) of corpus, procedural:N, photos:N (N crops per packaged photo), "
+                     "folder:PATH (relative to the file), hf:...",
                      "corpus", type=(str, list), words="string or array of strings")
     procedural: int = key("procedural training reals of the shader experiment (aligned-shader); 0: none", 0)
 

@@ -82,7 +82,8 @@ def _add_data_commands(sub) -> None:
     tr.add_argument("--generator", required=True, help="registered generator whose fakes (baseline) or autoencoder "
                     "(aligned recipes) the detector learns from (fakebench list generators)")
     tr.add_argument("--real", required=True, help="folder of real training images, procedural:N (N procedural "
-                                                   "images, the paper's shader experiment), corpus, hf:NAME, or "
+                                                   "images, the paper's shader experiment), corpus, photos:N (N "
+                                                   "crops of each photo Debian packages install), hf:NAME, or "
                                                    "a mixture as a world's [reals] train: 'corpus + procedural:700'")
     tr.add_argument("--val-real", type=Path, default=None, help="folder of validation reals (default: 5%% held out)")
     tr.add_argument("--recon", type=Path, default=None,

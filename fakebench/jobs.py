@@ -98,7 +98,7 @@ def reconstruct_folder(generator_name: str, input_dir: Path, output_dir: Path, b
 class TrainJob:
     recipe: str
     generator: str
-    real: str  # a folder of reals, or a source text as a world's [reals] train (procedural:N, corpus, hf:..., mixtures)
+    real: str  # a folder of reals, or a source text as a world's [reals] train (corpus + photos:8, procedural:N, ...)
     val_real: Path | None = None
     recon: Path | None = None  # reconstructions of `real` written by `fakebench reconstruct` (else made here)
     detector: str = "resnet50"

@@ -60,3 +60,14 @@ def test_interrupted_split_resumes(tiny_corpus):
     first.path(first.records[0]).unlink()
     again = real_split("val", tiny_corpus)
     assert again.content_hash == first.content_hash
+
+
+def test_corpus_crops_are_byte_identical_to_the_fixed_seed_stores(tiny_corpus):
+    """The crop code is shared with other photo sources (`photo_crop_specs`); the corpus's crops and their
+    stored bytes stay exactly those the fixed-seed stores were built from."""
+    from fakebench.core.cache import stable_hash
+
+    expected = {"train": "e725845089876c17", "val": "cc0543903f440fc0", "test": "eae00a9b4a653cd2"}
+    assert {s: real_split(s, tiny_corpus).content_hash for s in expected} == expected
+    specs = [(c.image_id, c.scale, c.box, c.jpeg_quality) for s in expected for c in crop_specs(s, CorpusConfig())]
+    assert stable_hash(specs) == "9b24c8332ed62024"

@@ -80,6 +80,7 @@ def test_the_wheel_installs_one_top_level_name_with_its_weights_inside(tmp_path)
     assert any(w.endswith(".safetensors") for w in weights) and any(w.endswith("SHA256SUMS") for w in weights)
     assert not {f"fakebench/{w}" for w in weights} - set(names)
     assert "fakebench/generators/prompts.txt" in names
+    assert "fakebench/data/photos.csv" in names  # the packaged photos' manifest (fakebench.data.photos)
 
 
 OLD_STYLE_PLUGIN = '''

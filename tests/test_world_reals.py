@@ -124,9 +124,9 @@ def test_the_real_images_of_an_hf_dataset_are_a_source(tmp_path):
 
 
 def test_fakebench_train_takes_the_same_source_texts(capsys):
-    assert main(["train", "--recipe", "aligned", "--generator", "mini-sd", "--real", "corpus + photos"]) == 2
+    assert main(["train", "--recipe", "aligned", "--generator", "mini-sd", "--real", "corpus + pictures"]) == 2
     err = capsys.readouterr().err.strip()
-    assert "unknown reals source 'photos'" in err and "\n" not in err
+    assert "unknown reals source 'pictures'" in err and "\n" not in err
 
 
 def test_run_json_names_a_world_by_builtin_name_or_given_path_and_hashes_it(tmp_path, monkeypatch):

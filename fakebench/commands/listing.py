@@ -60,7 +60,7 @@ def training_options() -> str:
             f", flip, crop {cfg.crop}"
 
     lines = [f"recipes (--recipe): {', '.join(RECIPES)}; reals (--real): a folder, procedural:N, corpus, "
-             "hf:NAME or a mixture ('corpus + procedural:700')"]
+             "photos:N, hf:NAME or a mixture ('corpus + procedural:700')"]
     lines += [f"augmentation preset {name} (--augment): {probs(cfg)}" for name, cfg in PRESETS.items()]
     for name in SCHEDULE_DEFAULTS:
         cfg = train_config(name)

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from PIL import Image
@@ -25,6 +26,19 @@ class Photo:
     package: str  # "skimage" or "sklearn"
     filename: str
     scene: str
+
+    def load(self) -> Image.Image:
+        return load_photo(self)
+
+
+class Croppable(Protocol):
+    """A photograph crops are cut from: the corpus's `Photo`s, and the packaged photographs
+    (`fakebench.data.photos`). Hashable: scaled copies are cached per (photo, scale)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def load(self) -> Image.Image: ...
 
 
 PHOTOS: tuple[Photo, ...] = (
@@ -122,15 +136,15 @@ class CropSpec:
     """One crop of the corpus: where it came from and how it is stored."""
 
     image_id: str
-    photo: Photo
+    photo: Croppable
     scale: float
     box: tuple[int, int, int, int]  # left, top, right, bottom in the scaled photo
     jpeg_quality: int
 
 
 @lru_cache(maxsize=64)
-def _scaled(photo: Photo, scale: float) -> Image.Image:
-    im = load_photo(photo)
+def _scaled(photo: Croppable, scale: float) -> Image.Image:
+    im = photo.load()
     if scale == 1.0:
         return im
     size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
@@ -139,22 +153,29 @@ def _scaled(photo: Photo, scale: float) -> Image.Image:
 
 def crop_specs(split: str, config: CorpusConfig) -> list[CropSpec]:
     """The deterministic list of crops for a split."""
-    specs: list[CropSpec] = []
     n = config.crops_per_photo[split]
-    for photo in split_photos(split):
-        pidx = PHOTOS.index(photo)
-        for i in range(n):
-            rng = np.random.default_rng([config.seed, pidx, i])
-            scale = float(rng.choice(config.scales))
-            w0, h0 = load_photo(photo).size
-            sw, sh = round(w0 * scale), round(h0 * scale)
-            hi_w, hi_h = min(config.max_side, sw), min(config.max_side, sh)
-            w = stepped_side(rng, config.min_side, hi_w, config.side_step)
-            h = stepped_side(rng, config.min_side, hi_h, config.side_step)
-            left = int(rng.integers(0, sw - w + 1))
-            top = int(rng.integers(0, sh - h + 1))
-            q = int(rng.integers(config.jpeg_quality[0], config.jpeg_quality[1]))
-            specs.append(CropSpec(f"{photo.name}-{i:04d}", photo, scale, (left, top, left + w, top + h), q))
+    return [spec for photo in split_photos(split)
+            for spec in photo_crop_specs(photo, PHOTOS.index(photo), load_photo(photo).size, n, config)]
+
+
+def photo_crop_specs(photo: Croppable, stream: int, size: tuple[int, int], n: int,
+                     config: CorpusConfig) -> list[CropSpec]:
+    """`n` crops of one photo of `size` (width, height): crop i is drawn from the random stream
+    (config.seed, stream, i), so it is a pure function of (seed, photo, index). The corpus's stream is
+    the photo's position in PHOTOS; other photo sources give each photo its own stream."""
+    specs: list[CropSpec] = []
+    w0, h0 = size
+    for i in range(n):
+        rng = np.random.default_rng([config.seed, stream, i])
+        scale = float(rng.choice(config.scales))
+        sw, sh = round(w0 * scale), round(h0 * scale)
+        hi_w, hi_h = min(config.max_side, sw), min(config.max_side, sh)
+        w = stepped_side(rng, config.min_side, hi_w, config.side_step)
+        h = stepped_side(rng, config.min_side, hi_h, config.side_step)
+        left = int(rng.integers(0, sw - w + 1))
+        top = int(rng.integers(0, sh - h + 1))
+        q = int(rng.integers(config.jpeg_quality[0], config.jpeg_quality[1]))
+        specs.append(CropSpec(f"{photo.name}-{i:04d}", photo, scale, (left, top, left + w, top + h), q))
     return specs
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -37,6 +37,10 @@ from fakebench.data.corpus import (
     photo_path,
     split_photos,
 )
+from fakebench.data.photos import PREFIX as PHOTOS_PREFIX
+from fakebench.data.photos import SHORT_SIDE as PHOTO_SHORT_SIDE
+from fakebench.data.photos import PackagedPhoto, check_installed, manifest, quarantined
+from fakebench.data.photos import crop_specs as photo_crop_specs
 from fakebench.data.procedural import DEFAULT_PROCEDURAL, ProceduralConfig, procedural_jpeg_bytes
 
 log = logging.getLogger(__name__)
@@ -192,6 +196,36 @@ def procedural_reals(n: int, config: ProceduralConfig = DEFAULT_PROCEDURAL) -> t
     if n < 1:
         raise FakebenchError(f"procedural:{n} names no image", fix="write procedural:N with N >= 1")
     return procedural_split(n, "train", config), procedural_split(config.n_val(n), "val", config)
+
+
+def photos_split(split: str, n: int, corpus: CorpusConfig = CorpusConfig(),
+                 photos: Sequence[PackagedPhoto] | None = None) -> ImageSet:
+    """`n` JPEG crops of each packaged photo of a split (see fakebench.data.photos), cached like the
+    corpus; quarantined photos give no crops and are the set's `failed` entries, by photo name."""
+    photos = manifest() if photos is None else tuple(photos)
+    check_installed(photos)
+    chosen = [p for p in photos if p.split == split]
+    failed = quarantined(chosen)
+    usable = [p for p in chosen if p.name not in failed]
+    if not usable:
+        raise FakebenchError(f"reals {PHOTOS_PREFIX}{n}: no usable {split} photo ({len(failed)} quarantined)",
+                             fix="reinstall the packages the photo manifest lists")
+    key = stable_hash("packaged-photos", split, n, corpus, PHOTO_SHORT_SIDE,
+                      [(p.name, p.sha256) for p in usable], sorted(failed))
+    root = artifact_dir("imagesets", f"photos-{split}-{n}-{key}")
+    cached = ImageSet.load(root)
+    if cached is not None:
+        return cached
+    items = [(spec.image_id, functools.partial(crop_jpeg_bytes, spec)) for spec in photo_crop_specs(usable, n, corpus)]
+    return _jpeg_set(f"photos-{split}", key, root, items, f"packaged photos {split}", failed=failed)
+
+
+def photos_reals(n: int, corpus: CorpusConfig = CorpusConfig(),
+                 photos: Sequence[PackagedPhoto] | None = None) -> tuple[ImageSet, ImageSet]:
+    """Training and validation reals for `photos:N`: N crops per photo, whole photos apart."""
+    if n < 1:
+        raise FakebenchError(f"{PHOTOS_PREFIX}{n} names no crop", fix="write photos:N with N >= 1")
+    return photos_split("train", n, corpus, photos), photos_split("val", n, corpus, photos)
 
 
 def jpeg_like(image, real_path: Path) -> bytes:

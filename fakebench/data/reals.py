@@ -2,8 +2,9 @@
 
 A source text names where a trainable detector's reals come from: the world's photo corpus (`corpus`: its
 train and val splits, whole photos apart), `procedural:N` (the paper's shader experiment, with its own
-validation split), `folder:PATH` or `hf:...` (a fixed share held out by image id, `holdout_split`), or a
-mixture of them joined by " + ". Validation reals are always apart from the training reals."""
+validation split), `photos:N` (N crops of each photograph that Debian packages install, whole photos
+apart: `fakebench.data.photos`), `folder:PATH` or `hf:...` (a fixed share held out by image id,
+`holdout_split`), or a mixture of them joined by " + ". Validation reals are always apart from the training reals."""
 from __future__ import annotations
 
 import re
@@ -17,14 +18,16 @@ from fakebench.data.folders import PREFIX as FOLDER_PREFIX
 from fakebench.data.folders import image_folder
 from fakebench.data.hf_datasets import PREFIX as HF_PREFIX
 from fakebench.data.hf_datasets import parse_hf_spec
-from fakebench.data.imagesets import ImageSet, joined_set, procedural_reals, real_split
+from fakebench.data.imagesets import ImageSet, joined_set, photos_reals, procedural_reals, real_split
+from fakebench.data.photos import PREFIX as PHOTOS_PREFIX
+from fakebench.data.photos import parse_photos
 from fakebench.data.procedural import PREFIX as PROCEDURAL_PREFIX
 from fakebench.data.procedural import ProceduralConfig, parse_procedural
 
 CORPUS = "corpus"  # the source text of the world's photo corpus: the default training reals
 MIX = " + "  # joins a mixture's sources into one source text: "corpus + procedural:700"
-SOURCE_FORMS = (f"{CORPUS}, {PROCEDURAL_PREFIX}N, {FOLDER_PREFIX}PATH, {HF_PREFIX}NAME[:SPLIT] or a mixture "
-                f"(sources joined by {MIX!r})")
+SOURCE_FORMS = (f"{CORPUS}, {PROCEDURAL_PREFIX}N, {PHOTOS_PREFIX}N, {FOLDER_PREFIX}PATH, {HF_PREFIX}NAME[:SPLIT] "
+                f"or a mixture (sources joined by {MIX!r})")
 
 
 def corpus_reals(corpus: CorpusConfig) -> tuple[ImageSet, ImageSet]:
@@ -45,8 +48,8 @@ def reals_sources(text: str | Sequence[str]) -> tuple[str, ...]:
     if not parts or not all(parts):
         raise FakebenchError(f"reals {text!r} name an empty source", fix=f"name sources: {SOURCE_FORMS}")
     for part in parts:
-        if part == CORPUS or parse_procedural(part) is not None:
-            continue
+        if part == CORPUS or parse_procedural(part) is not None or parse_photos(part) is not None:
+            continue  # photos:N: whether its packages are installed is checked when it is read
         if part.startswith(HF_PREFIX):
             parse_hf_spec(part)
         elif part.startswith(FOLDER_PREFIX):
@@ -66,14 +69,17 @@ def reals_text(sources: Sequence[str]) -> str:
 
 
 def _one_source(source: str, corpus: CorpusConfig, seed: int) -> tuple[ImageSet, ImageSet]:
-    """One source's training and validation reals: the corpus's train and val splits (whole photos apart),
-    procedural images' own validation split, or a fixed share of a folder's or a dataset's reals held out
-    (`holdout_split`)."""
+    """One source's training and validation reals: the corpus's or the packaged photos' train and val
+    splits (whole photos apart; crops cut by the world's corpus config), procedural images' own validation
+    split, or a fixed share of a folder's or a dataset's reals held out (`holdout_split`)."""
     if source == CORPUS:
         return corpus_reals(corpus)
     n = parse_procedural(source)
     if n is not None:
         return procedural_reals(n, ProceduralConfig.like(corpus))
+    n = parse_photos(source)
+    if n is not None:
+        return photos_reals(n, corpus)
     if source.startswith(HF_PREFIX):
         from fakebench.data.hf_datasets import load_hf_dataset
 
