@@ -271,7 +271,11 @@ class BenchSession:
         wanted = recipes if recipes is not None else sorted(self._trained_sets)
         for recipe, reals in wanted:
             if (recipe, reals) not in self._audits:
-                self._audits[recipe, reals] = training_set_audit(self.world, recipe, reals)
+                try:  # the session's own training generator: a warm run builds it once
+                    generator = self.generator(self.world.train_generator)
+                except FakebenchError:  # e.g. a real model's weights are absent: the audit says so itself
+                    generator = None
+                self._audits[recipe, reals] = training_set_audit(self.world, recipe, reals, generator)
         return [self._audits[k] for k in sorted(self._audits)]
 
     def evaluate_claim(self, claim_id: str, seeds: tuple[int, ...]) -> ClaimResult:
@@ -333,6 +337,7 @@ class BenchSession:
         `floors`: the cases that missed their floor (the summary groups them), None when not known."""
         from fakebench.leaderboard.reports import write_reports
 
+        self.store.flush()
         run_record = self.run_record(seeds, kind, **settings)
         run = write_run_json(out_dir, run_record)
         board, paths = write_reports(self.store.frame(), out_dir, cost=self.cost, claims=self.claim_context(),

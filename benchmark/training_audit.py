@@ -8,6 +8,7 @@ of files (folder:, hf:, recon:) reads headers without importing a model (or torc
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from fakebench.audit.shortcut import AUDIT_SCHEMA, audit_source
 from fakebench.audit.sources import SOURCE_FORMS, AuditSource, resolve_source, training_source
@@ -17,6 +18,9 @@ from fakebench.core.errors import FakebenchError, WeightsMissingError
 from fakebench.data.procedural import PREFIX as PROCEDURAL_PREFIX
 from fakebench.data.reals import source_reals
 from fakebench.detectors.recipes import TrainingData, training_data
+
+if TYPE_CHECKING:
+    from fakebench.generators.base import Generator
 
 MINI_PREFIX = "mini:"
 MINI_SETS = {  # name -> (recipe, real source): the training sets of the mini world's detectors
@@ -33,14 +37,15 @@ def world_reals_text(world: WorldConfig, reals: str) -> str:
     return world.reals.train if reals == "corpus" else f"{PROCEDURAL_PREFIX}{world.reals.procedural}"
 
 
-def recipe_data(recipe: str, reals: str, world: WorldConfig) -> TrainingData:
+def recipe_data(recipe: str, reals: str, world: WorldConfig, generator: Generator | None = None) -> TrainingData:
     """The training sets (reals and fakes) a world's detector of `recipe` learns from, read as training
     reads them (`source_reals`) and built through the benchmark's cache if absent; `reals` is "corpus"
-    (the world's training reals) or "procedural" (the shader experiment's)."""
+    (the world's training reals) or "procedural" (the shader experiment's); `generator`: the world's training
+    generator when already built."""
     from fakebench.generators import create_generator
 
     real, val = source_reals(world_reals_text(world, reals), world.reals.corpus, world.train.seed)
-    return training_data(recipe, create_generator(world.train_generator), real, val, world.train.seed,
+    return training_data(recipe, generator or create_generator(world.train_generator), real, val, world.train.seed,
                          storage=world.aligned_storage)
 
 
@@ -78,16 +83,17 @@ def _number(value: float) -> float | None:
     return None if math.isnan(value) else round(value, 4)
 
 
-def training_set_audit(world: WorldConfig, recipe: str, reals: str) -> dict:
+def training_set_audit(world: WorldConfig, recipe: str, reals: str, generator: Generator | None = None) -> dict:
     """The audit of the training set a world's `recipe` detector learns from (`reals`: "corpus", the
     world's training reals, whatever `[reals] train` names; or "procedural", the shader experiment's), at
     the world's training seed; `source` is their source text. Cached on the sets' content hashes (a warm
     run re-audits nothing; a changed set is audited anew). A set that cannot be built is an entry with
-    its error (and `weights_missing` when a real model's weights are not on this machine), never cached."""
+    its error (and `weights_missing` when a real model's weights are not on this machine), never cached.
+    `generator`: the world's training generator when the caller has built it already."""
     entry = {"recipe": recipe, "reals": reals, "source": world_reals_text(world, reals),
              "generator": world.train_generator, "seed": world.train.seed}
     try:
-        data = recipe_data(recipe, reals, world)
+        data = recipe_data(recipe, reals, world, generator)
         key = stable_hash("training-audit", AUDIT_SCHEMA, entry, data.real.content_hash, data.fake.content_hash)
         return {**entry, **cached_json("audits", key, lambda: _audit_numbers(recipe_source(recipe, reals, world,
                                                                                            data=data)))}

@@ -103,10 +103,10 @@ class ClaimsSettings:
     """`[claims]`: which detector the paper's claims compare, and whether this world can judge them."""
 
     backbone: str = key("the detector whose recipes the claims compare", "resnet50")
-    backbones: tuple[str, ...] = key("detectors that compete to be `backbone`: the one whose aligned run (training seed "
-                                     "0) has the highest AUC on the validation photos and their round trips is "
-                                     "chosen before any claim is judged (ties: the first listed); empty: `backbone`",
-                                     ())
+    backbones: tuple[str, ...] = key(
+        "detectors that compete to be `backbone`: the one whose aligned run (training seed 0) has the highest AUC on "
+        "the validation photos and their round trips is chosen before any claim is judged (ties: the first listed); "
+        "empty: `backbone`", ())
     judged: bool = key("whether the world's sets are big enough for the paper's claims to be judged", True)
     unjudged: tuple[tuple[str, str], ...] = key("claim id -> why this world cannot judge it (the claim is skipped)",
                                                 (), type=dict, left_out={}, words="table of claim id = reason")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from fakebench.core.errors import FakebenchError
 from fakebench.data.procedural import PREFIX as PROCEDURAL_PREFIX
 from fakebench.detectors.augment import with_webp
-from fakebench.detectors.registry import create_detector
+from fakebench.detectors.registry import DETECTORS, create_detector
 from fakebench.detectors.train_config import TrainConfig
 
 WEBP = "webp"  # the one augmentation change a spec can name
@@ -75,8 +75,12 @@ class DetectorSpec:
 
 @functools.cache
 def is_trainable(name: str, kwargs: tuple[tuple[str, object], ...] = ()) -> bool:
-    """Whether the recipes can train this detector (it implements `Trainable`); builds it once to see (so
-    torch is imported here, not where a spec is only named)."""
+    """Whether the recipes can train this detector (it implements `Trainable`): a built-in says so in its
+    catalog entry (fakebench.detectors.catalog; a test holds it to what the factory builds), so naming one
+    builds nothing; any other is built once to see (so torch is imported here, not where a spec is named)."""
+    declared = DETECTORS.info(name)
+    if declared is not None:
+        return declared.trainable
     from fakebench.detectors.trainable import Trainable
 
     return isinstance(create_detector(name, **dict(kwargs)), Trainable)

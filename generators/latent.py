@@ -6,6 +6,9 @@ autoencoder round trip used for alignment is `reconstruct`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import torch
@@ -27,13 +30,23 @@ def per_image_noise(shape: tuple[int, ...], seed: int, indices: range) -> torch.
     return torch.stack(out)
 
 
+@dataclass(frozen=True)
+class LatentParts:
+    """The modules a latent diffusion generator runs: autoencoder, denoiser, sampler."""
+
+    vae: AutoencoderKL
+    unet: UNet2DModel
+    scheduler: DDIMScheduler
+
+
 class LatentDiffusionGenerator(Generator):
+    """`parts` builds the modules on first use: the fingerprints are known without them, so a warm run,
+    whose every set is cached, loads no weights and never imports diffusers' models."""
+
     def __init__(
         self,
         info: GeneratorInfo,
-        vae: AutoencoderKL,
-        unet: UNet2DModel,
-        scheduler: DDIMScheduler,
+        parts: Callable[[], LatentParts],
         *,
         num_inference_steps: int,
         fingerprint: str,
@@ -41,14 +54,33 @@ class LatentDiffusionGenerator(Generator):
         device: str | torch.device = "cpu",
     ) -> None:
         self.info = info
-        self.vae = channels_last(vae.eval().to(device))
-        self.unet = unet.eval().to(device)
-        self.scheduler = scheduler
+        self._build = parts
         self.num_inference_steps = num_inference_steps
         self._fingerprint = fingerprint
         self._reconstruction_fingerprint = reconstruction_fingerprint or fingerprint
         self.device = torch.device(device)
-        self.autoencoder = AutoencoderRoundTrip(self.vae, "kl", self.device, torch.float32)
+
+    @cached_property
+    def _parts(self) -> LatentParts:
+        built = self._build()
+        return LatentParts(channels_last(built.vae.eval().to(self.device)), built.unet.eval().to(self.device),
+                           built.scheduler)
+
+    @property
+    def vae(self) -> AutoencoderKL:
+        return self._parts.vae
+
+    @property
+    def unet(self) -> UNet2DModel:
+        return self._parts.unet
+
+    @property
+    def scheduler(self) -> DDIMScheduler:
+        return self._parts.scheduler
+
+    @cached_property
+    def autoencoder(self) -> AutoencoderRoundTrip:
+        return AutoencoderRoundTrip(self.vae, "kl", self.device, torch.float32)
 
     @property
     def fingerprint(self) -> str:

@@ -17,6 +17,7 @@ from fakebench.evaluation.store import TEST_SPLIT  # noqa: E402
 from fakebench.leaderboard.summary import recipe_columns  # noqa: E402
 
 # perturbation name -> (title, x-axis label, the x of the clean images, log x axis)
+PLOTS_SCHEMA = 1  # bumped when a change here redraws a plot: cached plots (leaderboard.reports) are redrawn
 SWEEPS = {
     "resize": ("balanced accuracy vs resize scale", "scale factor", 1.0, True),
     "jpeg": ("balanced accuracy vs JPEG quality", "JPEG quality (100 = clean)", 100.0, False),

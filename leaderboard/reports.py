@@ -2,12 +2,13 @@
 them without running a model)."""
 from __future__ import annotations
 
+import base64
 from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
-from fakebench.core.cache import atomic_write_bytes
+from fakebench.core.cache import atomic_write_bytes, cached_json, stable_hash
 from fakebench.evaluation.claims import (
     ClaimContext,
     audit_by_recipe,
@@ -18,9 +19,10 @@ from fakebench.evaluation.claims import (
     recorded_roles,
 )
 from fakebench.evaluation.metrics import BootstrapConfig
+from fakebench.evaluation.store import frame_hash
 from fakebench.leaderboard.detection import detection_tables
 from fakebench.leaderboard.html import render_html
-from fakebench.leaderboard.plots import all_plots
+from fakebench.leaderboard.plots import PLOTS_SCHEMA, all_plots
 from fakebench.leaderboard.results import floors_dict, roles_dict
 from fakebench.leaderboard.run_record import run_record_html, run_record_markdown
 from fakebench.leaderboard.summary import FloorMiss, build_summary, summary_markdown
@@ -72,7 +74,16 @@ def write_reports(scores: pd.DataFrame, out_dir: Path, bootstrap: BootstrapConfi
              "claims_not_applicable": lacking,  # claim id -> what the world lacks of it: the claim is not judged
              "claims_not_judged": not_judged}  # the one line naming those claims, as the summary shows it
     atomic_write_bytes(paths["json"], to_json(board, version, results, cost, extra).encode())
-    atomic_write_bytes(paths["html"], render_html(board, all_plots(board, scores, roles), version, results,
+    atomic_write_bytes(paths["html"], render_html(board, _plots(board, scores, roles), version, results,
                                                   run_record_html(run_record) if run_record else "", detection,
                                                   summary).encode())
     return board, paths
+
+
+def _plots(board: pd.DataFrame, scores: pd.DataFrame, roles: ClaimContext) -> dict[str, bytes]:
+    """`all_plots`, cached in the results home on what they draw (the scores, the board, the roles): a warm
+    run's report draws nothing it drew before."""
+    key = stable_hash("plots", PLOTS_SCHEMA, frame_hash(scores), frame_hash(board), roles.roles())
+    drawn = cached_json("plots", key, lambda: [[name, base64.b64encode(png).decode()]  # pairs: the order is the page's
+                                               for name, png in all_plots(board, scores, roles).items()])
+    return {name: base64.b64decode(png) for name, png in drawn}

@@ -13,13 +13,14 @@ import numpy as np
 import pandas as pd
 from tabulate import tabulate
 
+from fakebench.core.cache import stable_hash
 from fakebench.core.errors import first_line
 from fakebench.core.seeds import derived_seed
 from fakebench.evaluation.calibration import CALIBRATION_KEYS, calibration_thresholds
 from fakebench.evaluation.claims import ClaimResult, claims_table
 from fakebench.evaluation.failures import case_failures
 from fakebench.evaluation.metrics import METRIC_NAMES, BootstrapConfig, CaseMetrics, case_metrics
-from fakebench.evaluation.store import TEST_SPLIT
+from fakebench.evaluation.store import TEST_SPLIT, cached_frame, frame_hash
 from fakebench.leaderboard.cost_table import flops_table
 
 CASE_KEYS = ["case_id", "detector", "checkpoint", "generator", "perturbation", "seed"]
@@ -28,6 +29,7 @@ BOARD_COLUMNS = CASE_KEYS + list(METRIC_NAMES) + ["note"]
 
 log = logging.getLogger(__name__)
 
+LEADERBOARD_SCHEMA = 1  # bumped when a change here or in the metrics moves a board's numbers: cached boards are redone
 PARALLEL_ROWS = 200_000  # above this many test rows, cases are computed in worker processes
 
 
@@ -57,10 +59,16 @@ def _case_row_args(args: tuple) -> dict:
 
 def leaderboard_frame(scores: pd.DataFrame, bootstrap: BootstrapConfig = BootstrapConfig(),
                       workers: int | None = None) -> pd.DataFrame:
-    """One row per test case with every metric; failed images are counted, not scored.
+    """One row per test case with every metric; failed images are counted, not scored. Cached in the
+    results home on the scores' content (a warm run's unchanged store is not measured again).
 
     Big stores spread cases over `workers` processes (default: one per core); the result does not
     depend on it, since each case's bootstrap seed comes from the case alone."""
+    key = stable_hash("leaderboard", LEADERBOARD_SCHEMA, frame_hash(scores), bootstrap)
+    return cached_frame("leaderboards", key, lambda: _measured(scores, bootstrap, workers))
+
+
+def _measured(scores: pd.DataFrame, bootstrap: BootstrapConfig, workers: int | None) -> pd.DataFrame:
     thresholds = calibration_thresholds(scores)
     test = scores[scores["split"] == TEST_SPLIT]
     jobs = []

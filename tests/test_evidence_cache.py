@@ -62,7 +62,7 @@ def test_the_training_set_audit_is_cached_on_its_sets_hashes(tmp_path, monkeypat
         fake = type("S", (), {"content_hash": "f"})()
 
     audits = []
-    monkeypatch.setattr(training_audit, "recipe_data", lambda recipe, reals, world: Sets())
+    monkeypatch.setattr(training_audit, "recipe_data", lambda recipe, reals, world, generator=None: Sets())
     monkeypatch.setattr(training_audit, "recipe_source", lambda *a, **kw: "source")
     monkeypatch.setattr(training_audit, "audit_source", lambda source: audits.append(source) or _AUDIT)
     first = training_audit.training_set_audit(world, "aligned", "corpus")

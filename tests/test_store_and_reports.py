@@ -92,11 +92,21 @@ def test_parquet_and_csv_stores_give_the_same_leaderboard(scores, tmp_path):
 
 def test_store_appends_atomically_and_later_rows_replace_earlier(tmp_path):
     path = tmp_path / "scores.parquet"
-    store = ScoreStore(path)
+    store = ScoreStore(path, every=0)  # written after every append
     store.add(_rows("aligned-resnet50", "mini-sd", "identity", [0.1], [0.9]))
     assert len(read_store(path)) == 2
     store.add(_rows("aligned-resnet50", "mini-sd", "identity", [0.3], [0.7]))  # the same images, rescored
     assert sorted(read_store(path)["score"]) == [0.3, 0.7]
+
+
+def test_store_writes_at_most_every_few_seconds_and_on_flush(tmp_path):
+    path = tmp_path / "scores.parquet"
+    store = ScoreStore(path, every=3600)
+    store.add(_rows("aligned-resnet50", "mini-sd", "identity", [0.1], [0.9]))
+    store.add(_rows("aligned-resnet50", "mini-sd", "jpeg75", [0.2], [0.8]))
+    assert not path.exists()  # a warm run's cases arrive faster than a rewrite of the whole file
+    store.flush()
+    assert len(read_store(path)) == 4
 
 
 def test_bad_stores_name_the_problem(tmp_path):

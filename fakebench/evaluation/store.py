@@ -6,13 +6,19 @@ so a reader (or a killed run) never leaves half a store.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-from fakebench.core.cache import atomic_path
+from fakebench.core.cache import atomic_path, home
 from fakebench.core.errors import FakebenchError
+
+log = logging.getLogger(__name__)
 
 STORE_COLUMNS: tuple[str, ...] = (
     "case_id",  # e.g. aligned-resnet50-mini-playground-jpeg75; `<detector>-calibration` for calibration reals
@@ -110,19 +116,32 @@ def write_store(frame: pd.DataFrame, path: Path) -> Path:
 
 
 class ScoreStore:
-    """The rows of one run, persisted to `path` (when given) after every append, atomically."""
+    """The rows of one run, persisted to `path` (when given), atomically: at most every `every` seconds while
+    rows arrive, and on `flush` (the run's end). Rewriting the whole file after each of a warm run's hundreds
+    of cases cost more than scoring them; a run killed between writes loses nothing, since every case's
+    scores are cached in the results home and a rerun reads them back."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, every: float = 10.0) -> None:
         self.path = Path(path) if path else None
         self._parts: list[pd.DataFrame] = []
+        self._every = every
+        self._written = time.monotonic()  # the first rows wait `every` too: a warm run writes once, at the end
+        self._dirty = False
 
     def add(self, rows: pd.DataFrame) -> pd.DataFrame:
         """Validate and keep `rows` (later rows replace earlier ones with the same key); returns them."""
         rows = validate(rows)
         self._parts.append(rows)
-        if self.path is not None:
-            write_store(self.frame(), self.path)
+        self._dirty = True
+        if self.path is not None and time.monotonic() - self._written >= self._every:
+            self.flush()
         return rows
+
+    def flush(self) -> None:
+        """Write every row kept so far to `path` (nothing to do without a path or new rows)."""
+        if self.path is not None and self._dirty:
+            write_store(self.frame(), self.path)
+            self._written, self._dirty = time.monotonic(), False
 
     def __len__(self) -> int:
         return sum(len(p) for p in self._parts)
@@ -140,3 +159,33 @@ class ScoreStore:
         store = cls()
         store._parts.append(read_store(path))
         return store
+
+
+def frame_hash(frame: pd.DataFrame) -> str:
+    """A content hash of a frame: its values row by row (order counts), column names and dtypes."""
+    digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
+    return digest.hexdigest()[:16]
+
+
+def cached_frame(kind: str, key: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """A frame computed once per `key` (which must hash all it reads) and kept as Parquet at
+    home()/kind/key.parquet, so a warm run reads what it would recompute from the same scores (the
+    leaderboard's metrics). Parquet reads back every dtype exactly; without pyarrow nothing is kept. An
+    unreadable entry is recomputed with one log line, never trusted and never fatal."""
+    if not has_parquet():
+        return compute()
+    path = home() / kind / f"{key}.parquet"
+    if path.is_file():
+        try:
+            return pd.read_parquet(path)
+        except Exception as exc:  # noqa: BLE001 - any unreadable entry is recomputed, whatever the reader says
+            log.info("%s cache entry %s is unreadable (%s): recomputed", kind, path, exc)
+    frame = compute()
+    if isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1:
+        try:
+            with atomic_path(path) as tmp:
+                frame.to_parquet(tmp, index=False)
+        except OSError as exc:  # a read-only home still gets its frame, only not kept
+            log.info("%s cache entry %s not written (%s)", kind, path, exc)
+    return frame

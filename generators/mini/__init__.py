@@ -8,7 +8,7 @@ import torch
 
 from fakebench.core.cache import stable_hash
 from fakebench.generators.base import GeneratorInfo
-from fakebench.generators.latent import LatentDiffusionGenerator
+from fakebench.generators.latent import LatentDiffusionGenerator, LatentParts
 from fakebench.generators.mini.architectures import IMAGE_SIDE, UNETS, MiniGeneratorSpec
 from fakebench.generators.mini.architectures import MINI_SPECS as SPECS
 from fakebench.generators.mini.weights import (
@@ -45,9 +45,8 @@ def build_mini_generator(spec: MiniGeneratorSpec, device: str | torch.device = "
     )[:16]
     return LatentDiffusionGenerator(
         mini_info(spec),
-        load_vae(spec.vae, weights_dir),
-        load_unet(spec.unet, weights_dir),
-        UNETS[spec.unet].sampler(),
+        lambda: LatentParts(load_vae(spec.vae, weights_dir), load_unet(spec.unet, weights_dir),
+                            UNETS[spec.unet].sampler()),
         num_inference_steps=spec.num_inference_steps,
         fingerprint=fingerprint,
         # salted with the cache schema: how the autoencoder runs (channels-last) can move its output bits
