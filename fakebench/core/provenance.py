@@ -14,8 +14,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from fakebench.core import distributed, numerics
 from fakebench.core.cache import atomic_write_json, read_json
 from fakebench.core.version import __version__
@@ -25,7 +23,10 @@ PACKAGES = ("numpy", "pillow", "scikit-learn", "diffusers", "datasets")  # libra
 
 
 def versions() -> dict[str, str]:
-    """fakebench, python, torch, the platform and the libraries that shape pixels or scores."""
+    """fakebench, python, torch, the platform and the libraries that shape pixels or scores (torch is
+    imported here, at write time: reading a record back, as `fakebench report` does, needs no torch)."""
+    import torch
+
     found = {"fakebench": __version__, "python": platform.python_version(), "torch": torch.__version__,
              "platform": platform.platform()}
     for name in PACKAGES:
