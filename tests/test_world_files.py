@@ -106,7 +106,7 @@ def test_a_world_file_extending_a_builtin_by_path_changes_only_what_it_says(tmp_
     world, smoke = load_world(str(path)), load_world("mini-smoke")
     assert world.name == "w" and world.test.fakes == 2 and world.roles.denoiser_differs == ""
     assert world.description == ""  # a description is the world's own, not inherited
-    assert world.aligned_storage == "png" and load_world("lite").aligned_storage == "like-reals"
+    assert world.aligned_storage == load_world("lite").aligned_storage == "like-reals"  # mini's, as lite's
     assert [c.id for c in build_cases(world)] == [c.id for c in build_cases(smoke)]
 
 
@@ -158,7 +158,7 @@ def test_a_detectors_own_train_table_changes_only_its_runs(tmp_path, monkeypatch
     from fakebench.benchmark import session as session_module
     from fakebench.benchmark.session import BenchSession
 
-    path = _world(tmp_path, 'extends = "mini-smoke"\naligned_storage = "like-reals"\n'
+    path = _world(tmp_path, 'extends = "mini-smoke"\naligned_storage = "png"\n'
                             '[detectors.resnet50]\ntrain = { epochs = 3, lr = 1 }\n')
     world, smoke = load_world(str(path)), load_world("mini-smoke")
     mine = world.train_config("resnet50", seed=2)
@@ -182,7 +182,7 @@ def test_a_detectors_own_train_table_changes_only_its_runs(tmp_path, monkeypatch
         with pytest.raises(FakebenchError, match="stop here"):
             bench.detector(cases[label], seed=2)
     assert seen["aligned-resnet50"].epochs == 3 and seen["aligned-small-cnn"].epochs == 1
-    assert seen["storage"] == "like-reals"
+    assert seen["storage"] == "png"
 
 
 def test_a_file_that_does_not_parse_names_file_and_line(tmp_path):
