@@ -39,8 +39,17 @@ from fakebench.leaderboard.reports import write_reports
 from fakebench.leaderboard.summary import CLEAN, POST_PROCESSED
 
 SAME_WORLD = {"name", "source", "sha256", "description", "cpu_warning"}  # each world file's own (sha256: issue 29)
-TABLE_DETECTORS = ("baseline-resnet50", "aligned-resnet50", "aligned-npr")
-RUNS_TRAINED = {*TABLE_DETECTORS, "aligned-shader-resnet50", "aligned-webp-resnet50"}
+
+
+def table_detectors(backbone: str = "resnet50") -> tuple[str, ...]:
+    """The table's columns: the claims' backbone by baseline and aligned, then NPR aligned."""
+    return f"baseline-{backbone}", f"aligned-{backbone}", "aligned-npr"
+
+
+def runs_trained(backbone: str = "resnet50") -> set[str]:
+    return {*table_detectors(backbone), f"aligned-shader-{backbone}", f"aligned-webp-{backbone}"}
+
+
 HAS_REALS_TRAIN = "train" in SCHEMA["reals"]
 
 
@@ -70,10 +79,10 @@ def _assert_judges_every_claim(world) -> None:
     """The world's default run scores every detector x generator pair each claim reads, so no claim is
     skipped as outside the selection, and the cases stay the table's few."""
     cases = build_cases(world, seeds=(0, 1, 2))
-    assert {c.detector.label for c in cases} == RUNS_TRAINED
+    assert {c.detector.label for c in cases} == runs_trained(world.claims.backbone)
     assert {c.perturbation for c in cases} == {CLEAN, POST_PROCESSED}
     table = {(c.detector.label, c.perturbation) for c in cases if c.generator == world.roles.denoiser_differs}
-    assert {(d, p) for d in TABLE_DETECTORS for p in (CLEAN, POST_PROCESSED)} <= table
+    assert {(d, p) for d in table_detectors(world.claims.backbone) for p in (CLEAN, POST_PROCESSED)} <= table
     pairs = {(c.detector.label, c.generator) for c in cases}
     context = BenchSession(world).claim_context()
     for claim in CLAIMS:
@@ -93,7 +102,7 @@ def test_reference_is_the_lite_world_cut_to_the_table_and_the_claims():
     lite, reference = load_world("lite"), load_world(world_ref(REFERENCE.world))
     # and its claims read the ResNet-50, the table's subject, where lite's read NPR
     assert _changed(lite, reference) == {"generators", "roles.same_autoencoder", "detectors", "score",
-                                         "claims.backbone"}
+                                         "claims.backbone", "claims.backbones"}
     assert set(reference.generators) == set(lite.generators) - {"taef2"}
     assert {d.name: d.params for d in reference.detectors} == {d.name: d.params for d in lite.detectors}
     _assert_judges_every_claim(reference)
@@ -140,7 +149,7 @@ def _store(accuracy: dict[tuple[str, str, int], float]) -> pd.DataFrame:
 
 def test_table_reads_each_worlds_results_as_mean_sd_over_seeds_with_claims_and_the_paper(tmp_path, caplog):
     accuracy = {(d, p, s): 0.5 + 0.05 * (i + 1) + 0.025 * s + (0.1 if p == CLEAN else 0.0)
-                for i, d in enumerate(TABLE_DETECTORS) for p in (CLEAN, POST_PROCESSED) for s in (0, 1, 2)}
+                for i, d in enumerate(table_detectors()) for p in (CLEAN, POST_PROCESSED) for s in (0, 1, 2)}
     scores = _store(accuracy)
     folder = tmp_path / "reference"
     roles = ClaimContext(scores, trained_on="taef2-sd", denoiser_differs=GENERATOR, autoencoder_differs="mini-sd")
@@ -154,7 +163,7 @@ def test_table_reads_each_worlds_results_as_mean_sd_over_seeds_with_claims_and_t
     csv = pd.read_csv(paths["csv"]).set_index("world")
     markdown = paths["markdown"].read_text()
 
-    for column, detector in zip(("baseline", "aligned", "npr"), TABLE_DETECTORS):
+    for column, detector in zip(("baseline", "aligned", "npr"), table_detectors()):
         for perturbation, header in ((CLEAN, f"{column} clean"), (POST_PROCESSED, f"{column} {POST_PROCESSED}")):
             values = [accuracy[detector, perturbation, s] for s in (0, 1, 2)]
             mean, sd = float(np.mean(values)), float(np.std(values, ddof=1))

@@ -65,6 +65,10 @@ ABLATIONS: tuple[Ablation, ...] = (
     Ablation("photos-procedural", "photo reals -> photos + 700 procedural", "reals.train", ("reals.train",)),
     Ablation("paper-augment", "light -> paper augmentation", "train.augment.preset", ("train",)),
     Ablation("png-fakes", "round trips stored like their reals -> as PNG", "aligned_storage", ("aligned_storage",)),
+    Ablation("imagenet-init", "random-init ResNet-50 (width 16) -> ImageNet-initialised MobileNetV2, no stem stride",
+             "detectors.mobilenetv2-nodown, [claims] backbone", ("detectors", "claims.backbone", "score")),
+    Ablation("more-photos", "photo reals -> photos + 8 crops of 146 packaged photographs", "reals.train",
+             ("reals.train",)),
 )
 BY_NAME = {a.world: a for a in ABLATIONS}
 
