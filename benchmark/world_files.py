@@ -62,7 +62,7 @@ from fakebench.detectors.recipes import ALIGNED_STORAGES, RECIPES
 from fakebench.detectors.registry import DETECTORS
 from fakebench.detectors.spec import frozen_kwargs
 from fakebench.detectors.train_config import PlateauConfig, TrainConfig, train_config
-from fakebench.evaluation.claims import CLAIMS_BY_ID
+from fakebench.evaluation.claim_ids import CLAIM_IDS
 from fakebench.generators.registry import GENERATORS
 
 try:
@@ -364,8 +364,8 @@ def _world(name: str, path: Path, t: dict) -> WorldConfig:
         raise _bad(path, f"test.reconstructions = {reconstructions!r}", 'write a number or "all"')
     unjudged = claims.get("unjudged", {})
     for claim in unjudged:
-        if claim not in CLAIMS_BY_ID:
-            raise _bad(path, f"claims.unjudged: unknown claim {claim!r}", f"use one of {', '.join(CLAIMS_BY_ID)}")
+        if claim not in CLAIM_IDS:
+            raise _bad(path, f"claims.unjudged: unknown claim {claim!r}", f"use one of {', '.join(CLAIM_IDS)}")
     corpus = CorpusConfig(**_dataclass_kwargs(CorpusConfig, reals.get("corpus", {}), path, "reals.corpus."))
     world = WorldConfig(
         name=name, description=t.get("description", ""), generators=tuple(generators),

@@ -28,7 +28,7 @@ PUBLIC: dict[str, str] = {
     "create_detector": "fakebench.detectors.registry",
     "list_detectors": "fakebench.detectors.registry",
     "Generator": "fakebench.generators.base",
-    "GeneratorInfo": "fakebench.generators.base",
+    "GeneratorInfo": "fakebench.generators.info",
     "register_generator": "fakebench.generators.registry",
     "create_generator": "fakebench.generators.registry",
     "list_generators": "fakebench.generators.registry",

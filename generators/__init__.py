@@ -1,9 +1,13 @@
-"""Everything that makes images: generators (generate / reconstruct) and real-image sources."""
-from fakebench.generators import hub as _hub  # noqa: F401  (registers real models; loads no weights)
-from fakebench.generators import mini as _mini  # noqa: F401  (registers the built-in mini world)
-from fakebench.generators import taef2 as _taef2  # noqa: F401  (registers TAEF2, a real pretrained autoencoder)
-from fakebench.generators import taef2ldm as _taef2ldm  # noqa: F401  (registers the TAEF2-latent denoisers)
-from fakebench.generators.base import Generator, GeneratorInfo
+"""Everything that makes images: generators (generate / reconstruct) and real-image sources.
+
+Importing the package imports no model and no torch: the built-ins are declared by name with their
+metadata (`fakebench.generators.catalog`) and built on first use; `Generator` resolves on first use."""
+from __future__ import annotations
+
+from typing import Any
+
+from fakebench.generators import catalog as _catalog  # noqa: F401  (declares the built-in generators)
+from fakebench.generators.info import GeneratorInfo
 from fakebench.generators.registry import (
     GENERATORS,
     create_generator,
@@ -19,3 +23,11 @@ __all__ = [
     "list_generators",
     "register_generator",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name != "Generator":
+        raise AttributeError(f"module 'fakebench.generators' has no attribute {name!r}")
+    from fakebench.generators.base import Generator  # imports torch
+
+    return Generator

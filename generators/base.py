@@ -4,25 +4,11 @@ from __future__ import annotations
 
 import inspect
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 
 import torch
 
 from fakebench.core.errors import ProtocolError
-
-
-@dataclass(frozen=True)
-class GeneratorInfo:
-    """Metadata shown by `fakebench list generators` and carried into the leaderboard."""
-
-    name: str
-    family: str
-    autoencoder: str  # id of the autoencoder; generators that share it share aligned training sets
-    denoiser: str  # denoiser architecture, e.g. "UNet2D 2-level 32/64 (eps)"
-    resolution: int  # native output side in pixels
-    license: str = "unknown"
-    release_date: str = "unknown"
-    world: str = "real"  # "mini" for the embedded world, "real" for hub models
+from fakebench.generators.info import GeneratorInfo  # defined without torch, so listings need none; re-exported
 
 
 class Generator(ABC):

@@ -1,7 +1,7 @@
 """Real latent-diffusion generators through diffusers, registered as `sd15`, `sdxl`, `flux-dev`, ...
+(declared with their metadata in `fakebench.generators.catalog`; this module is imported on first build).
 
-Building one is free: it only records options, because `fakebench list generators` builds every
-registered generator to read its metadata. Weights load on first use, from (in this order) the
+Building one is free: it only records options. Weights load on first use, from (in this order) the
 `source` the caller gives (a Hub repo id or a folder written by `save_pretrained`), the folder
 `$FAKEBENCH_MODELS_DIR/<name>`, or the model's repo in the Hugging Face cache (HF_HUB_CACHE /
 HF_HOME). Nothing is downloaded unless the caller passes `local_files_only=False`; a missing model
@@ -45,7 +45,6 @@ from fakebench.generators.hub_models import (
     prompts_for,
     resolve_source,
 )
-from fakebench.generators.registry import register_generator
 
 log = logging.getLogger(__name__)
 
@@ -338,5 +337,5 @@ def _factory(spec: HubModelSpec) -> Callable[..., DiffusersGenerator]:
     return create
 
 
-for _spec in HUB_MODELS:
-    register_generator(_spec.name, _factory(_spec))
+# the registry's factory of each real model, by name (declared `by_name` in `fakebench.generators.catalog`)
+FACTORIES = {spec.name: _factory(spec) for spec in HUB_MODELS}

@@ -21,7 +21,7 @@ from typing import Any
 
 from fakebench.core.cache import bytes_sha256, file_sha256
 from fakebench.core.errors import FakebenchError
-from fakebench.generators.base import GeneratorInfo
+from fakebench.generators.info import GeneratorInfo
 
 AUTOENCODER_KINDS = ("kl", "vq", "paella", "none")
 

@@ -1,15 +1,29 @@
-"""The generator registry: `register_generator`, `list_generators`, `create_generator`."""
+"""The generator registry: `register_generator`, `list_generators`, `create_generator`.
+
+It imports no model: the built-ins are declared with their metadata (`fakebench.generators.catalog`) and
+the protocol check imports `fakebench.generators.base` (and torch) when a generator is built."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from fakebench.core.registry import Registry
-from fakebench.generators.base import Generator, as_generator
+
+if TYPE_CHECKING:
+    from fakebench.generators.base import Generator
+
+
+def checked(product: Any) -> Generator:
+    """The registry's protocol check, `fakebench.generators.base.as_generator`, imported when a generator is built."""
+    from fakebench.generators.base import as_generator
+
+    return as_generator(product)
+
 
 # every generator built through the registry is checked against the protocol (and a duck-typed plugin
 # adapted to the `Generator` base) where it enters: see `fakebench.generators.base.as_generator`
 GENERATORS: Registry[Generator] = Registry(kind="generator", entry_point_group="fakebench.generators",
-                                           check=as_generator)
+                                           check=checked)
 
 
 def register_generator(name: str, factory: Callable[..., Generator] | None = None, **kwargs):
@@ -26,5 +40,3 @@ def create_generator(name: str, **kwargs) -> Generator:
     """The generator registered as `name`, built with `device=...` and its factory's `kwargs`; an unknown
     name lists the known ones."""
     return GENERATORS.create(name, **kwargs)
-
-

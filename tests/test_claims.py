@@ -13,6 +13,7 @@ import pytest
 
 from fakebench.benchmark.world_files import load_world
 from fakebench.core.version import __version__
+from fakebench.evaluation.claim_ids import CLAIM_IDS
 from fakebench.evaluation.claims import (
     CLAIMS,
     CLAIMS_BY_ID,
@@ -94,6 +95,7 @@ def _c1_store(aligned_fake_acc, baseline_fake_acc, seeds=SEEDS3):
 def test_registry_holds_one_entry_per_claim_with_what_it_needs():
     ids = [c.id for c in CLAIMS]
     assert ids == ["C0", "C1", "C2a", "C2b", "C3", "C4a", "C4b", "C5", "C6", "C7"] and len(set(ids)) == len(ids)
+    assert tuple(ids) == CLAIM_IDS  # what a world file's [claims] unjudged is checked against, without pandas
     assert {c.id for c in CLAIMS if c.known_limit} == {"C4a", "C4b"}
     assert [c.id for c in CLAIMS if not c.reads_detectors] == ["C0", "C5"]
     assert [c.id for c in CLAIMS if c.reads_audit] == ["C0"]

@@ -5,9 +5,9 @@ import torch
 
 from fakebench.core.errors import FakebenchError, IntegrityError
 from fakebench.generators import create_generator
-from fakebench.generators.mini import build_mini_generator
 from fakebench.generators.mini.architectures import IMAGE_SIDE
 from fakebench.generators.mini.architectures import MINI_SPECS as SPECS
+from fakebench.generators.mini.generator import build_mini_generator
 from fakebench.generators.mini.weights import WEIGHTS_DIR, read_manifest, verify_component
 
 

@@ -1,3 +1,5 @@
+import sys
+import types
 from importlib.metadata import EntryPoint
 
 import pytest
@@ -51,3 +53,14 @@ def test_entry_point_plugins_load_and_broken_ones_are_skipped(monkeypatch, caplo
     assert [f.name for f in reg.failures] == ["broken"]
     assert "no_such_module_xyz" in reg.failures[0].error
     assert "broken" in caplog.text
+
+
+def test_a_declared_family_builds_each_member_from_its_entry(monkeypatch):
+    module = types.ModuleType("fakebench_test_family")
+    module.FACTORIES = {"one": lambda: "built one", "two": lambda: "built two"}
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    reg: Registry[str] = Registry(kind="widget", entry_point_group="fakebench.test-none")
+    for name in module.FACTORIES:
+        reg.declare(name, f"{module.__name__}:FACTORIES", info=name.upper(), by_name=True)
+    assert reg.names() == ["one", "two"] and reg.info("two") == "TWO"
+    assert reg.create("one") == "built one" and reg.create("two") == "built two"

@@ -46,6 +46,25 @@ def detector_rows(pattern: str | None) -> list[list]:
     return rows
 
 
+def generator_rows(pattern: str | None) -> list[list]:
+    """One row per generator: a built-in from its declared `GeneratorInfo` (nothing built, no torch); a
+    plugin, whose metadata only its product knows, built as it comes."""
+    from fakebench.generators import GENERATORS
+
+    rows = []
+    for name in GENERATORS.names(pattern):
+        info = GENERATORS.info(name)
+        if info is None:
+            try:
+                info = GENERATORS.create(name).info
+            except Exception as exc:  # a plugin that cannot be built is listed with why, not fatal
+                if name in GENERATORS:  # not left out (a product outside the protocol is): show why here
+                    rows.append([name, GENERATORS.origin(name), "", "", "", f"cannot be built: {exc}"])
+                continue
+        rows.append([name, GENERATORS.origin(name), info.autoencoder, info.denoiser, info.resolution, info.family])
+    return rows
+
+
 def training_options() -> str:
     """What `fakebench train` (and a world's config) can choose besides the detector."""
     from fakebench.detectors.augment import PRESETS
@@ -75,20 +94,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 
     if args.what == "generators":
-        from fakebench.generators import GENERATORS
-
-        rows = []
-        for name in GENERATORS.names(args.pattern):
-            try:
-                info = GENERATORS.create(name).info
-            except Exception as exc:
-                if name not in GENERATORS:  # left out: listed below with why
-                    continue
-                rows.append([name, GENERATORS.origin(name), "", "", "", f"cannot be built: {exc}"])
-                continue
-            rows.append([name, GENERATORS.origin(name), info.autoencoder, info.denoiser, info.resolution,
-                         info.family])
-        print(tabulate(rows, headers=["generator", "source", "autoencoder", "denoiser", "resolution", "family"]))
+        print(tabulate(generator_rows(args.pattern),
+                       headers=["generator", "source", "autoencoder", "denoiser", "resolution", "family"]))
     elif args.what == "detectors":
         print(tabulate(detector_rows(args.pattern),
                        headers=["detector", "source", "recipes", "input policy", "parameters", "description"]))

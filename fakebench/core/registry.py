@@ -61,14 +61,19 @@ class Declared:
 
     target: str  # "package.module:attribute", imported on first build
     info: Any = None
+    # the attribute maps names to factories (one per spec of a family, e.g. the mini world's generators):
+    # the factory is its entry under the declared name
+    by_name: bool = False
 
     @property
     def module(self) -> str:
         return self.target.partition(":")[0]
 
-    def load(self) -> Callable[..., Any]:
+    def load(self, name: str) -> Callable[..., Any]:
+        """The factory of the built-in declared as `name`, its module imported."""
         module, _, attribute = self.target.partition(":")
-        return getattr(importlib.import_module(module), attribute)
+        found = getattr(importlib.import_module(module), attribute)
+        return found[name] if self.by_name else found
 
 
 @dataclass
@@ -102,12 +107,13 @@ class Registry(Generic[T]):
 
         return decorator(factory) if factory is not None else decorator
 
-    def declare(self, name: str, target: str, info: Any = None) -> None:
+    def declare(self, name: str, target: str, info: Any = None, *, by_name: bool = False) -> None:
         """Declare a built-in: its factory is `target` ("module:attribute"), imported on first build;
-        `info` is what a listing shows of it without building it."""
+        `info` is what a listing shows of it without building it. `by_name`: the attribute is a mapping
+        name -> factory, and the factory is its entry for `name`."""
         if name in self._declared or name in self._factories:
             raise ValueError(f"{self.kind} {name!r} is already registered")
-        self._declared[name] = Declared(target, info)
+        self._declared[name] = Declared(target, info, by_name)
 
     def info(self, name: str) -> Any:
         """The metadata a built-in was declared with; None for a factory registered or plugged in (whose
@@ -172,7 +178,7 @@ class Registry(Generic[T]):
     def factory(self, name: str) -> Callable[..., T]:
         self.load_entry_points()
         if name not in self._factories and name in self._declared:
-            self._factories[name] = self._declared[name].load()
+            self._factories[name] = self._declared[name].load(name)
         try:
             return self._factories[name]
         except KeyError:

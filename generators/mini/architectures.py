@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from fakebench.generators.info import GeneratorInfo
 from fakebench.generators.latent_unets import mirrored_unet, sampler, train_scheduler
 
 if TYPE_CHECKING:  # diffusers is imported where a model is built: listing or scoring never pays for it
@@ -109,6 +110,21 @@ MINI_SPECS: tuple[MiniGeneratorSpec, ...] = (
     MiniGeneratorSpec("mini-othervae", "vae-other", "unet-othervae", "UNet2D 2-level 32/64, eps, scaled-linear",
                       description="a different autoencoder (the paper's stated limitation)"),
 )
+
+
+
+def mini_info(spec: MiniGeneratorSpec) -> GeneratorInfo:
+    """What a listing shows of a mini generator, and what the built generator carries."""
+    return GeneratorInfo(
+        name=spec.name,
+        family="mini-ldm",
+        autoencoder=f"mini/{spec.vae}",
+        denoiser=spec.denoiser_label,
+        resolution=IMAGE_SIDE,
+        license="MIT (trained by fakebench on scikit-image/scikit-learn sample photos)",
+        release_date="2026-11",
+        world="mini",
+    )
 
 
 @dataclass(frozen=True)

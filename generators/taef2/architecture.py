@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from fakebench.generators.taef2.spec import LATENT_CHANNELS, LEVELS
+
 WIDTH = 64  # channels of every hidden feature map
-LATENT_CHANNELS = 32
-LEVELS = 3  # strided convolutions: 2**3 = 8x spatial compression
 BLOCKS_PER_LEVEL = 3
 CONTEXT_EXPANSION = 4  # the global-context branch works at WIDTH * 4 channels
 CONTEXT_GROUPS = 4
@@ -141,4 +141,3 @@ COMPONENTS: tuple[Component, ...] = (
     Component("encoder", "taef2_encoder.safetensors", TinyEncoder),
     Component("decoder", "taef2_decoder.safetensors", TinyDecoder),
 )
-STRIDE = 2 ** LEVELS

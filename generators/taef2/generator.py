@@ -11,20 +11,10 @@ from fakebench.core.cache import stable_hash
 from fakebench.core.devices import DTYPE_NAMES, resolve_device, resolve_dtype
 from fakebench.core.execution import channels_last
 from fakebench.generators.autoencoders import padded_round_trip
-from fakebench.generators.base import Generator, GeneratorInfo
-from fakebench.generators.taef2.architecture import COMPONENTS, STRIDE
+from fakebench.generators.base import Generator
+from fakebench.generators.taef2.architecture import COMPONENTS
+from fakebench.generators.taef2.spec import INFO, STRIDE
 from fakebench.generators.taef2.weights import WEIGHTS_DIR, load_component, verify
-
-INFO = GeneratorInfo(
-    name="taef2",
-    family="tiny-autoencoder",
-    autoencoder="taef2",
-    denoiser="none (reconstruction only)",
-    resolution=256,  # any size works; the side the taef2 world's crops reach
-    license="MIT (Ollin Boer Bohan, github.com/madebyollin/taesd)",
-    release_date="2025-12",
-    world="taef2",
-)
 
 
 class TAEF2Generator(Generator):

@@ -15,8 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from fakebench.generators.info import GeneratorInfo
 from fakebench.generators.latent_unets import NUM_TRAIN_TIMESTEPS, mirrored_unet, sampler, train_scheduler
-from fakebench.generators.taef2.architecture import LATENT_CHANNELS, STRIDE
+from fakebench.generators.taef2.spec import LATENT_CHANNELS, STRIDE
 
 if TYPE_CHECKING:  # diffusers is imported where a model is built: listing generators never pays for it
     from diffusers import DDIMScheduler, DDPMScheduler, UNet2DModel
@@ -75,6 +76,21 @@ SPECS: tuple[DenoiserSpec, ...] = (
         description="same autoencoder (TAEF2), another denoiser: Playground v2.5's role",
     ),
 )
+
+
+def denoiser_info(spec: DenoiserSpec) -> GeneratorInfo:
+    """What a listing shows of a TAEF2-latent denoiser, and what the built generator carries."""
+    return GeneratorInfo(
+        name=spec.name,
+        family="taef2-ldm",
+        autoencoder="taef2",  # the same id as the `taef2` generator: they share aligned training sets
+        denoiser=spec.label,
+        resolution=IMAGE_SIDE,
+        license="MIT (denoisers trained by fakebench on scikit-image/scikit-learn sample photos; "
+                "TAEF2 by Ollin Boer Bohan)",
+        release_date="2026-12",
+        world="lite",
+    )
 
 
 @dataclass(frozen=True)

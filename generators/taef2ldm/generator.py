@@ -3,6 +3,7 @@ by TAEF2, so every sample carries TAEF2's trace plus its own denoiser's; `recons
 round trip (the aligned fakes of `taef2`, with the same reconstruction fingerprint)."""
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -12,11 +13,11 @@ from fakebench.core.errors import FakebenchError
 from fakebench.core.imageio import decode
 from fakebench.core.pixels import pil_to_tensor
 from fakebench.data.corpus import crop_jpeg_bytes
-from fakebench.generators.base import Generator, GeneratorInfo
+from fakebench.generators.base import Generator
 from fakebench.generators.latent import per_image_noise
-from fakebench.generators.taef2.architecture import LATENT_CHANNELS
 from fakebench.generators.taef2.generator import TAEF2Generator
-from fakebench.generators.taef2ldm.architectures import IMAGE_SIDE, LATENT_SIDE, DenoiserSpec
+from fakebench.generators.taef2.spec import LATENT_CHANNELS
+from fakebench.generators.taef2ldm.architectures import LATENT_SIDE, SPECS, DenoiserSpec, denoiser_info
 from fakebench.generators.taef2ldm.starts import start_crop
 from fakebench.generators.taef2ldm.weights import (
     LATENT_STATS,
@@ -27,20 +28,6 @@ from fakebench.generators.taef2ldm.weights import (
 )
 
 START_RULE = "starts-v1"  # bump when `starts` changes which crop a (seed, index) starts from
-
-
-def denoiser_info(spec: DenoiserSpec) -> GeneratorInfo:
-    return GeneratorInfo(
-        name=spec.name,
-        family="taef2-ldm",
-        autoencoder="taef2",  # the same id as the `taef2` generator: they share aligned training sets
-        denoiser=spec.label,
-        resolution=IMAGE_SIDE,
-        license="MIT (denoisers trained by fakebench on scikit-image/scikit-learn sample photos; "
-                "TAEF2 by Ollin Boer Bohan)",
-        release_date="2026-12",
-        world="lite",
-    )
 
 
 class TAEF2DiffusionGenerator(Generator):
@@ -113,3 +100,7 @@ class TAEF2DiffusionGenerator(Generator):
     def reconstruct(self, images: torch.Tensor) -> torch.Tensor:
         """TAEF2's round trip, exactly as the `taef2` generator makes it."""
         return self.taef2.reconstruct(images)
+
+
+# the registry's factory of each denoiser, by name (declared `by_name` in `fakebench.generators.catalog`)
+FACTORIES = {spec.name: partial(TAEF2DiffusionGenerator, spec) for spec in SPECS}
