@@ -40,8 +40,11 @@ class LatentParts:
 
 
 class LatentDiffusionGenerator(Generator):
-    """`parts` builds the modules on first use: the fingerprints are known without them, so a warm run,
-    whose every set is cached, loads no weights and never imports diffusers' models."""
+    """A latent diffusion model: its denoiser samples latents that its autoencoder decodes; `reconstruct` is
+    the autoencoder's round trip (the paper's alignment).
+
+    `parts` builds the modules on first use: the fingerprints are known without them, so a warm run, whose
+    every set is cached, loads no weights and never imports diffusers' models."""
 
     def __init__(
         self,
