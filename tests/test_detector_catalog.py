@@ -21,14 +21,3 @@ def test_declared_metadata_is_what_the_factory_builds(name):
     assert info.trainable == isinstance(detector, Trainable)
     assert info.policy == policy_text(detector.policy)
     assert info.parameters == detector.parameter_count()
-
-
-def test_a_factory_registered_over_a_builtin_replaces_its_metadata():
-    factory = DETECTORS.factory("small-cnn")
-    try:
-        DETECTORS.register("small-cnn", lambda: None, overwrite=True)
-        assert DETECTORS.info("small-cnn") is None
-    finally:
-        DETECTORS.unregister("small-cnn")
-        DETECTORS.declare("small-cnn", "fakebench.detectors.builtin:small_cnn", BUILTINS["small-cnn"])
-    assert DETECTORS.factory("small-cnn") is factory

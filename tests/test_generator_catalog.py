@@ -6,9 +6,8 @@ from __future__ import annotations
 import pytest
 
 from fakebench.generators import GENERATORS
-from fakebench.generators.catalog import MINI
 from fakebench.generators.hub_models import HUB_MODELS
-from fakebench.generators.mini.architectures import MINI_SPECS, mini_info
+from fakebench.generators.mini.architectures import MINI_SPECS
 from fakebench.generators.taef2ldm.architectures import SPECS as DENOISER_SPECS
 
 BUILTINS = sorted([s.name for s in (*HUB_MODELS, *MINI_SPECS, *DENOISER_SPECS)] + ["taef2"])
@@ -23,14 +22,3 @@ def test_declared_info_is_what_the_factory_builds(name, monkeypatch):
     monkeypatch.delenv("FAKEBENCH_MODELS_DIR", raising=False)  # a real model's source: the (absent) Hub cache
     generator = GENERATORS.create(name)
     assert GENERATORS.info(name) == generator.info and GENERATORS.origin(name) == "built-in"
-
-
-def test_a_factory_registered_over_a_builtin_replaces_its_metadata():
-    factory = GENERATORS.factory("mini-sd")
-    try:
-        GENERATORS.register("mini-sd", lambda: None, overwrite=True)
-        assert GENERATORS.info("mini-sd") is None
-    finally:
-        GENERATORS.unregister("mini-sd")
-        GENERATORS.declare("mini-sd", MINI, mini_info(MINI_SPECS[0]), by_name=True)
-    assert GENERATORS.factory("mini-sd") is factory

@@ -64,3 +64,16 @@ def test_a_declared_family_builds_each_member_from_its_entry(monkeypatch):
         reg.declare(name, f"{module.__name__}:FACTORIES", info=name.upper(), by_name=True)
     assert reg.names() == ["one", "two"] and reg.info("two") == "TWO"
     assert reg.create("one") == "built one" and reg.create("two") == "built two"
+
+
+def test_a_factory_registered_over_a_declared_builtin_replaces_its_metadata_too(monkeypatch):
+    module = types.ModuleType("fakebench_test_builtin")
+    module.build = lambda: "built-in"
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    reg: Registry[str] = Registry(kind="widget", entry_point_group="fakebench.test-none")
+    reg.declare("w", f"{module.__name__}:build", info="declared")
+    assert reg.info("w") == "declared" and reg.origin("w") == "plugin fakebench_test_builtin"
+    with pytest.raises(ValueError, match="already registered"):
+        reg.register("w", lambda: "mine")
+    reg.register("w", lambda: "mine", overwrite=True)
+    assert reg.info("w") is None and reg.create("w") == "mine"  # what a listing shows is built, not declared
