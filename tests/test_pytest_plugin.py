@@ -49,8 +49,9 @@ def test_a_selection_builds_only_what_it_needs(pytester, fb_home, tmp_path):
     assert result.ret == 0, _failure(result)
     result.assert_outcomes(passed=1)
     assert _generated(fb_home) == {"gen-mini-playground-s0"}
+    # three corpus splits; train and val reconstructions, as the autoencoder wrote them and stored like their reals
     assert sorted(p.name.split("-")[0] for p in (fb_home / "imagesets").iterdir()) == [
-        "gen", "real", "real", "real", "recon", "recon"]  # three corpus splits; train and val reconstructions
+        "gen", "real", "real", "real", "recon", "recon", "recon", "recon"]
 
 
 def test_k_selection_writes_the_leaderboard_and_a_warm_rerun_rebuilds_nothing(pytester, mini_smoke_home, tmp_path):
