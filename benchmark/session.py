@@ -111,7 +111,7 @@ class BenchSession:
         self.cost: dict | None = None  # the C5 cost record, once measured
         self._audits: dict[tuple[str, str], dict] = {}  # (recipe, reals) -> its training set's audit (run.json, C0)
         self._trained_sets: set[tuple[str, str]] = set()  # (recipe, reals) of the detectors this session trained
-        self._backbone_choice: dict[str, float] | None = None  # [claims] backbones -> validation AUC, once chosen
+        self._chosen_roles: dict[str, object] | None = None  # the roles with the backbone `choose_backbone` chose
 
     def add_detector(self, spec: DetectorSpec, detector: Detector, seed: int = 0, sidecar: dict | None = None) -> None:
         """Use a detector that is already built (a loaded checkpoint, with its sidecar) for `spec`'s cases."""
@@ -232,19 +232,18 @@ class BenchSession:
         """The world's roles for the claims, as run.json records them (`world_claim_roles`): with the
         backbone chosen among `[claims] backbones` once a claim has been judged (`choose_backbone`), and
         the validation AUCs it was chosen by."""
-        if self._backbone_choice is None:
-            return world_claim_roles(self.world)
-        chosen = max(self._backbone_choice, key=lambda b: (self._backbone_choice[b],
-                                                           -self.world.claims.backbones.index(b)))
-        world = replace(self.world, claims=replace(self.world.claims, backbone=chosen))
-        return {**world_claim_roles(world), "backbone_choice": dict(self._backbone_choice)}
+        return dict(self._chosen_roles if self._chosen_roles is not None else self._world_roles)
+
+    @cached_property
+    def _world_roles(self) -> dict[str, object]:
+        return world_claim_roles(self.world)
 
     def choose_backbone(self) -> None:
         """Among the world's `[claims] backbones`, the one whose aligned detector (training seed 0) has the
         highest AUC on the validation photos and their round trips becomes the claims' backbone (ties: the
         first listed), by a rule fixed before any test image is scored. Trains what it reads (cached)."""
         candidates = self.world.claims.backbones
-        if not candidates or self._backbone_choice is not None:
+        if not candidates or self._chosen_roles is not None:
             return
         specs = detector_specs(self.world)[0]
         aucs = {}
@@ -255,9 +254,11 @@ class BenchSession:
                                      f"no {label!r} detector", fix=f"register {backbone!r} in [detectors] or drop it")
             self.detector(specs[label], 0)
             aucs[backbone] = round(float(self._sidecars[specs[label], 0]["validation"]["auc"]), 3)
-        self._backbone_choice = aucs
-        log.info("the claims' backbone, by validation AUC of the aligned runs: %s",
-                 ", ".join(f"{b} {auc:.3f}" for b, auc in aucs.items()))
+        chosen = max(candidates, key=lambda b: (aucs[b], -candidates.index(b)))
+        world = replace(self.world, claims=replace(self.world.claims, backbone=chosen))
+        self._chosen_roles = {**world_claim_roles(world), "backbone_choice": aucs}
+        log.info("the claims' backbone, by validation AUC of the aligned runs: %s (chosen: %s)",
+                 ", ".join(f"{b} {auc:.3f}" for b, auc in aucs.items()), chosen)
 
     def claim_context(self) -> ClaimContext:
         return replace(ClaimContext.from_roles(self.store.frame(), self.claim_roles(), self.cost),

@@ -79,7 +79,8 @@ IMAGENET_FILES: dict[str, ImagenetFile] = {f.name: f for f in (
                  vendored="mobilenet_v2-b0353104.safetensors"),
     # ResNet-50: no offline source; torchvision's files in the torch cache, checked by the prefix in their
     # name (the full sha256 was not available to check here) and by every backbone tensor's name and shape;
-    # in the order fakebench has always preferred them (the newest name first)
+    # in the order fakebench has always tried them (file names in reverse order: 19c8e357, torchvision's V1
+    # weights, first)
     ImagenetFile("resnet50-19c8e357.pth", "resnet50", "19c8e357", TORCHVISION_BSD,
                  DOWNLOADS + "resnet50-19c8e357.pth", head="fc."),
     ImagenetFile("resnet50-11ad3fa6.pth", "resnet50", "11ad3fa6", TORCHVISION_BSD,

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 CONFIGS_DIR = Path(__file__).with_name("configs")
 CLIP_TOKENS = 77  # CLIP's prompt length, what SD 1.x / 2.x / XL cross-attend to
+CANNOT_COUNT = "cannot count"  # how a count that failed (and is not kept in the cache) begins its error
 FLOPS_SCHEMA = 1  # bumped when a change in counting (or in the mini architectures' code) moves a count
 SD3_T5_TOKENS = 256  # StableDiffusion3Pipeline's default max_sequence_length
 
@@ -185,7 +186,7 @@ def count_generator(name: str) -> FlopCount:
             return count_mini(name)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:  # a config diffusers cannot build
         log.warning("cannot count %s: %s", name, exc)
-        return FlopCount(name, error=f"cannot count: {type(exc).__name__}: {exc}")
+        return FlopCount(name, error=f"{CANNOT_COUNT}: {type(exc).__name__}: {exc}")
     return FlopCount(name, error="no architecture config (FLOP counts cover the built-in generators)")
 
 
@@ -207,5 +208,5 @@ def flop_record(names: list[str]) -> dict[str, Any]:
     key = stable_hash("flops", FLOPS_SCHEMA, versions, [[n, _count_inputs(n)] for n in names])
     return cached_json("flops", key, lambda: {"flops": {n: count_generator(n).as_dict() for n in names},
                                               "counted_with": versions},
-                       keep=lambda record: not any(c["error"].startswith("cannot count")
+                       keep=lambda record: not any(c["error"].startswith(CANNOT_COUNT)
                                                    for c in record["flops"].values()))

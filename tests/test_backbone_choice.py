@@ -22,5 +22,8 @@ def test_the_claims_backbone_is_chosen_by_validation_auc_before_judging(tmp_path
     roles = session.claim_roles()
     assert roles["backbone"] == "small-cnn" and roles["backbone_choice"] == {"resnet50": 0.61, "small-cnn": 0.74}
     assert sorted(trained) == [("aligned-resnet50", 0), ("aligned-small-cnn", 0)]
-    session._backbone_choice = {"resnet50": 0.7, "small-cnn": 0.7}  # a tie: the first listed
-    assert session.claim_roles()["backbone"] == "resnet50"
+    tied = BenchSession(load_world(str(path)))  # a tie: the first listed
+    monkeypatch.setattr(tied, "detector", lambda spec, seed=0: tied._sidecars.__setitem__(
+        (spec, seed), {"validation": {"auc": 0.7}}))
+    tied.choose_backbone()
+    assert tied.claim_roles()["backbone"] == "resnet50"
