@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +47,8 @@ TABLE_ROWS = (
 )
 TABLE_DETECTORS = ("aligned-resnet50", "baseline-resnet50", "aligned-sync-resnet50", "aligned-shader-resnet50",
                    "aligned-small-cnn", "baseline-small-cnn", "aligned-freq-lr", "baseline-freq-lr")
+
+RUNS = ("mini-seed0", "mini-seeds0-2", "lite-seeds0-2")  # the runs docs/results/ holds (collect --as)
 
 BLOCK = re.compile(r"(<!-- results:(?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /results:(?P=name) -->)", re.S)
 FILES = ("README.md", "docs/results.md", "docs/tutorials/first-run.md")  # where blocks may sit
@@ -99,8 +102,8 @@ def _value(claim: dict) -> str:
     return f"{value:+.3f} [{lo:+.3f}, {hi:+.3f}]"
 
 
-def seeds_claims() -> str:
-    run = "mini-seeds0-2"
+def seeds_claims(run: str) -> str:
+    """A run's claims over seeds 0-2, one row each."""
     claims = json.loads((RESULTS / run / "claims.json").read_text())
     lines = ["| claim | what it says | ours [95% CI] | holds when | verdict |", "|---|---|---|---|---|"]
     for c in claims:
@@ -127,7 +130,8 @@ def worlds_table() -> str:
 
 BLOCKS: dict[str, Callable[[], str]] = {
     "mini-seed0-table": seed0_table,
-    "mini-seeds0-2-claims": seeds_claims,
+    "mini-seeds0-2-claims": partial(seeds_claims, "mini-seeds0-2"),
+    "lite-seeds0-2-claims": partial(seeds_claims, "lite-seeds0-2"),
     "mini-seed0-summary": seed0_summary,
     "worlds": worlds_table,
 }
@@ -219,8 +223,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     take = sub.add_parser("collect", help="take a results folder's files into docs/results/RUN, then rewrite")
     take.add_argument("results", type=Path, help="a results folder written by pytest benchmark/")
-    take.add_argument("--as", dest="run", required=True, choices=("mini-seed0", "mini-seeds0-2"),
-                      help="mini-seed0: the default run (seed 0); mini-seeds0-2: the claims over seeds 0,1,2")
+    take.add_argument("--as", dest="run", required=True, choices=RUNS,
+                      help="mini-seed0: the default run (seed 0); mini-seeds0-2 and lite-seeds0-2: that world's "
+                           "claims over seeds 0,1,2")
     args = parser.parse_args(argv)
     try:
         if args.command == "collect":
