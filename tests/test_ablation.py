@@ -101,8 +101,9 @@ def test_ablation_worlds_are_one_short_file_each_outside_the_world_list():
 def test_reference_is_the_lite_world_cut_to_the_table_and_the_claims():
     lite, reference = load_world("lite"), load_world(world_ref(REFERENCE.world))
     # and its claims read the ResNet-50, the table's subject, where lite's read NPR
+    # and its training reals are the photo crops alone, as every row measured them, where lite's add packaged photos
     assert _changed(lite, reference) == {"generators", "roles.same_autoencoder", "detectors", "score",
-                                         "claims.backbone", "claims.backbones"}
+                                         "claims.backbone", "claims.backbones", "reals.train"}
     assert set(reference.generators) == set(lite.generators) - {"taef2"}
     assert {d.name: d.params for d in reference.detectors} == {d.name: d.params for d in lite.detectors}
     _assert_judges_every_claim(reference)
