@@ -21,6 +21,7 @@ from fakebench.benchmark.session import BenchSession
 from fakebench.benchmark.world_files import builtin_worlds, load_world
 from fakebench.core.cache import ensure_writable_dir, home
 from fakebench.core.errors import FakebenchError
+from fakebench.data.reals import check_readable
 from fakebench.data.sources import load_data_source
 from fakebench.evaluation.store import default_store_name
 from fakebench.leaderboard.summary import FLOOR_MISS, FloorMiss
@@ -119,6 +120,8 @@ def activate(config: pytest.Config) -> None:
         cases = build_cases(world, _csv(config.option.detectors), _csv(config.option.generators),
                             _csv(config.option.perturbations), seeds, tuple(session.folder_sets))
         _verify_weights({c.generator for c in cases} | {world.train_generator})
+        if not config.option.collectonly and any(c.detector.recipe for c in cases):
+            check_readable(world.reals.train)  # before any fake is made: lite's packaged photos
         if world.cpu_warning and torch_device_type(device) == "cpu" and rank.is_main:
             sys.stderr.write(f"fakebench: warning: --world {world.name} on a CPU: {world.cpu_warning}\n")
     except FakebenchError as exc:

@@ -3,13 +3,12 @@ reading with missing packages or changed photos, on a fake package built in tmp_
 needed), plus one check of the real manifest against the installed packages (skipped without them)."""
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import logging
 import struct
 import zlib
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,8 @@ from fakebench.data.corpus import PHOTOS, SPLIT_SCENES, photo_path
 from fakebench.data.imagesets import photos_reals, photos_split
 from fakebench.data.photos import PackagedPhoto, manifest, missing_packages, parse_photos, quarantined, split_of
 from fakebench.data.rcc import members, read_member
-from fakebench.data.reals import reals_sources, source_reals
+from fakebench.data.reals import check_readable, reals_sources, source_reals
+from tests.photo_manifests import write_manifest
 
 
 def make_rcc(path: Path, files: dict[str, bytes], compress: bool = True) -> None:
@@ -70,14 +70,6 @@ def _image_bytes(seed: int, fmt: str, size=(240, 200)) -> bytes:
     out = io.BytesIO()
     Image.fromarray(base).resize(size, Image.Resampling.BILINEAR).save(out, fmt)
     return out.getvalue()
-
-
-def write_manifest(path: Path, photos: list[PackagedPhoto]) -> Path:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow([f.name for f in fields(PackagedPhoto)])
-        writer.writerows([[getattr(p, f.name) for f in fields(PackagedPhoto)] for p in photos])
-    return path
 
 
 @pytest.fixture
@@ -197,6 +189,9 @@ def test_missing_packages_are_named_in_one_line_with_the_fix(fake_packages, tiny
         source_reals("corpus + photos:2", tiny_corpus)  # never a silent subset of the packages
     assert "fake-edu" in str(err.value) and "fake-wallpapers" not in str(err.value)
     assert "apt-get install fake-edu" in str(err.value) and "\n" not in str(err.value)
+    with pytest.raises(FakebenchError, match=r"apt-get install fake-edu\)$"):
+        check_readable(["corpus", "photos:2"])  # the same line at start-up, before any photo is read
+    check_readable("corpus + procedural:4")  # no packaged photos named: nothing to check
     for p in fake_packages:
         Path(p.path).unlink(missing_ok=True)
     with pytest.raises(FakebenchError, match="apt-get install fake-edu fake-wallpapers"):

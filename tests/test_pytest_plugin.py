@@ -16,6 +16,7 @@ from fakebench.cli import main
 from fakebench.evaluation.store import read_store
 from tests.folder_layouts import write_image
 from tests.jobs_helpers import benchmark_in_process
+from tests.photo_manifests import write_manifest
 
 pytestmark = pytest.mark.integration  # inner pytest runs of the benchmark (pytester)
 
@@ -107,6 +108,26 @@ def test_unwritable_leaderboard_folder_is_a_usage_error(pytester, tmp_path):
     result = benchmark_in_process(pytester, "--world", "mini-smoke", "--leaderboard-dir", str(blocker / "sub"))
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "not writable" in result.stderr.str() and "Traceback" not in result.stderr.str()
+
+
+def test_missing_photo_packages_stop_the_run_at_start_in_one_line(pytester, tmp_path, fb_home, monkeypatch):
+    """A world training on packaged photos (lite) without their Debian packages: a usage error naming the
+    packages and the fix before anything is built; `--collect-only` still lists the cases."""
+    from fakebench.data import photos
+
+    absent = photos.PackagedPhoto("gone", "fake-pkg", "1.0", str(tmp_path / "absent.jpg"), "", "0" * 64, 240, 200,
+                                  "CC0-1.0", "per file", "Someone", "gone", "train")
+    monkeypatch.setattr(photos, "MANIFEST", write_manifest(tmp_path / "photos.csv", [absent]))
+    world = tmp_path / "photos-world.toml"
+    world.write_text('extends = "mini-smoke"\ndescription = "mini-smoke on packaged photos"\n'
+                     '[reals]\ntrain = ["corpus", "photos:2"]\n')
+    result = benchmark_in_process(pytester, "--world", str(world), "-k", "playground")
+    err = result.stderr.str()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, _failure(result)
+    assert "fake-pkg" in err and "apt-get install fake-pkg" in err and "Traceback" not in err
+    assert not any(fb_home.iterdir())  # stopped before building anything
+    listed = benchmark_in_process(pytester, "--world", str(world), "--collect-only", "-q")
+    assert listed.ret == 0, _failure(listed)
 
 
 def test_corrupted_weights_stop_the_run_at_start_in_one_line(pytester, tmp_path, fb_home, monkeypatch):

@@ -20,7 +20,7 @@ from fakebench.data.hf_datasets import PREFIX as HF_PREFIX
 from fakebench.data.hf_datasets import parse_hf_spec
 from fakebench.data.imagesets import ImageSet, joined_set, photos_reals, procedural_reals, real_split
 from fakebench.data.photos import PREFIX as PHOTOS_PREFIX
-from fakebench.data.photos import parse_photos
+from fakebench.data.photos import check_installed, manifest, parse_photos
 from fakebench.data.procedural import PREFIX as PROCEDURAL_PREFIX
 from fakebench.data.procedural import ProceduralConfig, parse_procedural
 
@@ -61,6 +61,13 @@ def reals_sources(text: str | Sequence[str]) -> tuple[str, ...]:
     if doubled:
         raise FakebenchError(f"reals {text!r} name {doubled[0]!r} twice", fix="name each source once")
     return tuple(parts)
+
+
+def check_readable(text: str | Sequence[str]) -> None:
+    """Fail now, in one line, where a run would fail later on reading its reals: a `photos:N` source
+    needs its Debian packages installed (checked by file, without reading a photo)."""
+    if any(parse_photos(part) is not None for part in reals_sources(text)):
+        check_installed(manifest())
 
 
 def reals_text(sources: Sequence[str]) -> str:
