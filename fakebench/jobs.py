@@ -145,7 +145,7 @@ def train_from_folders(job: TrainJob, cfg) -> tuple[Path, dict]:
     skipped.csv) and its validation metrics."""
     from fakebench.data.folders import PREFIX as FOLDER_PREFIX
     from fakebench.data.procedural import parse_procedural
-    from fakebench.data.reals import holdout_split, reals_sources, split_reals
+    from fakebench.data.reals import check_readable, holdout_split, split_reals
     from fakebench.detectors.recipes import check_storage
     from fakebench.detectors.trained import WorldReals, trained_detector
     from fakebench.generators import create_generator
@@ -158,7 +158,7 @@ def train_from_folders(job: TrainJob, cfg) -> tuple[Path, dict]:
     folder = Path(text[len(FOLDER_PREFIX):] if text.startswith(FOLDER_PREFIX) else text).expanduser()
     if len(sources) > 1 or not folder.is_dir():
         # a source text as a world's [reals] train: procedural:N (the shader experiment), corpus, hf:..., a mixture
-        reals_sources(text)  # a bad one is one line naming it and the fix
+        check_readable(text)  # a bad one, or photos:N without its packages, is one line naming it and the fix
         if job.val_real or job.recon:
             raise FakebenchError(f"--real {text} brings its own validation split and is reconstructed here",
                                  fix="drop --val-real and --recon, or pass a folder of reals")

@@ -80,6 +80,20 @@ def test_data_jobs_reject_bad_input_in_one_line(tmp_path, capsys, args, needle):
     assert err.startswith("fakebench: error: ") and needle in err and "\n" not in err and "Traceback" not in err
 
 
+def test_train_on_packaged_photos_without_their_packages_stops_before_building(tmp_path, capsys, fb_home,
+                                                                               monkeypatch):
+    from fakebench.data import photos
+    from tests.photo_manifests import write_manifest
+
+    absent = photos.PackagedPhoto("gone", "fake-pkg", "1.0", str(tmp_path / "absent.jpg"), "", "0" * 64, 240, 200,
+                                  "CC0-1.0", "per file", "Someone", "gone", "train")
+    monkeypatch.setattr(photos, "MANIFEST", write_manifest(tmp_path / "photos.csv", [absent]))
+    assert main(["train", "--recipe", "baseline", "--generator", "mini-sd", "--real", "corpus + photos:2"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("fakebench: error: ") and "apt-get install fake-pkg" in err and "\n" not in err
+    assert not any(fb_home.iterdir())  # no crops, no fakes
+
+
 def test_reconstruct_lists_what_it_left_out(tmp_path, capsys):
     from tests.folder_layouts import write_image
 
